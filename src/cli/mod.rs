@@ -1,0 +1,60 @@
+//! The `tocsin` command line. Each subcommand lives in its own file and returns the process exit
+//! code; `anyhow` is allowed here (and in `main.rs`) only.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod migrate;
+mod replay;
+mod serve;
+mod validate;
+
+/// Tocsin: urban-safety early-warning engine.
+#[derive(Debug, Parser)]
+#[command(name = "tocsin", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: HTTP ingest and query API over the store.
+    Serve(serve::ServeArgs),
+    /// Check a deployment directory; prints every problem, or a one-line summary.
+    Validate {
+        /// Deployment directory (layered over the shipped packs).
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Run recorded readings (NDJSON) through the rules in event time, with no server and no store;
+    /// prints each warning change as a JSON line.
+    Replay {
+        /// Deployment directory.
+        #[arg(long)]
+        config: PathBuf,
+        /// NDJSON file of readings (`-` for standard input).
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// Create or upgrade the store schema.
+    Migrate {
+        /// Store URL (`sqlite://tocsin.db`, `postgres://...`).
+        #[arg(long, default_value = "sqlite://tocsin.db")]
+        store: String,
+    },
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Validate { config } => validate::run(&config),
+        Command::Replay { config, input } => replay::run(&config, &input),
+        Command::Migrate { store } => migrate::run(&store),
+    }
+}

@@ -1,0 +1,138 @@
+//! Diagnostics: what is wrong with a configuration, where, and how to fix it. `validate`, the
+//! server's start-up and reload all report every diagnostic at once, never only the first.
+
+use std::fmt;
+
+/// Stable codes of configuration problems; each has a page `docs/errors/CODE.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// The YAML (or CSV) text cannot be parsed.
+    MalformedYaml,
+    /// A key the schema does not know (often a typo).
+    UnknownKey,
+    /// A value of the wrong type.
+    WrongType,
+    /// A required key is missing.
+    MissingKey,
+    /// The document has no `version: 1`, or another version.
+    BadVersion,
+    /// Two items of one kind share an id.
+    DuplicateId,
+    /// A reference to a domain that does not exist.
+    UnknownDomain,
+    /// A reference to a metric that does not exist (or not in that domain).
+    UnknownMetric,
+    /// A reference to a sensor that does not exist.
+    UnknownSensor,
+    /// A reference to an asset that does not exist.
+    UnknownAsset,
+    /// A reference to a department that does not exist.
+    UnknownDepartment,
+    /// A reference to a district that does not exist, or a code that is not GB/T 2260 shaped.
+    UnknownDistrict,
+    /// An object kind that the domain does not list.
+    UnknownObjectKind,
+    /// Thresholds not ordered for the ladder's direction (or none given).
+    LadderOrder,
+    /// A duration that cannot be read (`10 minutes`, `-5m`).
+    BadDuration,
+    /// A unit outside the known list.
+    BadUnit,
+    /// A valid range whose low end is not below its high end.
+    BadRange,
+    /// A WGS84 position out of range.
+    BadLocation,
+    /// A value outside what the key allows (e.g. `n` larger than `m`).
+    BadValue,
+    /// A file that cannot be read.
+    Io,
+}
+
+impl Code {
+    /// The stable snake_case name shown as `error[NAME]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MalformedYaml => "malformed_yaml",
+            Code::UnknownKey => "unknown_key",
+            Code::WrongType => "wrong_type",
+            Code::MissingKey => "missing_key",
+            Code::BadVersion => "bad_version",
+            Code::DuplicateId => "duplicate_id",
+            Code::UnknownDomain => "unknown_domain",
+            Code::UnknownMetric => "unknown_metric",
+            Code::UnknownSensor => "unknown_sensor",
+            Code::UnknownAsset => "unknown_asset",
+            Code::UnknownDepartment => "unknown_department",
+            Code::UnknownDistrict => "unknown_district",
+            Code::UnknownObjectKind => "unknown_object_kind",
+            Code::LadderOrder => "ladder_order",
+            Code::BadDuration => "bad_duration",
+            Code::BadUnit => "bad_unit",
+            Code::BadRange => "bad_range",
+            Code::BadLocation => "bad_location",
+            Code::BadValue => "bad_value",
+            Code::Io => "io",
+        }
+    }
+
+    /// Every code, for documentation checks.
+    pub const ALL: &'static [Code] = &[
+        Code::MalformedYaml,
+        Code::UnknownKey,
+        Code::WrongType,
+        Code::MissingKey,
+        Code::BadVersion,
+        Code::DuplicateId,
+        Code::UnknownDomain,
+        Code::UnknownMetric,
+        Code::UnknownSensor,
+        Code::UnknownAsset,
+        Code::UnknownDepartment,
+        Code::UnknownDistrict,
+        Code::UnknownObjectKind,
+        Code::LadderOrder,
+        Code::BadDuration,
+        Code::BadUnit,
+        Code::BadRange,
+        Code::BadLocation,
+        Code::BadValue,
+        Code::Io,
+    ];
+}
+
+/// One problem in one file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// Stable code.
+    pub code: Code,
+    /// File as shown to the user (relative to the deployment, or `<builtin>/...`).
+    pub file: String,
+    /// 1-based line (0 when the problem is not tied to a position).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when that helps.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:column: error[CODE]: message` and, on the next line, `  = hint: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: error[{}]: {}",
+            self.file,
+            self.line,
+            self.column,
+            self.code.as_str(),
+            self.message
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,7 @@
+//! Reading configuration: discover the files of the shipped packs and a deployment directory,
+//! parse YAML and CSV keeping positions, deserialize into raw structs, and report diagnostics.
+//! Nothing here checks references between documents; that is `compile`'s job.
+
+pub mod diagnostic;
+
+pub use diagnostic::{Code, Diagnostic};

@@ -1,0 +1,16 @@
+//! Tocsin: an urban-safety early-warning engine. Sensor readings from many domains come in;
+//! graded warnings (blue < yellow < orange < red) go out to the departments and districts that
+//! must act. See `docs/ARCHITECTURE.md` for the module map; dependencies flow top to bottom:
+//! `model` <- `config` <- `compile` <- `eval` <- `ingest` / `storage` <- `api` <- `runtime` <- `cli`.
+
+pub mod api;
+pub mod cli;
+pub mod compile;
+pub mod config;
+pub mod error;
+pub mod eval;
+pub mod ingest;
+pub mod model;
+pub mod runtime;
+pub mod settings;
+pub mod storage;

@@ -1,0 +1,221 @@
+//! A generation: one compiled, validated configuration set, identified by the hash of its text.
+//! Everything downstream of `compile` works from an `Arc<Generation>`; nothing in it changes after
+//! it is built, so a reload swaps a whole generation at once.
+
+use rustc_hash::FxHashMap;
+
+use super::city::{Asset, AssetIx, Department, District, Sensor, SensorIx};
+use super::domain::{Domain, Metric};
+use super::ids::{
+    AssetId, DepartmentId, DistrictCode, DomainId, GenerationId, MetricId, RuleId, SensorId,
+};
+use super::rule::Rule;
+
+/// One configuration file as it was read, kept so auditors can see the exact text that fired.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SourceFile {
+    /// Path as shown in diagnostics: `<builtin>/domains/city_gas.yaml` or relative to the deployment.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Counts for the one-line summary of `validate` and `GET /config`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Domains defined.
+    pub domains: usize,
+    /// Metrics defined.
+    pub metrics: usize,
+    /// Rules compiled.
+    pub rules: usize,
+    /// Districts registered.
+    pub districts: usize,
+    /// Departments registered.
+    pub departments: usize,
+    /// Assets registered.
+    pub assets: usize,
+    /// Sensors registered.
+    pub sensors: usize,
+}
+
+/// A compiled configuration generation.
+#[derive(Debug)]
+pub struct Generation {
+    /// First 16 hex digits of [`Generation::hash`].
+    pub id: GenerationId,
+    /// SHA-256 over every source file's path and text, in path order.
+    pub hash: String,
+    /// The source texts, in path order.
+    pub sources: Vec<SourceFile>,
+    /// Districts by code.
+    pub districts: Vec<District>,
+    /// Departments.
+    pub departments: Vec<Department>,
+    /// Domains.
+    pub domains: Vec<Domain>,
+    /// Metrics of all domains.
+    pub metrics: Vec<Metric>,
+    /// Rules, in id order.
+    pub rules: Vec<Rule>,
+    /// Assets; a position is an [`AssetIx`].
+    pub assets: Vec<Asset>,
+    /// Sensors; a position is a [`SensorIx`].
+    pub sensors: Vec<Sensor>,
+    /// Lookups built once by [`Generation::index`].
+    index: Index,
+}
+
+/// Id -> position maps, so lookups on the ingest path are one hash probe.
+#[derive(Debug, Default)]
+struct Index {
+    sensors: FxHashMap<SensorId, SensorIx>,
+    assets: FxHashMap<AssetId, AssetIx>,
+    metrics: FxHashMap<MetricId, usize>,
+    domains: FxHashMap<DomainId, usize>,
+    rules: FxHashMap<RuleId, usize>,
+    districts: FxHashMap<DistrictCode, usize>,
+    departments: FxHashMap<DepartmentId, usize>,
+}
+
+/// The parts of a generation, as the compiler produces them.
+#[derive(Debug, Default)]
+pub struct GenerationParts {
+    /// Source texts (any order; sorted by path when built).
+    pub sources: Vec<SourceFile>,
+    /// Districts.
+    pub districts: Vec<District>,
+    /// Departments.
+    pub departments: Vec<Department>,
+    /// Domains.
+    pub domains: Vec<Domain>,
+    /// Metrics.
+    pub metrics: Vec<Metric>,
+    /// Rules.
+    pub rules: Vec<Rule>,
+    /// Assets.
+    pub assets: Vec<Asset>,
+    /// Sensors (their `asset_ix` must point into `assets`).
+    pub sensors: Vec<Sensor>,
+}
+
+impl Generation {
+    /// Builds a generation from checked parts: hashes the sources and indexes every id.
+    pub fn build(mut parts: GenerationParts) -> Generation {
+        use sha2::{Digest, Sha256};
+
+        parts.sources.sort_by(|a, b| a.path.cmp(&b.path));
+        parts.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut hasher = Sha256::new();
+        for source in &parts.sources {
+            hasher.update(source.path.as_bytes());
+            hasher.update([0]);
+            hasher.update(source.text.as_bytes());
+            hasher.update([0]);
+        }
+        let hash = hex::encode(hasher.finalize());
+        let index = Index {
+            sensors: positions(&parts.sensors, |s| s.id.clone(), |i| SensorIx(i as u32)),
+            assets: positions(&parts.assets, |a| a.id.clone(), |i| AssetIx(i as u32)),
+            metrics: positions(&parts.metrics, |m| m.id.clone(), |i| i),
+            domains: positions(&parts.domains, |d| d.id.clone(), |i| i),
+            rules: positions(&parts.rules, |r| r.id.clone(), |i| i),
+            districts: positions(&parts.districts, |d| d.code.clone(), |i| i),
+            departments: positions(&parts.departments, |d| d.id.clone(), |i| i),
+        };
+        Generation {
+            id: GenerationId::new(&hash[..16]),
+            hash,
+            sources: parts.sources,
+            districts: parts.districts,
+            departments: parts.departments,
+            domains: parts.domains,
+            metrics: parts.metrics,
+            rules: parts.rules,
+            assets: parts.assets,
+            sensors: parts.sensors,
+            index,
+        }
+    }
+
+    /// Counts of what the generation holds.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            domains: self.domains.len(),
+            metrics: self.metrics.len(),
+            rules: self.rules.len(),
+            districts: self.districts.len(),
+            departments: self.departments.len(),
+            assets: self.assets.len(),
+            sensors: self.sensors.len(),
+        }
+    }
+
+    /// The dense index of a sensor id.
+    #[inline]
+    pub fn sensor_ix(&self, id: &str) -> Option<SensorIx> {
+        self.index.sensors.get(id).copied()
+    }
+
+    /// A sensor by dense index.
+    #[inline]
+    pub fn sensor_at(&self, ix: SensorIx) -> &Sensor {
+        &self.sensors[ix.0 as usize]
+    }
+
+    /// A sensor by id.
+    pub fn sensor(&self, id: &str) -> Option<&Sensor> {
+        self.sensor_ix(id).map(|ix| self.sensor_at(ix))
+    }
+
+    /// An asset by dense index.
+    #[inline]
+    pub fn asset_at(&self, ix: AssetIx) -> &Asset {
+        &self.assets[ix.0 as usize]
+    }
+
+    /// An asset by id.
+    pub fn asset(&self, id: &str) -> Option<&Asset> {
+        self.index.assets.get(id).map(|ix| self.asset_at(*ix))
+    }
+
+    /// A metric by id.
+    pub fn metric(&self, id: &str) -> Option<&Metric> {
+        self.index.metrics.get(id).map(|i| &self.metrics[*i])
+    }
+
+    /// A domain by id.
+    pub fn domain(&self, id: &str) -> Option<&Domain> {
+        self.index.domains.get(id).map(|i| &self.domains[*i])
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.index.rules.get(id).map(|i| &self.rules[*i])
+    }
+
+    /// A district by GB/T 2260 code.
+    pub fn district(&self, code: &str) -> Option<&District> {
+        self.index.districts.get(code).map(|i| &self.districts[*i])
+    }
+
+    /// A department by id.
+    pub fn department(&self, id: &str) -> Option<&Department> {
+        self.index
+            .departments
+            .get(id)
+            .map(|i| &self.departments[*i])
+    }
+}
+
+fn positions<T, K: std::hash::Hash + Eq, V>(
+    items: &[T],
+    key: impl Fn(&T) -> K,
+    value: impl Fn(usize) -> V,
+) -> FxHashMap<K, V> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (key(item), value(i)))
+        .collect()
+}

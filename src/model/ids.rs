@@ -1,0 +1,87 @@
+//! Identifier newtypes. Each kind of id is its own type so that a sensor id can never be passed
+//! where an asset id is expected; all are cheap to clone (`Arc<str>`).
+
+use std::fmt;
+use std::sync::Arc;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(Arc<str>);
+
+        impl $name {
+            /// Wraps a string that has already been checked by the config compiler or the ingest gate.
+            pub fn new(id: impl Into<Arc<str>>) -> Self {
+                Self(id.into())
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), &*self.0)
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                Self::new(id)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A monitoring point (device) as registered in `city/` (e.g. `gas-ch4-0001`).
+    SensorId
+);
+id_type!(
+    /// A risk object: pipe segment, well, bridge, site, station (e.g. `well-hp-017`).
+    AssetId
+);
+id_type!(
+    /// One of the 17 domains (e.g. `city_gas`).
+    DomainId
+);
+id_type!(
+    /// A metric defined by a domain (e.g. `gas.ch4_adjacent`).
+    MetricId
+);
+id_type!(
+    /// A rule (e.g. `gas.ch4_adjacent.ladder`).
+    RuleId
+);
+id_type!(
+    /// What can go wrong on an asset (e.g. `gas_leak`); one open warning per (asset, hazard).
+    HazardId
+);
+id_type!(
+    /// A department or unit that receives warnings (e.g. `shenyang.construction`).
+    DepartmentId
+);
+id_type!(
+    /// A district by its GB/T 2260 administrative division code (e.g. `210102` for 和平区).
+    DistrictCode
+);
+id_type!(
+    /// A compiled configuration generation: the first 16 hex digits of its content hash.
+    GenerationId
+);

@@ -1,0 +1,60 @@
+//! The closed list of units a metric may declare. A unit outside it is a config error
+//! (`bad_unit`), which catches typos such as `%LLE` before they reach a duty officer's screen.
+
+/// Every unit the shipped domains use, plus common SI variants.
+pub const UNITS: &[&str] = &[
+    "%LEL",
+    "%VOL",
+    "ppm",
+    "mg/m3",
+    "%",
+    "%RH",
+    "MPa",
+    "kPa",
+    "Pa",
+    "m",
+    "mm",
+    "mm/d",
+    "mm/h",
+    "cm",
+    "m/s",
+    "km/h",
+    "m3/h",
+    "Nm3/h",
+    "L/s",
+    "m3",
+    "t",
+    "kg",
+    "kN",
+    "degC",
+    "°C",
+    "°",
+    "V",
+    "mV",
+    "mA",
+    "A",
+    "kW",
+    "Hz",
+    "dB",
+    "g",
+    "m/s2",
+    "lux",
+    "persons",
+    "persons/m2",
+    "count",
+    "score",
+    "bool",
+    "state",
+    "µε",
+    "ratio",
+    "min",
+    "s",
+    "h",
+    "mm/min",
+    "m/d",
+];
+
+/// The canonical spelling of `unit`, if it is in the list.
+pub fn lookup(unit: &str) -> Option<&'static str> {
+    UNITS.iter().copied().find(|known| *known == unit)
+}

@@ -1,0 +1,299 @@
+//! Persistence behind one [`Store`] trait, with an SQLite implementation (the embedded default, one
+//! file) and a PostgreSQL one (shared, for scale). Both run the same test suite
+//! (`tests/store.rs`). Queries are checked at run time (`sqlx::query`), so building needs no database.
+//!
+//! The store is the source of truth for what was acknowledged: readings are idempotent on
+//! (sensor, metric, ts); at most one open warning exists per (asset, hazard), enforced by a unique
+//! index, so a restart or a re-sent batch cannot duplicate one.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::model::{
+    AssetId, Change, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId, HazardId,
+    Level, MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, SourceFile, Summary,
+    Timestamp,
+};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// Which backend a store URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// `sqlite://path` or `sqlite::memory:`.
+    Sqlite,
+    /// `postgres://...` or `postgresql://...`.
+    Postgres,
+}
+
+/// Errors from the store, with the operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no supported backend.
+    #[error("unsupported store url `{0}`: expected sqlite:// or postgres://")]
+    UnsupportedUrl(String),
+    /// Could not connect or open the file.
+    #[error("cannot open store `{url}`: {source}")]
+    Open {
+        /// The URL with any password removed.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Applying migrations failed.
+    #[error("store migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("store query `{operation}` failed: {source}")]
+    Query {
+        /// What the store was doing (e.g. `insert_readings`).
+        operation: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A row held a value this version cannot read (e.g. an unknown level name).
+    #[error("store row is corrupt in `{operation}`: {detail}")]
+    Corrupt {
+        /// What the store was doing.
+        operation: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// Whether a warning is still open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WarningState {
+    /// Level above none.
+    Open,
+    /// The condition cleared (after hysteresis).
+    Cleared,
+}
+
+impl WarningState {
+    /// Stable name used in the API and store.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WarningState::Open => "open",
+            WarningState::Cleared => "cleared",
+        }
+    }
+}
+
+/// A warning as listed by the API.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct WarningRecord {
+    /// Store-assigned id.
+    pub id: i64,
+    /// The asset.
+    pub asset: AssetId,
+    /// The hazard.
+    pub hazard: HazardId,
+    /// The asset's domain.
+    pub domain: DomainId,
+    /// Responsible district.
+    pub district: DistrictCode,
+    /// Department it is issued to.
+    pub department: DepartmentId,
+    /// Open or cleared.
+    pub state: WarningState,
+    /// Current level (the last level it had, once cleared).
+    pub level: Level,
+    /// Highest level it reached.
+    pub peak_level: Level,
+    /// Event time it opened.
+    pub opened_at: Timestamp,
+    /// Event time of the last change.
+    pub updated_at: Timestamp,
+    /// Event time it cleared, if it has.
+    pub cleared_at: Option<Timestamp>,
+    /// Rule of the last change.
+    pub rule: RuleId,
+    /// Sensor of the last change.
+    pub sensor: SensorId,
+    /// Generation of the last change.
+    pub generation: GenerationId,
+    /// Message of the last change.
+    pub message: String,
+}
+
+/// One entry of a warning's level history.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LevelChange {
+    /// Order within the warning, from 1.
+    pub seq: i64,
+    /// Level before.
+    pub from: Option<Level>,
+    /// Level after (`None` when it cleared).
+    pub to: Option<Level>,
+    /// Event time.
+    pub ts: Timestamp,
+    /// The rule.
+    pub rule: RuleId,
+    /// The sensor.
+    pub sensor: SensorId,
+    /// Config generation that produced it.
+    pub generation: GenerationId,
+    /// Message for people.
+    pub message: String,
+    /// The readings that justified it.
+    pub evidence: Vec<Reading>,
+}
+
+/// A warning with its whole level history.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct WarningDetail {
+    /// The warning.
+    #[serde(flatten)]
+    pub warning: WarningRecord,
+    /// Every level change, oldest first.
+    pub history: Vec<LevelChange>,
+}
+
+/// Filters for [`Store::warnings`]; `None` means "any".
+#[derive(Clone, Debug, Default)]
+pub struct WarningFilter {
+    /// Open or cleared.
+    pub state: Option<WarningState>,
+    /// Exact current level.
+    pub level: Option<Level>,
+    /// Domain.
+    pub domain: Option<DomainId>,
+    /// District code.
+    pub district: Option<DistrictCode>,
+    /// Department.
+    pub department: Option<DepartmentId>,
+    /// Asset.
+    pub asset: Option<AssetId>,
+    /// Hazard.
+    pub hazard: Option<HazardId>,
+    /// Changed at or after this instant.
+    pub since: Option<Timestamp>,
+    /// At most this many, newest change first.
+    pub limit: u32,
+}
+
+/// A device fault as listed by the API.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FaultRecord {
+    /// Store-assigned id.
+    pub id: i64,
+    /// The sensor.
+    pub sensor: SensorId,
+    /// The metric.
+    pub metric: MetricId,
+    /// What is wrong.
+    pub kind: FaultKind,
+    /// Still active?
+    pub active: bool,
+    /// When raised.
+    pub raised_at: Timestamp,
+    /// When cleared.
+    pub cleared_at: Option<Timestamp>,
+    /// Detail for people.
+    pub detail: String,
+    /// Generation that raised it.
+    pub generation: GenerationId,
+}
+
+/// A stored configuration generation: its text and summary, kept for auditors.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GenerationRecord {
+    /// Short id.
+    pub id: GenerationId,
+    /// Full SHA-256.
+    pub hash: String,
+    /// When it was first stored (clock time).
+    pub created_at: Timestamp,
+    /// Counts.
+    pub summary: Summary,
+    /// Every source file's text.
+    pub sources: Vec<SourceFile>,
+}
+
+/// Everything Tocsin persists.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Applies pending migrations (idempotent).
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// Inserts a batch in one transaction, ignoring readings already stored (same sensor, metric,
+    /// ts). Returns, in input order, whether each reading was new. Durable when it returns.
+    async fn insert_readings(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError>;
+
+    /// Readings of one sensor, oldest first, within `[from, to]`, at most `limit`.
+    async fn readings(
+        &self,
+        sensor: &SensorId,
+        metric: Option<&MetricId>,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        limit: u32,
+    ) -> Result<Vec<Reading>, StoreError>;
+
+    /// The newest stored timestamp per (sensor, metric), so a restarted engine ignores re-sent data.
+    async fn latest_reading_times(
+        &self,
+    ) -> Result<Vec<(SensorId, MetricId, Timestamp)>, StoreError>;
+
+    /// Stores a generation's text and summary; storing the same id again changes nothing.
+    async fn save_generation(&self, generation: &GenerationRecord) -> Result<(), StoreError>;
+
+    /// A stored generation with its text.
+    async fn generation(&self, id: &GenerationId) -> Result<Option<GenerationRecord>, StoreError>;
+
+    /// Applies engine output in one transaction: alarms are upserted or removed, warnings opened,
+    /// moved (with a level-history entry and evidence) or cleared, faults raised or cleared.
+    async fn apply_changes(&self, changes: &[Change]) -> Result<(), StoreError>;
+
+    /// Standing alarms, to restore engine state after a restart.
+    async fn open_alarms(&self) -> Result<Vec<OpenAlarm>, StoreError>;
+
+    /// Active faults, to restore engine state after a restart.
+    async fn open_faults(&self) -> Result<Vec<OpenFault>, StoreError>;
+
+    /// Warnings matching a filter, most recently changed first.
+    async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<WarningRecord>, StoreError>;
+
+    /// One warning with its level history, if it exists.
+    async fn warning(&self, id: i64) -> Result<Option<WarningDetail>, StoreError>;
+
+    /// Faults, active ones first, newest first, at most `limit`; optionally of one sensor.
+    async fn faults(
+        &self,
+        sensor: Option<&SensorId>,
+        limit: u32,
+    ) -> Result<Vec<FaultRecord>, StoreError>;
+}
+
+/// Opens (and migrates) the store a URL names: `sqlite://FILE` (created if missing),
+/// `sqlite::memory:`, or `postgres://...`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    // Wired up when the backends land.
+    let _ = backend_of(url)?;
+    let _ = (
+        sqlite::SqliteStore::connect(url).await?,
+        postgres::PostgresStore::connect(url).await?,
+    );
+    Err(StoreError::UnsupportedUrl(url.to_owned()))
+}
+
+/// The backend a URL selects.
+pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
