@@ -65,8 +65,9 @@ pub enum RuleKind {
     Threshold {
         /// Explicit ladder, or the metric default (per-sensor overrides still apply).
         ladder: Option<Ladder>,
-        /// How long each level must hold.
-        persistence: Persistence,
+        /// How long each level must hold, indexed by [`super::Level::index`]
+        /// (e.g. blue for 10m, yellow for 5m, orange and red at once).
+        persistence: [Persistence; 4],
     },
     /// Four-level ladder on the rate of change.
     Rate(RateSpec),
