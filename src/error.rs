@@ -19,6 +19,8 @@ pub enum ErrorCode {
     Overloaded,
     /// No such resource (warning, sensor, route).
     NotFound,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
     /// A query parameter is malformed (bad level name, bad time).
     BadQuery,
     /// The store failed; details are in the server log.
@@ -49,6 +51,7 @@ impl ErrorCode {
         ErrorCode::UnsupportedMediaType,
         ErrorCode::Overloaded,
         ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::BadQuery,
         ErrorCode::StoreUnavailable,
         ErrorCode::Internal,
@@ -69,6 +72,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::BadQuery => "bad_query",
             ErrorCode::StoreUnavailable => "store_unavailable",
             ErrorCode::Internal => "internal",
@@ -95,6 +99,7 @@ impl ErrorCode {
             | ErrorCode::ClockSkew
             | ErrorCode::TooOld => 400,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::BodyTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Overloaded | ErrorCode::StoreUnavailable => 503,

@@ -14,3 +14,4 @@ pub mod model;
 pub mod runtime;
 pub mod settings;
 pub mod storage;
+pub mod telemetry;

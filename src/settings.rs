@@ -3,7 +3,16 @@
 //! command-line flags. Secrets come from the environment and are never printed.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
+
+use crate::config::duration::{DURATION_HINT, parse_duration};
+use crate::config::format::{Positions, parse_yaml};
+use crate::config::raw::{DurationText, SettingsDoc};
+use crate::config::{Code, Diagnostic};
+
+/// The settings file's name inside a deployment directory.
+pub const SETTINGS_FILE: &str = "tocsin.yaml";
 
 /// Limits of the ingest path.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -59,5 +68,153 @@ impl Default for Settings {
             ingest: IngestSettings::default(),
             tick_interval: Duration::from_secs(10),
         }
+    }
+}
+
+/// Loads settings for `deployment`: defaults, then `tocsin.yaml` if present, then the
+/// `TOCSIN_LISTEN` and `TOCSIN_STORE` environment variables. Every problem is returned.
+pub fn load(deployment: &Path) -> Result<Settings, Vec<Diagnostic>> {
+    let mut settings = Settings::default();
+    let mut diagnostics = Vec::new();
+    let path = deployment.join(SETTINGS_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match parse_yaml::<SettingsDoc>(SETTINGS_FILE, &text) {
+            Ok((doc, positions)) => apply(&mut settings, &doc, &positions, &mut diagnostics),
+            Err(found) => diagnostics.extend(found),
+        },
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => diagnostics.push(Diagnostic::new(
+            Code::Io,
+            SETTINGS_FILE,
+            (0, 0),
+            format!("cannot read: {error}"),
+        )),
+    }
+    if let Ok(listen) = std::env::var("TOCSIN_LISTEN") {
+        match listen.parse() {
+            Ok(address) => settings.listen = address,
+            Err(_) => diagnostics.push(bad_listen("TOCSIN_LISTEN", (0, 0), &listen)),
+        }
+    }
+    if let Ok(store) = std::env::var("TOCSIN_STORE") {
+        settings.store = store;
+    }
+    if diagnostics.is_empty() {
+        Ok(settings)
+    } else {
+        Diagnostic::sort(&mut diagnostics);
+        Err(diagnostics)
+    }
+}
+
+fn bad_listen(file: &str, at: (usize, usize), text: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::BadValue,
+        file,
+        at,
+        format!("cannot read listen address `{text}`"),
+    )
+    .with_hint("write an IP address and port, e.g. `127.0.0.1:8080` or `0.0.0.0:8080`")
+}
+
+/// Applies a parsed `tocsin.yaml` over `settings`.
+fn apply(
+    settings: &mut Settings,
+    doc: &SettingsDoc,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut duration =
+        |key: &str, text: &DurationText, target: &mut Duration| match parse_duration(&text.0) {
+            Some(value) => *target = value,
+            None => diagnostics.push(
+                Diagnostic::new(
+                    Code::BadDuration,
+                    SETTINGS_FILE,
+                    positions.at(key),
+                    format!("cannot read duration `{}`", text.0),
+                )
+                .with_hint(DURATION_HINT),
+            ),
+        };
+    if let Some(text) = &doc.tick_interval {
+        duration("tick_interval", text, &mut settings.tick_interval);
+    }
+    if let Some(ingest) = &doc.ingest {
+        let target = &mut settings.ingest;
+        if let Some(text) = &ingest.max_clock_skew {
+            duration("ingest.max_clock_skew", text, &mut target.max_clock_skew);
+        }
+        if let Some(text) = &ingest.max_age {
+            duration("ingest.max_age", text, &mut target.max_age);
+        }
+        target.max_body_bytes = ingest.max_body_bytes.unwrap_or(target.max_body_bytes);
+        target.queue_capacity = ingest.queue_capacity.unwrap_or(target.queue_capacity);
+        target.writer_batch = ingest.writer_batch.unwrap_or(target.writer_batch);
+        target.retry_after_secs = ingest.retry_after_secs.unwrap_or(target.retry_after_secs);
+    }
+    if let Some(store) = &doc.store {
+        settings.store.clone_from(store);
+    }
+    if let Some(listen) = &doc.listen {
+        match listen.parse() {
+            Ok(address) => settings.listen = address,
+            Err(_) => diagnostics.push(bad_listen(SETTINGS_FILE, positions.at("listen"), listen)),
+        }
+    }
+    for (key, value) in [
+        ("ingest.queue_capacity", settings.ingest.queue_capacity),
+        ("ingest.writer_batch", settings.ingest.writer_batch),
+        ("ingest.max_body_bytes", settings.ingest.max_body_bytes),
+    ] {
+        if value == 0 {
+            diagnostics.push(Diagnostic::new(
+                Code::BadValue,
+                SETTINGS_FILE,
+                positions.at(key),
+                format!("`{key}` must be at least 1"),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "version: 1\nlisten: 0.0.0.0:9000\ningest:\n  queue_capacity: 8\n  max_age: 7d\ntick_interval: 30s\n",
+        )
+        .unwrap();
+        let settings = load(dir.path()).unwrap();
+        assert_eq!(settings.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+        assert_eq!(settings.ingest.queue_capacity, 8);
+        assert_eq!(settings.ingest.max_age, Duration::from_secs(7 * 86_400));
+        assert_eq!(settings.tick_interval, Duration::from_secs(30));
+        assert_eq!(settings.store, "sqlite://tocsin.db");
+    }
+
+    #[test]
+    fn bad_values_are_all_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "version: 1\nlisten: nowhere\ntick_interval: 10 seconds\n",
+        )
+        .unwrap();
+        let errors = load(dir.path()).unwrap_err();
+        let codes: Vec<Code> = errors.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![Code::BadValue, Code::BadDuration]);
+        assert_eq!((errors[0].line, errors[0].column), (2, 9));
+    }
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap().ingest, IngestSettings::default());
     }
 }

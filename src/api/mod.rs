@@ -1,1 +1,64 @@
-//! (being written)
+//! The HTTP API under `/api/v1` (axum). Routes live in one file per resource; every handler
+//! returns `Result<_, ApiError>` ([`error`]), the one place errors become `{code, message}`
+//! bodies. The router is built from an [`AppState`] so tests can drive it in-process.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::ingest::{Gate, IngestQueue};
+use crate::model::Clock;
+use crate::storage::Store;
+use crate::telemetry::Metrics;
+
+pub mod error;
+mod params;
+pub mod readings;
+mod sensors;
+mod system;
+mod warnings;
+
+pub use error::ApiError;
+
+/// What every handler needs; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Where warnings, faults and readings are read from.
+    pub store: Arc<dyn Store>,
+    /// The quality gate (and through it the generation in force).
+    pub gate: Arc<Gate>,
+    /// Where accepted readings are queued for the writer.
+    pub queue: IngestQueue,
+    /// Counters and histograms.
+    pub metrics: Arc<Metrics>,
+    /// "Now" for clock-skew and age checks.
+    pub clock: Arc<dyn Clock>,
+    /// Largest accepted body, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds sent in `Retry-After` when overloaded.
+    pub retry_after_secs: u32,
+}
+
+/// The router: every route under `/api/v1`, JSON 404 and 405 answers, and the body limit.
+pub fn router(state: AppState) -> Router {
+    let limit = state.max_body_bytes;
+    let api = Router::new()
+        .route("/readings", post(readings::post_readings))
+        .route("/warnings", get(warnings::list))
+        .route("/warnings/{id}", get(warnings::detail))
+        .route("/faults", get(warnings::faults))
+        .route("/sensors", get(sensors::list))
+        .route("/sensors/{id}", get(sensors::detail))
+        .route("/sensors/{id}/readings", get(sensors::readings))
+        .route("/config", get(system::config))
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .method_not_allowed_fallback(system::method_not_allowed);
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(system::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}

@@ -1,8 +1,73 @@
-//! `tocsin migrate`.
+//! `tocsin migrate --store URL`: creates or upgrades the store schema and prints what it did, one
+//! line per migration applied, then a summary line. Running it again applies nothing.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
+
+use crate::storage::{self, MigrationStatus, redact_url};
+
+/// Runs `tocsin migrate --store URL`.
 pub(crate) fn run(store: &str) -> anyhow::Result<ExitCode> {
-    let _ = store;
-    anyhow::bail!("migrate is being written")
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let lines = runtime.block_on(migrate(store))?;
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Applies pending migrations to the store at `url`; returns the lines to print.
+async fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
+    let store = storage::connect(url).await?;
+    let before = store.migration_status().await?;
+    store.migrate().await?;
+    let after = store.migration_status().await?;
+    Ok(report(&redact_url(url), &before, &after))
+}
+
+/// What changed between two status listings, for people.
+fn report(url: &str, before: &[MigrationStatus], after: &[MigrationStatus]) -> Vec<String> {
+    let newly: Vec<&MigrationStatus> = after
+        .iter()
+        .filter(|m| m.applied)
+        .filter(|m| !before.iter().any(|b| b.version == m.version && b.applied))
+        .collect();
+    let mut lines: Vec<String> = newly
+        .iter()
+        .map(|m| format!("applied {} {}", m.version, m.description))
+        .collect();
+    let total = after.iter().filter(|m| m.applied).count();
+    lines.push(if newly.is_empty() {
+        format!("{url}: up to date ({total} migrations applied)")
+    } else {
+        format!(
+            "{url}: applied {} migration(s); {total} applied in all",
+            newly.len()
+        )
+    });
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn migrating_twice_applies_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let first = migrate(&url).await.unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0], "applied 20261129000001 init");
+        assert!(first[1].ends_with(": applied 1 migration(s); 1 applied in all"));
+        let second = migrate(&url).await.unwrap();
+        assert_eq!(
+            second,
+            vec![format!("{url}: up to date (1 migrations applied)")]
+        );
+    }
 }

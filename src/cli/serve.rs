@@ -1,7 +1,15 @@
-//! `tocsin serve`.
+//! `tocsin serve`: compile the deployment, open (and migrate) the store, start the runtime and
+//! serve the HTTP API until Ctrl-C or SIGTERM, then drain the ingest queue before exiting.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Diagnostic;
+use crate::model::SystemClock;
+use crate::runtime::{Runtime, serve, shutdown_signal};
 
 /// Flags of `tocsin serve`.
 #[derive(Debug, clap::Args)]
@@ -18,6 +26,46 @@ pub struct ServeArgs {
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("serve is being written")
+    crate::telemetry::init_tracing();
+    let mut settings = match crate::settings::load(&args.config) {
+        Ok(settings) => settings,
+        Err(diagnostics) => return Ok(refuse(&args.config, &diagnostics)),
+    };
+    if let Some(store) = args.store {
+        settings.store = store;
+    }
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    let generation = match crate::compile::load(Some(&args.config)) {
+        Ok(generation) => Arc::new(generation),
+        Err(diagnostics) => return Ok(refuse(&args.config, &diagnostics)),
+    };
+    let tokio = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    tokio.block_on(async move {
+        let store = crate::storage::open(&settings.store)
+            .await
+            .context("cannot open the store")?;
+        let runtime = Runtime::start(&settings, generation, store, Arc::new(SystemClock))
+            .await
+            .context("cannot start")?;
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        serve(runtime, listener, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints every diagnostic and the refusal; exit code 1.
+fn refuse(config: &std::path::Path, diagnostics: &[Diagnostic]) -> ExitCode {
+    for diagnostic in diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    eprintln!(
+        "error: {} problem(s) in {}; not starting",
+        diagnostics.len(),
+        config.display()
+    );
+    ExitCode::from(1)
 }

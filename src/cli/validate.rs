@@ -1,9 +1,62 @@
-//! `tocsin validate`.
+//! `tocsin validate`: compiles the shipped packs with a deployment directory and prints either
+//! every problem (`file:line:column: error[CODE]: message`, exit 1) or a one-line summary (exit 0).
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::compile;
+use crate::settings;
+
 pub(crate) fn run(config: &Path) -> anyhow::Result<ExitCode> {
-    let _ = config;
-    anyhow::bail!("validate is being written")
+    let (report, ok) = report(config);
+    print!("{report}");
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The text `validate` prints for `config`, and whether the set is valid.
+fn report(config: &Path) -> (String, bool) {
+    let generation = compile::load(Some(config));
+    let settings = if config.is_dir() {
+        settings::load(config).err().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut diagnostics = match &generation {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.clone(),
+    };
+    diagnostics.extend(settings);
+    match generation {
+        Ok(generation) if diagnostics.is_empty() => {
+            let s = generation.summary();
+            let line = format!(
+                "ok: generation {}: {} domains, {} metrics, {} rules, {} districts, \
+                 {} departments, {} assets, {} sensors\n",
+                generation.id,
+                s.domains,
+                s.metrics,
+                s.rules,
+                s.districts,
+                s.departments,
+                s.assets,
+                s.sensors
+            );
+            (line, true)
+        }
+        _ => {
+            crate::config::Diagnostic::sort(&mut diagnostics);
+            let mut out = String::new();
+            for diagnostic in &diagnostics {
+                out.push_str(&diagnostic.to_string());
+                out.push('\n');
+            }
+            let n = diagnostics.len();
+            out.push_str(&format!("{n} error{}\n", if n == 1 { "" } else { "s" }));
+            (out, false)
+        }
+    }
 }

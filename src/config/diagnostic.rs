@@ -47,6 +47,9 @@ pub enum Code {
     BadValue,
     /// A file that cannot be read.
     Io,
+    /// A value that contradicts the one it would default from (a sensor's domain differs from
+    /// its asset's).
+    Conflict,
 }
 
 impl Code {
@@ -73,6 +76,7 @@ impl Code {
             Code::BadLocation => "bad_location",
             Code::BadValue => "bad_value",
             Code::Io => "io",
+            Code::Conflict => "conflict",
         }
     }
 
@@ -98,6 +102,7 @@ impl Code {
         Code::BadLocation,
         Code::BadValue,
         Code::Io,
+        Code::Conflict,
     ];
 }
 
@@ -116,6 +121,39 @@ pub struct Diagnostic {
     pub message: String,
     /// How to fix it, when that helps.
     pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `file:line:column` with no hint.
+    pub fn new(
+        code: Code,
+        file: impl Into<String>,
+        (line, column): (usize, usize),
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            code,
+            file: file.into(),
+            line,
+            column,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same diagnostic with a hint on how to fix it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Orders diagnostics by file, line and column (then code and message, so output is stable).
+    pub fn sort(diagnostics: &mut [Diagnostic]) {
+        diagnostics.sort_by(|a, b| {
+            (&a.file, a.line, a.column, a.code, &a.message)
+                .cmp(&(&b.file, b.line, b.column, b.code, &b.message))
+        });
+    }
 }
 
 impl fmt::Display for Diagnostic {

@@ -3,5 +3,12 @@
 //! Nothing here checks references between documents; that is `compile`'s job.
 
 pub mod diagnostic;
+pub mod duration;
+pub mod format;
+pub mod raw;
+pub mod sources;
+pub mod table;
 
 pub use diagnostic::{Code, Diagnostic};
+pub use format::Positions;
+pub use sources::{Body, Document, Layer, Loaded, read_all};

@@ -1,22 +1,89 @@
 //! The rule engine: per-sensor rule state, evaluated in event time on each reading, producing
 //! alarm, warning and device-fault changes.
+//!
+//! Layout: rules are bound to sensors once, when the engine is built (`build`); state lives in
+//! flat `Vec`s (`state`), so a reading costs one hash probe for its sensor, a short scan of that
+//! sensor's streams for its metric, and a pass over the stream's bindings, with no allocation
+//! unless a level moves. [`Engine::evaluate_batch`] does the same for a batch with the memory
+//! loads of each chunk overlapped (about twice the throughput on 100,000 sensors).
+//! Primitives: `binding` (one rule on one reading), `threshold` (persistence and hysteresis),
+//! `rate` (rate and dual control), `faults` (range and offline), `warnings` (max over bindings,
+//! messages), `emit` (changes). Rule semantics for rule editors are in `docs/RULES.md`.
 
 use std::sync::Arc;
 
 use crate::model::{
-    Change, Generation, MetricId, OpenAlarm, OpenFault, Reading, SensorId, Timestamp,
+    Change, FaultKind, Generation, HazardId, Ladder, Level, MetricId, OpenAlarm, OpenFault,
+    Reading, SensorId, Timestamp,
 };
+
+mod binding;
+mod build;
+mod emit;
+mod faults;
+mod rate;
+mod state;
+mod threshold;
+mod warnings;
+
+use build::{MetricPlan, RulePlan};
+use emit::{Moved, Tables};
+use state::{Binding, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, Sample, Stream};
+use warnings::WarningBoard;
+
+/// Readings per chunk of [`Engine::evaluate_batch`].
+pub const BATCH_CHUNK: usize = 32;
 
 /// Evaluates readings against one generation's rules.
 #[derive(Debug)]
 pub struct Engine {
+    /// The generation in force.
     generation: Arc<Generation>,
+    /// One plan per rule (same order as `generation.rules`).
+    plans: Vec<RulePlan>,
+    /// One plan per metric (same order as `generation.metrics`).
+    metrics: Vec<MetricPlan>,
+    /// Distinct effective ladders, shared by bindings.
+    ladders: Vec<Ladder>,
+    /// Distinct hazards of the rules.
+    hazards: Vec<HazardId>,
+    /// Offsets: sensor `s` owns `streams[sensor_streams[s]..sensor_streams[s + 1]]`.
+    sensor_streams: Vec<u32>,
+    /// One per (sensor, metric reported).
+    streams: Vec<Stream>,
+    /// One per (stream, rule), grouped by stream.
+    bindings: Vec<Binding>,
+    /// Persistence state of the threshold bindings that need one.
+    persist: Vec<PersistState>,
+    /// One warning per (asset, hazard).
+    warnings: WarningBoard,
+    /// Lower bound of the earliest offline deadline ([`i64::MAX`]: none); `tick` sweeps only past it.
+    next_offline_check: i64,
+    /// Readings ignored because they were not newer than the last of their (sensor, metric).
+    late: u64,
+    /// Readings ignored because the generation does not know their sensor or metric.
+    unknown: u64,
 }
 
 impl Engine {
     /// An engine with empty state for `generation`.
     pub fn new(generation: Arc<Generation>) -> Engine {
-        Engine { generation }
+        let layout = build::layout(&generation);
+        Engine {
+            generation,
+            plans: layout.plans,
+            metrics: layout.metrics,
+            ladders: layout.ladders,
+            hazards: layout.hazards,
+            sensor_streams: layout.sensor_streams,
+            streams: layout.streams,
+            bindings: layout.bindings,
+            persist: layout.persist,
+            warnings: layout.warnings,
+            next_offline_check: i64::MAX,
+            late: 0,
+            unknown: 0,
+        }
     }
 
     /// The generation in force.
@@ -24,23 +91,376 @@ impl Engine {
         &self.generation
     }
 
-    /// Restores state after a restart from what the store holds.
+    /// Restores state after a restart from what the store holds: standing alarms (and so the
+    /// warning levels), active faults, and the last reading time per (sensor, metric). Emits
+    /// nothing. Entries the generation no longer knows are skipped. Follow it with
+    /// [`Engine::restore_samples`] to rebuild windows and timers from recent readings.
     pub fn restore(
         &mut self,
         alarms: &[OpenAlarm],
         faults: &[OpenFault],
         latest: &[(SensorId, MetricId, Timestamp)],
     ) {
-        let _ = (alarms, faults, latest);
+        for alarm in alarms {
+            let Some(rule) = self.generation.rule(alarm.rule.as_str()) else {
+                continue;
+            };
+            let Some(stream) = self.stream_of(alarm.sensor.as_str(), rule.metric.as_str()) else {
+                continue;
+            };
+            let stream = &self.streams[stream];
+            let first = stream.first_binding as usize;
+            let range = first..first + usize::from(stream.bindings);
+            let sensor = &self.generation.sensors[stream.sensor as usize];
+            for binding in &mut self.bindings[range] {
+                if self.generation.rules[binding.rule as usize].id != alarm.rule {
+                    continue;
+                }
+                let from = binding.level;
+                binding.level = Some(alarm.level);
+                binding.clear_since = NEVER;
+                let hazard = self.plans[binding.rule as usize].hazard;
+                if let Some(slot) = self.warnings.find(sensor.asset_ix.0, hazard) {
+                    self.warnings.apply(slot, from, binding.level);
+                }
+            }
+        }
+        for fault in faults {
+            if let Some(s) = self.stream_of(fault.sensor.as_str(), fault.metric.as_str()) {
+                self.streams[s].faults |= match fault.kind {
+                    FaultKind::Offline => FAULT_OFFLINE,
+                    FaultKind::OutOfRange => FAULT_OUT_OF_RANGE,
+                };
+            }
+        }
+        for (sensor, metric, ts) in latest {
+            if let Some(s) = self.stream_of(sensor.as_str(), metric.as_str()) {
+                let stream = &mut self.streams[s];
+                stream.last_ts = stream.last_ts.max(ts.0);
+            }
+        }
+        // deadlines are unknown until the next sweep
+        self.next_offline_check = i64::MIN;
+    }
+
+    /// Warms rule state after a restart from recent stored readings (any order): sample windows
+    /// (rate rules, evidence), persistence runs (`for`, `count`) and clear timers are rebuilt by
+    /// running the rules silently, while alarm levels stay as [`Engine::restore`] set them.
+    /// Nothing is emitted. Call it after `restore`, with at least the longest `for`, rate window
+    /// and `clear.after` worth of readings; without it those timers start afresh, so a pending
+    /// raise or clear may come up to that much later (never twice, never lost).
+    pub fn restore_samples(&mut self, readings: &[Reading]) {
+        let mut sorted: Vec<&Reading> = readings.iter().collect();
+        sorted.sort_by_key(|r| r.ts);
+        for reading in sorted {
+            let Some(s) = self.stream_of(reading.sensor.as_str(), reading.metric.as_str()) else {
+                continue;
+            };
+            let stream = &mut self.streams[s];
+            let ts = reading.ts.0;
+            stream.last_ts = stream.last_ts.max(ts);
+            let metric = &self.metrics[stream.metric as usize];
+            let newest = stream.samples.latest(1).next().map_or(NEVER, |x| x.ts);
+            let in_range = reading.value >= metric.low && reading.value <= metric.high;
+            if ts > newest && in_range {
+                self.run_rules(s, reading.value, ts, None);
+            }
+        }
+        self.next_offline_check = i64::MIN;
     }
 
     /// Evaluates one reading (already through the ingest gate), appending changes to `out`.
     pub fn evaluate(&mut self, reading: &Reading, out: &mut Vec<Change>) {
-        let _ = (reading, out);
+        match self.stream_of(reading.sensor.as_str(), reading.metric.as_str()) {
+            Some(s) => self.evaluate_stream(s, reading, out),
+            None => self.unknown += 1,
+        }
+    }
+
+    /// Evaluates `readings` in order, with exactly the changes of calling [`Engine::evaluate`] on
+    /// each, but faster for large batches: per chunk of [`BATCH_CHUNK`] readings it first finds
+    /// every reading's stream and touches its state, so the chunk's memory loads overlap instead
+    /// of waiting for each other.
+    pub fn evaluate_batch(&mut self, readings: &[Reading], out: &mut Vec<Change>) {
+        let mut ix = [usize::MAX; BATCH_CHUNK];
+        for chunk in readings.chunks(BATCH_CHUNK) {
+            // each pass has short dependency chains, so the loads of a chunk run in parallel:
+            // sensor positions (hash probes) ...
+            for (slot, reading) in ix.iter_mut().zip(chunk) {
+                *slot = self
+                    .generation
+                    .sensor_ix(reading.sensor.as_str())
+                    .map_or(usize::MAX, |s| s.0 as usize);
+            }
+            // ... the sensors' first streams ...
+            let mut sink = 0i64;
+            for &s in &ix[..chunk.len()] {
+                let first = self.sensor_streams.get(s).map_or(0, |f| *f as usize);
+                sink ^= self.streams.get(first).map_or(0, |stream| stream.last_ts);
+            }
+            // ... the streams of the readings' metrics ...
+            for (slot, reading) in ix.iter_mut().zip(chunk) {
+                if *slot != usize::MAX {
+                    *slot = self
+                        .stream_in(*slot, reading.metric.as_str())
+                        .unwrap_or(usize::MAX);
+                }
+            }
+            // ... and their state
+            for &s in &ix[..chunk.len()] {
+                sink ^= self.touch(s);
+            }
+            std::hint::black_box(sink);
+            for (reading, &s) in chunk.iter().zip(&ix) {
+                if s == usize::MAX {
+                    self.unknown += 1;
+                } else {
+                    self.evaluate_stream(s, reading, out);
+                }
+            }
+        }
+    }
+
+    /// Loads the state of stream `s` (its header, samples, bindings and persistence) so that it
+    /// is in cache when the stream is evaluated; returns a value derived from it.
+    #[inline]
+    fn touch(&self, s: usize) -> i64 {
+        let Some(stream) = self.streams.get(s) else {
+            return 0;
+        };
+        let mut sink = stream.last_ts ^ stream.samples.touch();
+        let first = stream.first_binding as usize;
+        for binding in self
+            .bindings
+            .iter()
+            .skip(first)
+            .take(usize::from(stream.bindings))
+        {
+            sink ^= binding.clear_since;
+            if let Some(state) = self.persist.get(binding.persist as usize) {
+                sink ^= state.since[0];
+            }
+        }
+        sink
+    }
+
+    /// Evaluates `reading` on stream `s`.
+    #[inline]
+    fn evaluate_stream(&mut self, s: usize, reading: &Reading, out: &mut Vec<Change>) {
+        let ts = reading.ts.0;
+        let value = reading.value;
+        let generation = &*self.generation;
+        let stream = &mut self.streams[s];
+        if ts <= stream.last_ts {
+            self.late += 1;
+            return;
+        }
+        stream.last_ts = ts;
+        let metric = &self.metrics[stream.metric as usize];
+        if let Some(due) = faults::deadline(stream, metric) {
+            self.next_offline_check = self.next_offline_check.min(due);
+        }
+        if stream.faults & FAULT_OFFLINE != 0 {
+            stream.faults &= !FAULT_OFFLINE;
+            let detail = "reporting again".to_owned();
+            out.push(faults::fault(
+                generation,
+                stream,
+                FaultKind::Offline,
+                false,
+                ts,
+                detail,
+            ));
+        }
+        // NaN is outside every range
+        if !(value >= metric.low && value <= metric.high) {
+            if stream.faults & FAULT_OUT_OF_RANGE == 0 {
+                stream.faults |= FAULT_OUT_OF_RANGE;
+                let detail = faults::out_of_range_detail(value, metric);
+                out.push(faults::fault(
+                    generation,
+                    stream,
+                    FaultKind::OutOfRange,
+                    true,
+                    ts,
+                    detail,
+                ));
+            }
+            return;
+        }
+        if stream.faults & FAULT_OUT_OF_RANGE != 0 {
+            stream.faults &= !FAULT_OUT_OF_RANGE;
+            let detail = format!("value {} back in range", warnings::number(value));
+            out.push(faults::fault(
+                generation,
+                stream,
+                FaultKind::OutOfRange,
+                false,
+                ts,
+                detail,
+            ));
+        }
+        self.run_rules(s, value, ts, Some(out));
+    }
+
+    /// Runs the rules of stream `s` on an in-range value. With `out`, level moves are emitted;
+    /// without (warming after a restart), levels are kept and only timers and windows move.
+    #[inline]
+    fn run_rules(&mut self, s: usize, value: f64, ts: i64, mut out: Option<&mut Vec<Change>>) {
+        let stream = &mut self.streams[s];
+        if stream.bindings == 0 {
+            return;
+        }
+        let first = stream.first_binding as usize;
+        let range = first..first + usize::from(stream.bindings);
+        let window = self.bindings[range.clone()]
+            .iter()
+            .map(|b| self.plans[b.rule as usize].check.window_ms())
+            .max()
+            .unwrap_or(0);
+        stream.samples.push(Sample { ts, value }, window);
+        let tables = Tables {
+            generation: &self.generation,
+            plans: &self.plans,
+            ladders: &self.ladders,
+            hazards: &self.hazards,
+        };
+        for binding in &mut self.bindings[range] {
+            let plan = &self.plans[binding.rule as usize];
+            let ladder = &self.ladders[binding.ladder as usize];
+            let persist = self.persist.get_mut(binding.persist as usize);
+            let from = binding.level;
+            let Some(observation) =
+                binding::step(binding, plan, ladder, persist, &stream.samples, value, ts)
+            else {
+                continue;
+            };
+            if binding.level == from {
+                continue;
+            }
+            let Some(out) = out.as_deref_mut() else {
+                binding.level = from;
+                continue;
+            };
+            let moved = Moved {
+                rule: binding.rule,
+                ladder: binding.ladder,
+                from,
+                to: binding.level,
+                ts,
+                observation,
+            };
+            emit::emit(tables, &mut self.warnings, stream, moved, out);
+        }
     }
 
     /// Advances the clock: raises offline faults for sensors that stopped reporting.
+    /// Costs one comparison unless `now` has passed the earliest deadline, then one sweep over
+    /// all streams.
     pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Change>) {
-        let _ = (now, out);
+        if now.0 <= self.next_offline_check {
+            return;
+        }
+        self.next_offline_check = faults::sweep_offline(
+            &self.generation,
+            &mut self.streams,
+            &self.metrics,
+            now.0,
+            out,
+        );
+    }
+
+    /// The earliest instant at which [`Engine::tick`] may raise an offline fault (a lower bound),
+    /// or `None` when no sensor can go offline yet. Replay ticks at these instants.
+    pub fn next_offline_check(&self) -> Option<Timestamp> {
+        match self.next_offline_check {
+            i64::MAX => None,
+            i64::MIN => Some(Timestamp(i64::MIN)),
+            due => Some(Timestamp(due.saturating_add(1))),
+        }
+    }
+
+    /// Readings ignored as late or duplicate (not newer than the last of their sensor and metric).
+    pub fn late_readings(&self) -> u64 {
+        self.late
+    }
+
+    /// Readings ignored because the generation does not know their sensor, or the sensor does not
+    /// report their metric.
+    pub fn unknown_readings(&self) -> u64 {
+        self.unknown
+    }
+
+    /// Number of (sensor, rule) bindings.
+    pub fn binding_count(&self) -> usize {
+        self.bindings.len()
+    }
+
+    /// Bytes of rule state held: every table's capacity plus the sample rings' heap.
+    pub fn state_bytes(&self) -> usize {
+        use std::mem::size_of;
+        std::mem::size_of::<Engine>()
+            + self.plans.capacity() * size_of::<RulePlan>()
+            + self.metrics.capacity() * size_of::<MetricPlan>()
+            + self.ladders.capacity() * size_of::<Ladder>()
+            + self.hazards.capacity() * size_of::<HazardId>()
+            + self.sensor_streams.capacity() * size_of::<u32>()
+            + self.streams.capacity() * size_of::<Stream>()
+            + self
+                .streams
+                .iter()
+                .map(|s| s.samples.heap_bytes())
+                .sum::<usize>()
+            + self.bindings.capacity() * size_of::<Binding>()
+            + self.persist.capacity() * size_of::<PersistState>()
+            + self.warnings.heap_bytes()
+    }
+
+    /// The alarm level of `rule` on `sensor` (inspection; a scan of the sensor's bindings).
+    pub fn alarm_level(&self, sensor: &str, rule: &str) -> Option<Level> {
+        let metric = self.generation.rule(rule)?.metric.as_str();
+        let stream = &self.streams[self.stream_of(sensor, metric)?];
+        let first = stream.first_binding as usize;
+        self.bindings[first..first + usize::from(stream.bindings)]
+            .iter()
+            .find(|b| self.generation.rules[b.rule as usize].id.as_str() == rule)
+            .and_then(|b| b.level)
+    }
+
+    /// The warning level of (`asset`, `hazard`) (inspection; a scan of all warnings).
+    pub fn warning_level(&self, asset: &str, hazard: &str) -> Option<Level> {
+        self.warnings
+            .slots
+            .iter()
+            .find(|w| {
+                self.generation.assets[w.asset as usize].id.as_str() == asset
+                    && self.hazards[w.hazard as usize].as_str() == hazard
+            })
+            .and_then(|w| w.level)
+    }
+
+    /// The stream of (`sensor`, `metric`): one hash probe, then a scan of the sensor's streams.
+    #[inline]
+    fn stream_of(&self, sensor: &str, metric: &str) -> Option<usize> {
+        let s = self.generation.sensor_ix(sensor)?.0 as usize;
+        self.stream_in(s, metric)
+    }
+
+    /// The stream of `metric` among sensor `s`'s streams.
+    #[inline]
+    fn stream_in(&self, s: usize, metric: &str) -> Option<usize> {
+        let (first, end) = (
+            *self.sensor_streams.get(s)?,
+            *self.sensor_streams.get(s + 1)?,
+        );
+        (first as usize..end as usize).find(|&i| {
+            self.generation.metrics[self.streams[i].metric as usize]
+                .id
+                .as_str()
+                == metric
+        })
     }
 }
+
+#[cfg(test)]
+mod tests;

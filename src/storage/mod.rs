@@ -17,6 +17,9 @@ use crate::model::{
 };
 
 pub mod postgres;
+mod rows;
+mod select;
+mod shared;
 pub mod sqlite;
 
 /// Which backend a store URL selects.
@@ -175,7 +178,7 @@ pub struct WarningFilter {
     pub hazard: Option<HazardId>,
     /// Changed at or after this instant.
     pub since: Option<Timestamp>,
-    /// At most this many, newest change first.
+    /// At most this many, newest change first; `0` means no limit.
     pub limit: u32,
 }
 
@@ -217,6 +220,17 @@ pub struct GenerationRecord {
     pub sources: Vec<SourceFile>,
 }
 
+/// One migration this binary carries, and whether the store has applied it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MigrationStatus {
+    /// Version (the timestamp prefix of the file name).
+    pub version: i64,
+    /// Description (the rest of the file name).
+    pub description: String,
+    /// Whether the store has applied it.
+    pub applied: bool,
+}
+
 /// Everything Tocsin persists.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
@@ -226,11 +240,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Applies pending migrations (idempotent).
     async fn migrate(&self) -> Result<(), StoreError>;
 
+    /// Every migration this binary carries, oldest first, with whether it is applied.
+    async fn migration_status(&self) -> Result<Vec<MigrationStatus>, StoreError>;
+
     /// Inserts a batch in one transaction, ignoring readings already stored (same sensor, metric,
     /// ts). Returns, in input order, whether each reading was new. Durable when it returns.
     async fn insert_readings(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError>;
 
-    /// Readings of one sensor, oldest first, within `[from, to]`, at most `limit`.
+    /// Readings of one sensor, oldest first, within `[from, to]`, at most `limit` (`0`: no limit).
     async fn readings(
         &self,
         sensor: &SensorId,
@@ -267,7 +284,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// One warning with its level history, if it exists.
     async fn warning(&self, id: i64) -> Result<Option<WarningDetail>, StoreError>;
 
-    /// Faults, active ones first, newest first, at most `limit`; optionally of one sensor.
+    /// Faults, active ones first, newest first, at most `limit` (`0`: no limit); optionally of one
+    /// sensor.
     async fn faults(
         &self,
         sensor: Option<&SensorId>,
@@ -275,16 +293,43 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<FaultRecord>, StoreError>;
 }
 
-/// Opens (and migrates) the store a URL names: `sqlite://FILE` (created if missing),
-/// `sqlite::memory:`, or `postgres://...`.
+/// Opens (and migrates) the store a URL names: `sqlite://FILE` (created if missing; add
+/// `?synchronous=normal` to trade the last commits on power loss for speed), `sqlite::memory:`, or
+/// `postgres://...`.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    // Wired up when the backends land.
-    let _ = backend_of(url)?;
-    let _ = (
-        sqlite::SqliteStore::connect(url).await?,
-        postgres::PostgresStore::connect(url).await?,
-    );
-    Err(StoreError::UnsupportedUrl(url.to_owned()))
+    let store = connect(url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Connects to the store a URL names without migrating it (for `tocsin migrate`, which reports
+/// what it applies).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match backend_of(url)? {
+        Backend::Sqlite => Arc::new(sqlite::SqliteStore::connect(url).await?),
+        Backend::Postgres => Arc::new(postgres::PostgresStore::connect(url).await?),
+    })
+}
+
+/// A URL fit for logs and errors: any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
 }
 
 /// The backend a URL selects.
@@ -295,5 +340,34 @@ pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
         Ok(Backend::Postgres)
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!(backend_of("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("sqlite://tocsin.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("postgresql://h/db").unwrap(), Backend::Postgres);
+        assert!(matches!(
+            backend_of("mysql://h/db"),
+            Err(StoreError::UnsupportedUrl(url)) if url == "mysql://h/db"
+        ));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://tocsin:s3cret@db:5432/tocsin?sslmode=require"),
+            "postgres://tocsin:***@db:5432/tocsin?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/postgres"),
+            "postgres://postgres@127.0.0.1/postgres"
+        );
+        assert_eq!(redact_url("sqlite://tocsin.db"), "sqlite://tocsin.db");
     }
 }

@@ -1,14 +1,94 @@
-//! PostgreSQL store (being written).
+//! The shared store for larger deployments: PostgreSQL.
+//!
+//! Readings go in as one `INSERT ... SELECT FROM UNNEST(...)` per batch (four array parameters, no
+//! parameter limit, one plan), `ON CONFLICT DO NOTHING RETURNING` the keys that were new. The
+//! open-warning lookup takes a row lock (`FOR UPDATE`) so concurrent writers serialise on a
+//! warning; the partial unique index settles a race to open one. Evidence is `JSONB`.
 
-use super::StoreError;
+use std::str::FromStr;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::model::Reading;
+
+use super::shared::{impl_store, mark_new, query_error};
+use super::{Backend, StoreError, redact_url};
+
+/// The PostgreSQL schema, embedded at build time.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per process.
+const CONNECTIONS: u32 = 8;
 
 /// The shared store for larger deployments.
 #[derive(Debug)]
-pub struct PostgresStore;
+pub struct PostgresStore {
+    /// The connection pool.
+    pool: PgPool,
+    /// The same pool: PostgreSQL needs no dedicated writer.
+    writer: PgPool,
+}
 
 impl PostgresStore {
-    /// Opens the file a `postgres://` URL names.
+    /// Connects to the database a `postgres://` URL names. Does not migrate.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
+        let open_error = |source| StoreError::Open {
+            url: redact_url(url),
+            source,
+        };
+        let options = PgConnectOptions::from_str(url).map_err(open_error)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
+    }
+
+    /// The embedded migrations.
+    fn migrator(&self) -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    /// A write transaction.
+    async fn begin_write(
+        &self,
+        operation: &'static str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.writer.begin().await.map_err(query_error(operation))
+    }
+
+    /// Inserts a non-empty batch in one statement (hence one transaction).
+    async fn insert_reading_batch(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError> {
+        let sensors: Vec<&str> = readings.iter().map(|r| r.sensor.as_str()).collect();
+        let metrics: Vec<&str> = readings.iter().map(|r| r.metric.as_str()).collect();
+        let times: Vec<i64> = readings.iter().map(|r| r.ts.millis()).collect();
+        let values: Vec<f64> = readings.iter().map(|r| r.value).collect();
+        let inserted: Vec<(String, String, i64)> = sqlx::query_as(
+            "INSERT INTO readings (sensor, metric, ts, value) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::float8[]) \
+             ON CONFLICT DO NOTHING RETURNING sensor, metric, ts",
+        )
+        .bind(&sensors)
+        .bind(&metrics)
+        .bind(&times)
+        .bind(&values)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("insert_readings"))?;
+        Ok(mark_new(readings, &inserted))
     }
 }
+
+impl_store!(
+    store: PostgresStore,
+    database: sqlx::Postgres,
+    backend: Backend::Postgres,
+    evidence_param: "$9::jsonb",
+    evidence_column: "evidence::text",
+    lock_suffix: " FOR UPDATE",
+);

@@ -1,0 +1,8 @@
+//! The shipped packs (`domains/`, `rules/`, `workflows/`) are embedded with `include_dir`, which
+//! notices edits to known files but not new ones: ask cargo to rebuild when the folders change.
+
+fn main() {
+    for folder in ["domains", "rules", "workflows"] {
+        println!("cargo:rerun-if-changed={folder}");
+    }
+}

@@ -1,0 +1,157 @@
+//! One configured item (a rule, a sensor, a domain ...) with the document and path it came
+//! from, so any check can point at `file:line:column` of a key; and the layering of items by id:
+//! the deployment replaces a shipped item with the same id, while two items with one id in the
+//! same layer are a `duplicate_id`.
+
+use std::collections::HashMap;
+
+use crate::config::{Code, Diagnostic, Document};
+
+/// A raw item and where it was written.
+#[derive(Debug)]
+pub(super) struct Item<'a, T> {
+    /// Its id (district code for districts).
+    pub(super) id: String,
+    /// The document it is in.
+    pub(super) doc: &'a Document,
+    /// Its path in the document (`rules[2]`; empty for a whole-document item).
+    pub(super) path: String,
+    /// The raw definition.
+    pub(super) def: &'a T,
+}
+
+impl<'a, T> Item<'a, T> {
+    /// Wraps a raw definition.
+    pub(super) fn new(id: String, doc: &'a Document, path: String, def: &'a T) -> Self {
+        Item { id, doc, path, def }
+    }
+
+    /// The path of `key` under this item (`key` may itself be a path: `threshold.levels`).
+    pub(super) fn key_path(&self, key: &str) -> String {
+        match (self.path.is_empty(), key.is_empty()) {
+            (_, true) => self.path.clone(),
+            (true, false) => key.to_owned(),
+            (false, false) => format!("{}.{key}", self.path),
+        }
+    }
+
+    /// Position of `key` under this item.
+    pub(super) fn at(&self, key: &str) -> (usize, usize) {
+        self.doc.positions.at(&self.key_path(key))
+    }
+
+    /// A diagnostic pointing at `key`.
+    pub(super) fn error(&self, code: Code, key: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, self.doc.file.clone(), self.at(key), message)
+    }
+
+    /// `file:line:column` of `key`, for hints that point elsewhere.
+    pub(super) fn place(&self, key: &str) -> String {
+        let (line, column) = self.at(key);
+        format!("{}:{line}:{column}", self.doc.file)
+    }
+}
+
+/// Layers items by id: later layers replace earlier ones in place; duplicates within one layer
+/// are reported at the second occurrence (which is dropped).
+pub(super) fn merge<'a, T>(
+    items: Vec<Item<'a, T>>,
+    kind: &str,
+    id_key: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Item<'a, T>> {
+    let mut merged: Vec<Item<'a, T>> = Vec::with_capacity(items.len());
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        match by_id.get(&item.id) {
+            Some(&existing) if merged[existing].doc.layer == item.doc.layer => {
+                diagnostics.push(
+                    item.error(
+                        Code::DuplicateId,
+                        id_key,
+                        format!("duplicate {kind} id `{}`", item.id),
+                    )
+                    .with_hint(format!(
+                        "first defined at {}",
+                        merged[existing].place(id_key)
+                    )),
+                );
+            }
+            Some(&existing) => merged[existing] = item,
+            None => {
+                by_id.insert(item.id.clone(), merged.len());
+                merged.push(item);
+            }
+        }
+    }
+    merged
+}
+
+/// A hint for an unknown reference: the closest known name, or the list of known names.
+pub(super) fn suggest<'k>(
+    wanted: &str,
+    known: impl Iterator<Item = &'k str>,
+    what: &str,
+) -> String {
+    let known: Vec<&str> = known.collect();
+    let closest = known
+        .iter()
+        .map(|name| {
+            (
+                edit_distance(&wanted.to_lowercase(), &name.to_lowercase()),
+                *name,
+            )
+        })
+        .min();
+    match closest {
+        Some((distance, name)) if distance <= (wanted.chars().count() / 3).max(2) => {
+            format!("did you mean `{name}`?")
+        }
+        _ if known.is_empty() => format!("no {what} is defined"),
+        _ => {
+            let mut names: Vec<&str> = known;
+            names.sort_unstable();
+            let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+            let more = if names.len() > 8 { ", ..." } else { "" };
+            format!("known {what}: {}{more}", shown.join(", "))
+        }
+    }
+}
+
+/// Levenshtein distance over characters.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_name_the_closest_or_list_known() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        let known = ["city_gas", "bridges", "water_supply"];
+        assert_eq!(
+            suggest("city_gass", known.iter().copied(), "domains"),
+            "did you mean `city_gas`?"
+        );
+        assert_eq!(
+            suggest("metro", known.iter().copied(), "domains"),
+            "known domains: `bridges`, `city_gas`, `water_supply`"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! Engine tests on a hand-built generation: exact changes for each primitive, end to end.
+
+mod faults;
+mod fixture;
+mod restore;
+mod rules;
+
+use std::sync::Arc;
+
+use crate::model::{Change, Generation, Reading};
+
+use super::Engine;
+
+/// Evaluates `readings` in order and returns every change.
+fn run(engine: &mut Engine, readings: &[Reading]) -> Vec<Change> {
+    let mut out = Vec::new();
+    for reading in readings {
+        engine.evaluate(reading, &mut out);
+    }
+    out
+}
+
+/// A fresh engine for `generation`.
+fn engine(generation: &Arc<Generation>) -> Engine {
+    Engine::new(Arc::clone(generation))
+}

@@ -1,0 +1,218 @@
+//! The batch writer: drains the ingest queue, coalesces waiting batches up to the configured
+//! number of readings, commits them with `Store::insert_readings` (one transaction per chunk),
+//! answers each submission only after its commit, and forwards the readings that were new - in
+//! order - to the engine task through a second bounded channel. A full engine channel makes the
+//! writer wait, which fills the ingest queue, which turns into 503s: back-pressure end to end.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::queue::{Committed, IngestError, Submission, WriterInbox, WriterInput};
+use crate::model::{Reading, Timestamp};
+use crate::storage::Store;
+use crate::telemetry::Metrics;
+
+/// What the engine task receives.
+#[derive(Debug)]
+pub enum EngineInput {
+    /// Newly stored readings, in commit order.
+    Readings(Vec<Reading>),
+    /// A clock tick at this instant (offline checks).
+    Tick(Timestamp),
+    /// Answered once everything before it has been evaluated and its changes written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// The task that commits queued readings.
+#[derive(Debug)]
+pub struct Writer {
+    /// Where handlers queue readings.
+    inbox: WriterInbox,
+    /// Where readings are committed.
+    store: Arc<dyn Store>,
+    /// Where new readings go for evaluation.
+    engine: mpsc::Sender<EngineInput>,
+    /// Counters and the write-latency histogram.
+    metrics: Arc<Metrics>,
+    /// Most readings in one transaction.
+    batch_limit: usize,
+}
+
+impl Writer {
+    /// A writer committing at most `batch_limit` readings per transaction.
+    pub fn new(
+        inbox: WriterInbox,
+        store: Arc<dyn Store>,
+        engine: mpsc::Sender<EngineInput>,
+        metrics: Arc<Metrics>,
+        batch_limit: usize,
+    ) -> Writer {
+        Writer {
+            inbox,
+            store,
+            engine,
+            metrics,
+            batch_limit: batch_limit.max(1),
+        }
+    }
+
+    /// Runs until every sender of the queue is gone and the queue is drained.
+    pub async fn run(mut self) {
+        while let Some(first) = self.inbox.receiver.recv().await {
+            let mut batches = Vec::new();
+            let mut flush = None;
+            let mut total = 0;
+            match first {
+                WriterInput::Batch(submission) => {
+                    total += submission.readings.len();
+                    batches.push(submission);
+                }
+                WriterInput::Flush(done) => flush = Some(done),
+            }
+            while flush.is_none() && total < self.batch_limit {
+                match self.inbox.receiver.try_recv() {
+                    Ok(WriterInput::Batch(submission)) => {
+                        total += submission.readings.len();
+                        batches.push(submission);
+                    }
+                    Ok(WriterInput::Flush(done)) => flush = Some(done),
+                    Err(_) => break,
+                }
+            }
+            self.metrics.set_queue_depth(self.inbox.receiver.len());
+            if !batches.is_empty() {
+                self.commit(batches).await;
+            }
+            if let Some(done) = flush
+                && self.engine.send(EngineInput::Flush(done)).await.is_err()
+            {
+                tracing::error!("engine task stopped; flush not forwarded");
+            }
+        }
+        tracing::debug!("ingest writer stopped");
+    }
+
+    /// Commits the batches, answers them, and forwards the new readings.
+    async fn commit(&self, batches: Vec<Submission>) {
+        let mut readings = Vec::with_capacity(batches.iter().map(|b| b.readings.len()).sum());
+        let mut answers = Vec::with_capacity(batches.len());
+        for submission in batches {
+            answers.push((submission.readings.len(), submission.done));
+            readings.extend(submission.readings);
+        }
+        let mut fresh = Vec::with_capacity(readings.len());
+        for chunk in readings.chunks(self.batch_limit) {
+            let started = Instant::now();
+            match self.store.insert_readings(chunk).await {
+                Ok(new) => {
+                    self.metrics.store_write(started.elapsed());
+                    fresh.extend(new);
+                }
+                Err(error) => {
+                    self.metrics.store_error();
+                    tracing::error!(%error, readings = chunk.len(), "cannot store readings");
+                    let error = IngestError::Store(Arc::new(error));
+                    for (_, done) in answers {
+                        let _ = done.send(Err(error.clone()));
+                    }
+                    // Chunks committed before the failure stay stored; the client re-sends and
+                    // the store ignores what it already has. Evaluate what was committed.
+                    self.forward(readings.into_iter().zip(fresh)).await;
+                    return;
+                }
+            }
+        }
+        if fresh.len() != readings.len() {
+            tracing::error!(
+                expected = readings.len(),
+                got = fresh.len(),
+                "store answered the wrong number of flags; treating the missing as duplicates"
+            );
+            fresh.resize(readings.len(), false);
+        }
+        let mut offset = 0;
+        for (len, done) in answers {
+            let new = fresh
+                .get(offset..offset + len)
+                .map_or(0, |flags| flags.iter().filter(|n| **n).count());
+            offset += len;
+            self.metrics
+                .readings_committed(new as u64, (len - new) as u64);
+            let _ = done.send(Ok(Committed {
+                new,
+                duplicate: len - new,
+            }));
+        }
+        self.forward(readings.into_iter().zip(fresh)).await;
+    }
+
+    /// Sends the readings flagged new to the engine task, waiting for room.
+    async fn forward(&self, flagged: impl Iterator<Item = (Reading, bool)>) {
+        let new: Vec<Reading> = flagged.filter(|(_, new)| *new).map(|(r, _)| r).collect();
+        if !new.is_empty() && self.engine.send(EngineInput::Readings(new)).await.is_err() {
+            tracing::error!("engine task stopped; stored readings not evaluated");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::queue;
+
+    fn reading(sensor: &str, ts: i64) -> Reading {
+        Reading {
+            sensor: sensor.into(),
+            metric: "gas.ch4_adjacent".into(),
+            value: 1.0,
+            ts: Timestamp(ts),
+        }
+    }
+
+    #[tokio::test]
+    async fn waiting_batches_are_coalesced_and_only_new_readings_forwarded() {
+        let store = crate::storage::open("sqlite::memory:").await.unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let (ingest, inbox) = queue(8);
+        let (engine_tx, mut engine_rx) = mpsc::channel(8);
+        let first = ingest
+            .submit(vec![reading("a", 1), reading("a", 2)])
+            .unwrap();
+        let second = ingest
+            .submit(vec![reading("a", 2), reading("b", 1)])
+            .unwrap();
+        let third = ingest.submit(vec![reading("c", 1)]).unwrap();
+        let writer = Writer::new(inbox, store, engine_tx, Arc::clone(&metrics), 10);
+        let task = tokio::spawn(writer.run());
+
+        let committed = |new, duplicate| Committed { new, duplicate };
+        assert_eq!(first.await.unwrap().unwrap(), committed(2, 0));
+        assert_eq!(second.await.unwrap().unwrap(), committed(1, 1));
+        assert_eq!(third.await.unwrap().unwrap(), committed(1, 0));
+        let Some(EngineInput::Readings(forwarded)) = engine_rx.recv().await else {
+            panic!("expected one coalesced batch of readings");
+        };
+        let keys: Vec<(&str, i64)> = forwarded
+            .iter()
+            .map(|r| (r.sensor.as_str(), r.ts.millis()))
+            .collect();
+        assert_eq!(keys, vec![("a", 1), ("a", 2), ("b", 1), ("c", 1)]);
+
+        let flushed = tokio::spawn({
+            let ingest = ingest.clone();
+            async move { ingest.flush().await }
+        });
+        let Some(EngineInput::Flush(done)) = engine_rx.recv().await else {
+            panic!("expected the flush to reach the engine");
+        };
+        done.send(()).unwrap();
+        flushed.await.unwrap().unwrap();
+        drop(ingest);
+        task.await.unwrap();
+        let text = metrics.render();
+        assert!(text.contains("tocsin_readings_accepted_total 5"), "{text}");
+        assert!(text.contains("tocsin_readings_duplicate_total 1"), "{text}");
+    }
+}

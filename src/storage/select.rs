@@ -1,0 +1,185 @@
+//! Builds the filtered `SELECT`s (warnings, readings, faults) as SQL text plus the values to bind,
+//! with `$1`-style placeholders, which both PostgreSQL and SQLite (through sqlx) accept. Only the
+//! filters that are set reach the SQL, so each backend's planner sees plain, index-friendly
+//! predicates instead of `($1 IS NULL OR ...)`.
+
+use crate::model::{MetricId, SensorId, Timestamp};
+
+use super::WarningFilter;
+use super::rows::{FAULT_COLUMNS, WARNING_COLUMNS};
+
+/// A value to bind to the next placeholder.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Bind<'a> {
+    /// Text (ids, names).
+    Text(&'a str),
+    /// An integer (timestamps, limits).
+    Int(i64),
+}
+
+/// A `SELECT` under construction.
+#[derive(Debug)]
+pub(super) struct Select<'a> {
+    /// The SQL so far.
+    pub(super) sql: String,
+    /// Values for `$1`, `$2`, ... in order.
+    pub(super) binds: Vec<Bind<'a>>,
+    /// Whether a `WHERE` was written yet.
+    has_where: bool,
+}
+
+impl<'a> Select<'a> {
+    /// Starts from `SELECT ... FROM ...`.
+    fn new(head: String) -> Self {
+        Self {
+            sql: head,
+            binds: Vec::new(),
+            has_where: false,
+        }
+    }
+
+    /// Adds `AND column op $n`.
+    fn and(&mut self, column: &str, op: &str, value: Bind<'a>) -> &mut Self {
+        self.binds.push(value);
+        let keyword = if self.has_where { " AND " } else { " WHERE " };
+        self.has_where = true;
+        self.sql.push_str(keyword);
+        self.sql.push_str(column);
+        self.sql.push(' ');
+        self.sql.push_str(op);
+        self.sql.push_str(" $");
+        self.sql.push_str(&self.binds.len().to_string());
+        self
+    }
+
+    /// Adds `AND column op $n` when the value is present.
+    fn and_some(&mut self, column: &str, op: &str, value: Option<Bind<'a>>) -> &mut Self {
+        if let Some(value) = value {
+            self.and(column, op, value);
+        }
+        self
+    }
+
+    /// Ends with `ORDER BY ...` and, unless `limit` is 0, `LIMIT $n`.
+    fn finish(mut self, order_by: &str, limit: u32) -> Self {
+        self.sql.push_str(" ORDER BY ");
+        self.sql.push_str(order_by);
+        if limit > 0 {
+            self.binds.push(Bind::Int(i64::from(limit)));
+            self.sql.push_str(" LIMIT $");
+            self.sql.push_str(&self.binds.len().to_string());
+        }
+        self
+    }
+}
+
+/// Warnings matching a filter, most recently changed first.
+pub(super) fn warnings(filter: &WarningFilter) -> Select<'_> {
+    let mut select = Select::new(format!("SELECT {WARNING_COLUMNS} FROM warnings"));
+    select
+        .and_some("state", "=", filter.state.map(|s| Bind::Text(s.as_str())))
+        .and_some("level", "=", filter.level.map(|l| Bind::Text(l.as_str())))
+        .and_some(
+            "domain",
+            "=",
+            text(filter.domain.as_ref().map(|d| d.as_str())),
+        )
+        .and_some(
+            "district",
+            "=",
+            text(filter.district.as_ref().map(|d| d.as_str())),
+        )
+        .and_some(
+            "department",
+            "=",
+            text(filter.department.as_ref().map(|d| d.as_str())),
+        )
+        .and_some(
+            "asset",
+            "=",
+            text(filter.asset.as_ref().map(|a| a.as_str())),
+        )
+        .and_some(
+            "hazard",
+            "=",
+            text(filter.hazard.as_ref().map(|h| h.as_str())),
+        )
+        .and_some(
+            "updated_at",
+            ">=",
+            filter.since.map(|t| Bind::Int(t.millis())),
+        );
+    select.finish("updated_at DESC, id DESC", filter.limit)
+}
+
+/// Readings of one sensor, oldest first.
+pub(super) fn readings<'a>(
+    sensor: &'a SensorId,
+    metric: Option<&'a MetricId>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    limit: u32,
+) -> Select<'a> {
+    let mut select = Select::new("SELECT sensor, metric, ts, value FROM readings".to_owned());
+    select
+        .and("sensor", "=", Bind::Text(sensor.as_str()))
+        .and_some("metric", "=", text(metric.map(MetricId::as_str)))
+        .and_some("ts", ">=", from.map(|t| Bind::Int(t.millis())))
+        .and_some("ts", "<=", to.map(|t| Bind::Int(t.millis())));
+    select.finish("ts, metric", limit)
+}
+
+/// Faults, active first, newest first.
+pub(super) fn faults(sensor: Option<&SensorId>, limit: u32) -> Select<'_> {
+    let mut select = Select::new(format!("SELECT {FAULT_COLUMNS} FROM faults"));
+    select.and_some("sensor", "=", text(sensor.map(SensorId::as_str)));
+    select.finish("active DESC, raised_at DESC, id DESC", limit)
+}
+
+fn text(value: Option<&str>) -> Option<Bind<'_>> {
+    value.map(Bind::Text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Level;
+    use crate::storage::WarningState;
+
+    #[test]
+    fn only_set_filters_reach_the_sql() {
+        let filter = WarningFilter {
+            state: Some(WarningState::Open),
+            level: Some(Level::Red),
+            since: Some(Timestamp(5)),
+            limit: 10,
+            ..WarningFilter::default()
+        };
+        let select = warnings(&filter);
+        assert!(select.sql.ends_with(
+            " FROM warnings WHERE state = $1 AND level = $2 AND updated_at >= $3 \
+             ORDER BY updated_at DESC, id DESC LIMIT $4"
+        ));
+        assert_eq!(
+            select.binds,
+            vec![
+                Bind::Text("open"),
+                Bind::Text("red"),
+                Bind::Int(5),
+                Bind::Int(10)
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_limit_means_no_limit() {
+        let sensor = SensorId::new("s");
+        let select = readings(&sensor, None, None, Some(Timestamp(9)), 0);
+        assert_eq!(
+            select.sql,
+            "SELECT sensor, metric, ts, value FROM readings WHERE sensor = $1 AND ts <= $2 \
+             ORDER BY ts, metric"
+        );
+        assert_eq!(select.binds, vec![Bind::Text("s"), Bind::Int(9)]);
+    }
+}

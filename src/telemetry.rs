@@ -1,0 +1,325 @@
+//! Observability: `tracing` initialisation for the server and the Prometheus metrics that the
+//! ingest pipeline, the engine task and the API bump. One [`Metrics`] value owns a registry; it is
+//! shared as `Arc<Metrics>` and rendered as Prometheus text by `GET /api/v1/metrics`.
+//!
+//! Trade-off: counters are labelled only by closed sets (error codes, levels), never by sensor or
+//! asset ids, so the number of series stays small however large the city is.
+
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::error::ErrorCode;
+use crate::model::{Change, FaultChange, Level, WarningChange};
+
+/// Installs the global `tracing` subscriber on standard error (`RUST_LOG` filter, default `info`;
+/// colours only on a terminal). Calling it twice is harmless: the first subscriber stays.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// The codes a single reading can be rejected with at the gate.
+pub const READING_REJECTIONS: [ErrorCode; 7] = [
+    ErrorCode::MalformedReading,
+    ErrorCode::UnknownSensor,
+    ErrorCode::UnknownMetric,
+    ErrorCode::NotFinite,
+    ErrorCode::BadTimestamp,
+    ErrorCode::ClockSkew,
+    ErrorCode::TooOld,
+];
+
+/// Label of the rejected-readings counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CodeLabel {
+    /// The stable rejection code.
+    code: &'static str,
+}
+
+/// Label of the warning-changes counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LevelLabel {
+    /// The level after the change, or `cleared`.
+    level: &'static str,
+}
+
+/// Label of the fault-changes counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FaultLabel {
+    /// `offline` or `out_of_range`.
+    kind: &'static str,
+    /// `raised` or `cleared`.
+    change: &'static str,
+}
+
+/// Every metric Tocsin exports, registered in one registry.
+#[derive(Debug)]
+pub struct Metrics {
+    /// Holds every series below for rendering.
+    registry: Registry,
+    /// Readings that passed the gate and were committed.
+    readings_accepted: Counter,
+    /// Readings rejected at the gate, by code.
+    readings_rejected: Family<CodeLabel, Counter>,
+    /// Readings that were already stored (same sensor, metric, ts): idempotent re-sends.
+    readings_duplicate: Counter,
+    /// Readings older than the newest one already seen for their sensor and metric.
+    readings_late: Counter,
+    /// Readings evaluated by the engine.
+    evaluations: Counter,
+    /// Warning changes written, by the level after the change (`cleared` when cleared).
+    warning_changes: Family<LevelLabel, Counter>,
+    /// Device-fault changes written, by kind and direction.
+    fault_changes: Family<FaultLabel, Counter>,
+    /// Batches waiting for the store writer.
+    queue_depth: Gauge,
+    /// Requests answered 503 `overloaded`.
+    overloaded: Counter,
+    /// Seconds one `insert_readings` transaction took.
+    store_write_seconds: Histogram,
+    /// Seconds one `apply_changes` transaction took.
+    store_apply_seconds: Histogram,
+    /// Store operations that failed.
+    store_errors: Counter,
+    /// Engine ticks processed.
+    ticks: Counter<u64, AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with every series at zero.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let readings_accepted = Counter::default();
+        let readings_rejected = Family::<CodeLabel, Counter>::default();
+        let readings_duplicate = Counter::default();
+        let readings_late = Counter::default();
+        let evaluations = Counter::default();
+        let warning_changes = Family::<LevelLabel, Counter>::default();
+        let fault_changes = Family::<FaultLabel, Counter>::default();
+        let queue_depth = Gauge::default();
+        let overloaded = Counter::default();
+        let store_write_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
+        let store_apply_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
+        let store_errors = Counter::default();
+        let ticks = Counter::default();
+        registry.register(
+            "tocsin_readings_accepted",
+            "Readings that passed the quality gate and were committed",
+            readings_accepted.clone(),
+        );
+        registry.register(
+            "tocsin_readings_rejected",
+            "Readings rejected at the quality gate, by code",
+            readings_rejected.clone(),
+        );
+        registry.register(
+            "tocsin_readings_duplicate",
+            "Readings already stored (same sensor, metric, ts)",
+            readings_duplicate.clone(),
+        );
+        registry.register(
+            "tocsin_readings_late",
+            "Readings older than the newest seen for their sensor and metric",
+            readings_late.clone(),
+        );
+        registry.register(
+            "tocsin_evaluations",
+            "Readings evaluated by the rule engine",
+            evaluations.clone(),
+        );
+        registry.register(
+            "tocsin_warning_changes",
+            "Warning changes written, by level after the change",
+            warning_changes.clone(),
+        );
+        registry.register(
+            "tocsin_fault_changes",
+            "Device-fault changes written, by kind",
+            fault_changes.clone(),
+        );
+        registry.register(
+            "tocsin_ingest_queue_depth",
+            "Batches waiting for the store writer",
+            queue_depth.clone(),
+        );
+        registry.register(
+            "tocsin_ingest_overloaded",
+            "Ingest requests answered 503 overloaded",
+            overloaded.clone(),
+        );
+        registry.register(
+            "tocsin_store_write_seconds",
+            "Duration of one insert_readings transaction",
+            store_write_seconds.clone(),
+        );
+        registry.register(
+            "tocsin_store_apply_seconds",
+            "Duration of one apply_changes transaction",
+            store_apply_seconds.clone(),
+        );
+        registry.register(
+            "tocsin_store_errors",
+            "Store operations that failed",
+            store_errors.clone(),
+        );
+        registry.register(
+            "tocsin_engine_ticks",
+            "Clock ticks processed by the engine",
+            ticks.clone(),
+        );
+        // Start every closed-set series at zero so dashboards see them before the first event.
+        for code in READING_REJECTIONS {
+            let _ = readings_rejected.get_or_create(&CodeLabel {
+                code: code.as_str(),
+            });
+        }
+        for level in Level::ALL.iter().map(|l| l.as_str()).chain(["cleared"]) {
+            let _ = warning_changes.get_or_create(&LevelLabel { level });
+        }
+        Metrics {
+            registry,
+            readings_accepted,
+            readings_rejected,
+            readings_duplicate,
+            readings_late,
+            evaluations,
+            warning_changes,
+            fault_changes,
+            queue_depth,
+            overloaded,
+            store_write_seconds,
+            store_apply_seconds,
+            store_errors,
+            ticks,
+        }
+    }
+
+    /// Renders every series in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    /// Counts committed readings: `new` were stored, `duplicate` were already there.
+    pub fn readings_committed(&self, new: u64, duplicate: u64) {
+        self.readings_accepted.inc_by(new + duplicate);
+        self.readings_duplicate.inc_by(duplicate);
+    }
+
+    /// Counts one reading rejected at the gate.
+    pub fn reading_rejected(&self, code: ErrorCode) {
+        self.readings_rejected
+            .get_or_create(&CodeLabel {
+                code: code.as_str(),
+            })
+            .inc();
+    }
+
+    /// Counts a reading older than the newest one seen for its sensor and metric.
+    pub fn reading_late(&self) {
+        self.readings_late.inc();
+    }
+
+    /// Counts readings evaluated by the engine.
+    pub fn evaluated(&self, readings: u64) {
+        self.evaluations.inc_by(readings);
+    }
+
+    /// Counts a processed clock tick.
+    pub fn ticked(&self) {
+        self.ticks.inc();
+    }
+
+    /// Counts the warning and fault changes among engine output that was written.
+    pub fn changes_written(&self, changes: &[Change]) {
+        for change in changes {
+            match change {
+                Change::Warning(WarningChange { to, .. }) => {
+                    let level = to.map_or("cleared", Level::as_str);
+                    self.warning_changes
+                        .get_or_create(&LevelLabel { level })
+                        .inc();
+                }
+                Change::Fault(FaultChange { kind, active, .. }) => {
+                    let change = if *active { "raised" } else { "cleared" };
+                    self.fault_changes
+                        .get_or_create(&FaultLabel {
+                            kind: kind.as_str(),
+                            change,
+                        })
+                        .inc();
+                }
+                Change::Alarm(_) => {}
+            }
+        }
+    }
+
+    /// Sets the number of batches waiting for the writer.
+    pub fn set_queue_depth(&self, depth: usize) {
+        self.queue_depth
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a request refused because the queue was full.
+    pub fn overloaded(&self) {
+        self.overloaded.inc();
+    }
+
+    /// Records how long an `insert_readings` transaction took.
+    pub fn store_write(&self, took: Duration) {
+        self.store_write_seconds.observe(took.as_secs_f64());
+    }
+
+    /// Records how long an `apply_changes` transaction took.
+    pub fn store_apply(&self, took: Duration) {
+        self.store_apply_seconds.observe(took.as_secs_f64());
+    }
+
+    /// Counts a failed store operation.
+    pub fn store_error(&self) {
+        self.store_errors.inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_names_every_series() {
+        let metrics = Metrics::new();
+        metrics.readings_committed(3, 1);
+        metrics.reading_rejected(ErrorCode::UnknownSensor);
+        metrics.set_queue_depth(2);
+        let text = metrics.render();
+        assert!(text.contains("tocsin_readings_accepted_total 4"), "{text}");
+        assert!(text.contains("tocsin_readings_duplicate_total 1"), "{text}");
+        assert!(
+            text.contains("tocsin_readings_rejected_total{code=\"unknown_sensor\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("tocsin_ingest_queue_depth 2"), "{text}");
+        assert!(text.contains("tocsin_store_write_seconds_bucket"), "{text}");
+    }
+}

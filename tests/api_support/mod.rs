@@ -1,0 +1,146 @@
+//! Shared by `tests/api.rs`, `tests/ingest_props.rs` and `benches/ingest_e2e.rs`: a generation
+//! built in code (one gas domain, one metric with a default ladder, one threshold rule, `n`
+//! sensors each on its own asset) and small request helpers.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tocsin::model::{
+    Asset, AssetIx, ClearPolicy, Department, Direction, District, Domain, Generation,
+    GenerationParts, GeoPoint, Ladder, Metric, Persistence, Rule, RuleKind, Sensor, SourceFile,
+    Timestamp,
+};
+
+/// 2026-11-29T00:00:00Z.
+pub const T0: Timestamp = Timestamp(1_795_910_400_000);
+
+/// The gas metric every test sensor reports.
+pub const METRIC: &str = "gas.ch4_adjacent";
+
+/// Id of the `i`-th test sensor.
+pub fn sensor_id(i: usize) -> String {
+    format!("gas-ch4-{i:04}")
+}
+
+/// Id of the `i`-th test asset.
+pub fn asset_id(i: usize) -> String {
+    format!("well-{i:04}")
+}
+
+/// A generation with `sensors` gas sensors, ladder 5/10/20/50 %LEL, valid range 0..100.
+pub fn generation(sensors: usize) -> Generation {
+    let ladder = Ladder {
+        direction: Direction::Above,
+        thresholds: [Some(5.0), Some(10.0), Some(20.0), Some(50.0)],
+    };
+    let district = District {
+        code: "210102".into(),
+        name: "和平区".to_owned(),
+        parent: None,
+    };
+    let department = Department {
+        id: "shenyang.construction".into(),
+        name: "市城乡建设局".to_owned(),
+        district: None,
+        contacts: Vec::new(),
+    };
+    let domain = Domain {
+        id: "city_gas".into(),
+        name: "City gas".to_owned(),
+        name_cn: "城镇燃气".to_owned(),
+        lead_department: "shenyang.construction".into(),
+        issuing_authority: [
+            "district".to_owned(),
+            "district".to_owned(),
+            "city".to_owned(),
+            "city".to_owned(),
+        ],
+        objects: vec!["adjacent_space".to_owned()],
+        metrics: vec![METRIC.into(), "gas.pressure".into()],
+    };
+    let metric = |id: &str, unit: &'static str, ladder: Option<Ladder>| Metric {
+        id: id.into(),
+        domain: "city_gas".into(),
+        name: id.to_owned(),
+        unit,
+        valid_range: (0.0, 100.0),
+        reporting_interval: Duration::from_secs(60),
+        offline_after_intervals: 3,
+        default_ladder: ladder,
+        basis: None,
+    };
+    let rule = Rule {
+        id: "gas.ch4_adjacent.ladder".into(),
+        domain: "city_gas".into(),
+        hazard: "gas_leak".into(),
+        metric: METRIC.into(),
+        objects: Vec::new(),
+        kind: RuleKind::Threshold {
+            ladder: None,
+            persistence: [Persistence::Immediate; 4],
+        },
+        clear: ClearPolicy {
+            margin: 1.0,
+            after: Duration::from_secs(600),
+        },
+        description: "combustible gas in adjacent space".to_owned(),
+        basis: None,
+    };
+    let mut assets = Vec::with_capacity(sensors);
+    let mut registered = Vec::with_capacity(sensors);
+    for i in 0..sensors {
+        assets.push(Asset {
+            id: asset_id(i).as_str().into(),
+            name: format!("well {i}"),
+            domain: "city_gas".into(),
+            kind: "adjacent_space".to_owned(),
+            district: "210102".into(),
+            owner: "shenyang.construction".into(),
+            location: None,
+            attributes: BTreeMap::new(),
+        });
+        registered.push(Sensor {
+            id: sensor_id(i).as_str().into(),
+            domain: "city_gas".into(),
+            kind: "adjacent_space".to_owned(),
+            asset: asset_id(i).as_str().into(),
+            asset_ix: AssetIx(i as u32),
+            location: GeoPoint {
+                lon: 123.4,
+                lat: 41.8,
+            },
+            district: "210102".into(),
+            department: "shenyang.construction".into(),
+            metrics: vec![METRIC.into()],
+            overrides: BTreeMap::new(),
+        });
+    }
+    Generation::build(GenerationParts {
+        sources: vec![SourceFile {
+            path: "test/generation.yaml".to_owned(),
+            text: format!("version: 1\nsensors: {sensors}\n"),
+        }],
+        districts: vec![district],
+        departments: vec![department],
+        domains: vec![domain],
+        metrics: vec![
+            metric(METRIC, "%LEL", Some(ladder)),
+            metric("gas.pressure", "kPa", None),
+        ],
+        rules: vec![rule],
+        assets,
+        sensors: registered,
+    })
+}
+
+/// One reading as JSON, `ts` in epoch milliseconds.
+pub fn reading(sensor: usize, value: f64, ts: Timestamp) -> serde_json::Value {
+    serde_json::json!({
+        "sensor": sensor_id(sensor),
+        "metric": METRIC,
+        "value": value,
+        "ts": ts.millis(),
+    })
+}
