@@ -237,8 +237,8 @@ impl Metrics {
     }
 
     /// Counts a reading older than the newest one seen for its sensor and metric.
-    pub fn reading_late(&self) {
-        self.readings_late.inc();
+    pub fn readings_late(&self, readings: u64) {
+        self.readings_late.inc_by(readings);
     }
 
     /// Counts readings evaluated by the engine.

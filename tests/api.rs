@@ -535,6 +535,9 @@ async fn config_healthz_and_metrics() {
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.body["status"], json!("ok"));
     assert_eq!(health.body["store"], json!("sqlite"));
+    // Probes and Prometheus look at the top level by default.
+    assert_eq!(get(&app.router, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(get(&app.router, "/metrics").await.status, StatusCode::OK);
 
     post_json(&app.router, &json!([reading(0, 1.0, at(-1))])).await;
     app.runtime.flush().await;

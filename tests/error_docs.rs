@@ -1,5 +1,7 @@
 //! Every stable error code has a page under `docs/errors/`, and every page there belongs to a code.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test or bench reports failure
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -25,7 +27,10 @@ fn codes() -> BTreeSet<String> {
 #[test]
 fn every_code_has_a_page() {
     let missing: Vec<_> = codes().difference(&documented()).cloned().collect();
-    assert!(missing.is_empty(), "codes without docs/errors page: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without docs/errors page: {missing:?}"
+    );
 }
 
 #[test]
@@ -41,7 +46,9 @@ fn codes_are_unique_across_api_and_config() {
     let shared: Vec<_> = api.intersection(&config).collect();
     // The same word may name a config and an ingest problem only when it means the same thing.
     assert!(
-        shared.iter().all(|c| ["unknown_sensor", "unknown_metric"].contains(c)),
+        shared
+            .iter()
+            .all(|c| ["unknown_sensor", "unknown_metric"].contains(c)),
         "codes used by both with different meanings: {shared:?}"
     );
 }

@@ -41,7 +41,8 @@ pub struct AppState {
     pub retry_after_secs: u32,
 }
 
-/// The router: every route under `/api/v1`, JSON 404 and 405 answers, and the body limit.
+/// The router: every route under `/api/v1` (health and metrics also at the top level, where
+/// probes and Prometheus look by default), JSON 404 and 405 answers, and the body limit.
 pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     let api = Router::new()
@@ -57,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(system::metrics))
         .method_not_allowed_fallback(system::method_not_allowed);
     Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
         .nest("/api/v1", api)
         .fallback(system::not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -2,18 +2,26 @@
 //! stored, in commit order), runs clock ticks, and writes the resulting changes with
 //! `Store::apply_changes`, one transaction per message. It is the only place engine state is
 //! touched, so no lock guards it.
+//!
+//! A failed write is retried with capped backoff until it succeeds: dropping engine output would
+//! let the store and the engine drift apart. While it retries, the bounded channels fill and ingest
+//! answers 503, which is the honest answer while the store is down.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use rustc_hash::FxHashMap;
 use tokio::sync::mpsc;
 
 use crate::eval::Engine;
 use crate::ingest::EngineInput;
-use crate::model::{Change, MetricId, SensorId, Timestamp};
+use crate::model::Change;
 use crate::storage::Store;
 use crate::telemetry::Metrics;
+
+/// First wait before retrying a failed write; doubled each time up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+/// Longest wait between retries of a failed write.
+const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// The engine and what it writes to.
 #[derive(Debug)]
@@ -24,27 +32,15 @@ pub struct EngineTask {
     store: Arc<dyn Store>,
     /// Counters.
     metrics: Arc<Metrics>,
-    /// Newest event time seen per (sensor, metric), to count late readings.
-    latest: FxHashMap<(SensorId, MetricId), Timestamp>,
 }
 
 impl EngineTask {
-    /// A task over a restored engine; `latest` seeds the late-reading counter.
-    pub fn new(
-        engine: Engine,
-        store: Arc<dyn Store>,
-        metrics: Arc<Metrics>,
-        latest: &[(SensorId, MetricId, Timestamp)],
-    ) -> EngineTask {
-        let latest = latest
-            .iter()
-            .map(|(sensor, metric, ts)| ((sensor.clone(), metric.clone()), *ts))
-            .collect();
+    /// A task over a restored engine.
+    pub fn new(engine: Engine, store: Arc<dyn Store>, metrics: Arc<Metrics>) -> EngineTask {
         EngineTask {
             engine,
             store,
             metrics,
-            latest,
         }
     }
 
@@ -54,17 +50,10 @@ impl EngineTask {
         while let Some(input) = inbox.recv().await {
             match input {
                 EngineInput::Readings(readings) => {
-                    for reading in &readings {
-                        let key = (reading.sensor.clone(), reading.metric.clone());
-                        match self.latest.get_mut(&key) {
-                            Some(newest) if *newest > reading.ts => self.metrics.reading_late(),
-                            Some(newest) => *newest = reading.ts,
-                            None => {
-                                self.latest.insert(key, reading.ts);
-                            }
-                        }
-                        self.engine.evaluate(reading, &mut changes);
-                    }
+                    let late_before = self.engine.late_readings();
+                    self.engine.evaluate_batch(&readings, &mut changes);
+                    self.metrics
+                        .readings_late(self.engine.late_readings() - late_before);
                     self.metrics.evaluated(readings.len() as u64);
                 }
                 EngineInput::Tick(now) => {
@@ -83,16 +72,28 @@ impl EngineTask {
         tracing::debug!("engine task stopped");
     }
 
+    /// Writes `changes`, retrying until the store takes them.
     async fn write(&self, changes: &[Change]) {
-        let started = Instant::now();
-        match self.store.apply_changes(changes).await {
-            Ok(()) => {
-                self.metrics.store_apply(started.elapsed());
-                self.metrics.changes_written(changes);
-            }
-            Err(error) => {
-                self.metrics.store_error();
-                tracing::error!(%error, changes = changes.len(), "cannot store engine changes");
+        let mut wait = RETRY_FIRST;
+        loop {
+            let started = Instant::now();
+            match self.store.apply_changes(changes).await {
+                Ok(()) => {
+                    self.metrics.store_apply(started.elapsed());
+                    self.metrics.changes_written(changes);
+                    return;
+                }
+                Err(error) => {
+                    self.metrics.store_error();
+                    tracing::error!(
+                        %error,
+                        changes = changes.len(),
+                        retry_in_ms = wait.as_millis() as u64,
+                        "cannot store engine changes; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(RETRY_MAX);
+                }
             }
         }
     }

@@ -88,7 +88,7 @@ impl Runtime {
 
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
-        let task = EngineTask::new(engine, Arc::clone(&store), Arc::clone(&metrics), &latest);
+        let task = EngineTask::new(engine, Arc::clone(&store), Arc::clone(&metrics));
         let engine_task = tokio::spawn(task.run(engine_rx));
 
         let (ingest, inbox) = queue(capacity);

@@ -1,7 +1,8 @@
 //! The shared store for larger deployments: PostgreSQL.
 //!
 //! Readings go in as one `INSERT ... SELECT FROM UNNEST(...)` per batch (four array parameters, no
-//! parameter limit, one plan), `ON CONFLICT DO NOTHING RETURNING` the keys that were new. The
+//! parameter limit, one plan) with `ON CONFLICT DO NOTHING`; only a batch holding re-sent readings
+//! is inserted again with `RETURNING` to learn which keys were new. The
 //! open-warning lookup takes a row lock (`FOR UPDATE`) so concurrent writers serialise on a
 //! warning; the partial unique index settles a race to open one. Evidence is `JSONB`.
 
@@ -62,24 +63,44 @@ impl PostgresStore {
         self.writer.begin().await.map_err(query_error(operation))
     }
 
-    /// Inserts a non-empty batch in one statement (hence one transaction).
+    /// Inserts a non-empty batch in one transaction. As on SQLite, the fast path compares the
+    /// row count with the batch size and only a batch with re-sent readings is inserted again
+    /// with `RETURNING` (after a rollback) to learn which keys were new.
     async fn insert_reading_batch(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError> {
+        const OP: &str = "insert_readings";
+        const INSERT: &str = "INSERT INTO readings (sensor, metric, ts, value) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::float8[]) \
+             ON CONFLICT DO NOTHING";
         let sensors: Vec<&str> = readings.iter().map(|r| r.sensor.as_str()).collect();
         let metrics: Vec<&str> = readings.iter().map(|r| r.metric.as_str()).collect();
         let times: Vec<i64> = readings.iter().map(|r| r.ts.millis()).collect();
         let values: Vec<f64> = readings.iter().map(|r| r.value).collect();
-        let inserted: Vec<(String, String, i64)> = sqlx::query_as(
-            "INSERT INTO readings (sensor, metric, ts, value) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::float8[]) \
-             ON CONFLICT DO NOTHING RETURNING sensor, metric, ts",
-        )
-        .bind(&sensors)
-        .bind(&metrics)
-        .bind(&times)
-        .bind(&values)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_error("insert_readings"))?;
+
+        let mut tx = self.begin_write(OP).await?;
+        let stored = sqlx::query(INSERT)
+            .bind(&sensors)
+            .bind(&metrics)
+            .bind(&times)
+            .bind(&values)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(OP))?
+            .rows_affected();
+        if stored == readings.len() as u64 {
+            tx.commit().await.map_err(query_error(OP))?;
+            return Ok(vec![true; readings.len()]);
+        }
+        tx.rollback().await.map_err(query_error(OP))?;
+
+        let inserted: Vec<(String, String, i64)> =
+            sqlx::query_as(&format!("{INSERT} RETURNING sensor, metric, ts"))
+                .bind(&sensors)
+                .bind(&metrics)
+                .bind(&times)
+                .bind(&values)
+                .fetch_all(&self.writer)
+                .await
+                .map_err(query_error(OP))?;
         Ok(mark_new(readings, &inserted))
     }
 }

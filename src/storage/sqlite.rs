@@ -4,15 +4,18 @@
 //! `insert_readings` returns; `?synchronous=normal` in the URL trades the last commits on power
 //! loss (never corruption) for fewer fsyncs. Every write transaction starts with `BEGIN IMMEDIATE`,
 //! taking the write lock up front so two writers queue on the busy timeout instead of failing on a
-//! lock upgrade. Readings go in as multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING` in
-//! chunks that stay under SQLite's parameter limit, one transaction per call.
+//! lock upgrade. Readings go in as multi-row `INSERT ... ON CONFLICT DO NOTHING` in chunks that stay
+//! under SQLite's parameter limit, one transaction per call; row counts tell whether all were new,
+//! and only a batch with re-sent readings is redone with `RETURNING` to learn which.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use crate::model::Reading;
@@ -53,6 +56,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// The multi-row insert for a full chunk, built once.
     full_chunk_sql: String,
+    /// The same with `RETURNING` the new keys.
+    full_chunk_returning_sql: String,
 }
 
 impl SqliteStore {
@@ -101,7 +106,8 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer,
-            full_chunk_sql: insert_sql(CHUNK),
+            full_chunk_sql: insert_sql(CHUNK, Returning::Nothing),
+            full_chunk_returning_sql: insert_sql(CHUNK, Returning::Keys),
         })
     }
 
@@ -121,33 +127,98 @@ impl SqliteStore {
             .map_err(query_error(operation))
     }
 
-    /// Inserts a non-empty batch in one transaction, chunk by chunk.
+    /// Inserts a non-empty batch in one transaction, chunk by chunk. The fast path inserts
+    /// without `RETURNING` and compares counts: when every reading was new (the normal case) that
+    /// is the answer, and no row comes back through the driver. When a count falls short (a
+    /// re-sent batch) the transaction is rolled back and the batch inserted again with
+    /// `RETURNING`, which names the new keys.
     async fn insert_reading_batch(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError> {
         const OP: &str = "insert_readings";
         let mut tx = self.begin_write(OP).await?;
-        let mut inserted: Vec<(String, String, i64)> = Vec::with_capacity(readings.len());
+        let mut all_new = true;
         for chunk in readings.chunks(CHUNK) {
-            let partial_sql;
-            // Full chunks reuse one cached prepared statement; the tail of a batch is prepared
-            // once and not cached, so odd batch sizes cannot flood the statement cache.
-            let (sql, persistent) = if chunk.len() == CHUNK {
-                (self.full_chunk_sql.as_str(), true)
-            } else {
-                partial_sql = insert_sql(chunk.len());
-                (partial_sql.as_str(), false)
-            };
-            let mut query = sqlx::query_as::<_, (String, String, i64)>(sql).persistent(persistent);
-            for reading in chunk {
-                query = query
-                    .bind(reading.sensor.as_str())
-                    .bind(reading.metric.as_str())
-                    .bind(reading.ts.millis())
-                    .bind(reading.value);
+            let sql = self.chunk_sql(chunk.len(), Returning::Nothing);
+            let query = bind_chunk(sqlx::query(&sql).persistent(chunk.len() == CHUNK), chunk);
+            let stored = query
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?
+                .rows_affected();
+            if stored != chunk.len() as u64 {
+                all_new = false;
+                break;
             }
+        }
+        if all_new {
+            tx.commit().await.map_err(query_error(OP))?;
+            return Ok(vec![true; readings.len()]);
+        }
+        tx.rollback().await.map_err(query_error(OP))?;
+
+        let mut tx = self.begin_write(OP).await?;
+        let mut inserted: Vec<(String, String, i64)> = Vec::new();
+        for chunk in readings.chunks(CHUNK) {
+            let sql = self.chunk_sql(chunk.len(), Returning::Keys);
+            let query = bind_chunk(
+                sqlx::query_as::<_, (String, String, i64)>(&sql).persistent(chunk.len() == CHUNK),
+                chunk,
+            );
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(query_error(OP))?);
         }
         tx.commit().await.map_err(query_error(OP))?;
         Ok(mark_new(readings, &inserted))
+    }
+
+    /// The insert for a chunk of `rows` readings. Full chunks reuse one cached prepared statement
+    /// per variant; the tail of a batch is prepared once and not cached (the caller marks it not
+    /// persistent), so odd batch sizes cannot flood the statement cache.
+    fn chunk_sql(&self, rows: usize, returning: Returning) -> Cow<'_, str> {
+        match (rows == CHUNK, returning) {
+            (true, Returning::Nothing) => Cow::Borrowed(&self.full_chunk_sql),
+            (true, Returning::Keys) => Cow::Borrowed(&self.full_chunk_returning_sql),
+            (false, returning) => Cow::Owned(insert_sql(rows, returning)),
+        }
+    }
+}
+
+/// Whether an insert reports the keys it stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Returning {
+    /// Plain insert; the row count says how many were new.
+    Nothing,
+    /// `RETURNING sensor, metric, ts` of the new rows.
+    Keys,
+}
+
+/// Binds four parameters per reading, in the order of [`insert_sql`].
+fn bind_chunk<'q, Q: BindReading<'q>>(mut query: Q, chunk: &'q [Reading]) -> Q {
+    for reading in chunk {
+        query = query.bind_reading(reading);
+    }
+    query
+}
+
+/// The two query shapes an insert takes (`query` and `query_as`), bound the same way.
+trait BindReading<'q> {
+    /// Binds sensor, metric, ts and value.
+    fn bind_reading(self, reading: &'q Reading) -> Self;
+}
+
+impl<'q> BindReading<'q> for sqlx::query::Query<'q, sqlx::Sqlite, SqliteArguments<'q>> {
+    fn bind_reading(self, reading: &'q Reading) -> Self {
+        self.bind(reading.sensor.as_str())
+            .bind(reading.metric.as_str())
+            .bind(reading.ts.millis())
+            .bind(reading.value)
+    }
+}
+
+impl<'q, O> BindReading<'q> for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, SqliteArguments<'q>> {
+    fn bind_reading(self, reading: &'q Reading) -> Self {
+        self.bind(reading.sensor.as_str())
+            .bind(reading.metric.as_str())
+            .bind(reading.ts.millis())
+            .bind(reading.value)
     }
 }
 
@@ -160,10 +231,10 @@ impl_store!(
     lock_suffix: "",
 );
 
-/// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING RETURNING` for `rows`
-/// readings. Anonymous `?` parameters: SQLite resolves named ones (`$1`) by a linear search per
+/// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING [RETURNING ...]` for
+/// `rows` readings. Anonymous `?` parameters: SQLite resolves named ones (`$1`) by a linear search per
 /// parameter when preparing, which is quadratic in a statement this long.
-fn insert_sql(rows: usize) -> String {
+fn insert_sql(rows: usize, returning: Returning) -> String {
     let mut sql = String::with_capacity(80 + rows * 24);
     sql.push_str("INSERT INTO readings (sensor, metric, ts, value) VALUES ");
     for row in 0..rows {
@@ -172,7 +243,10 @@ fn insert_sql(rows: usize) -> String {
         }
         sql.push_str("(?, ?, ?, ?)");
     }
-    sql.push_str(" ON CONFLICT DO NOTHING RETURNING sensor, metric, ts");
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    if returning == Returning::Keys {
+        sql.push_str(" RETURNING sensor, metric, ts");
+    }
     sql
 }
 
@@ -232,9 +306,10 @@ mod tests {
     #[test]
     fn insert_sql_has_four_parameters_per_reading() {
         assert_eq!(
-            insert_sql(2),
+            insert_sql(2, Returning::Keys),
             "INSERT INTO readings (sensor, metric, ts, value) VALUES (?, ?, ?, ?), \
              (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING sensor, metric, ts"
         );
+        assert!(insert_sql(1, Returning::Nothing).ends_with("(?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     }
 }
