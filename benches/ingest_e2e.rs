@@ -1,5 +1,6 @@
 //! End-to-end ingest bench: the real server on 127.0.0.1:0 (in-process), a few concurrent HTTP
-//! clients POSTing JSON batches of 1,000 readings, persisted to SQLite (temp file) and to
+//! clients POSTing JSON batches of 1,000 readings from 100,000 registered sensors (neighbouring
+//! sensors per batch, as a gateway sends them, and sensors scattered over the registry), persisted to SQLite (temp file) and to
 //! PostgreSQL (a fresh database, skipped with a message when unreachable). Prints readings/s
 //! acknowledged (durable) and readings/s evaluated, then resident memory per sensor for 100,000
 //! sensors loaded into the engine.
@@ -25,8 +26,35 @@ use tocsin::settings::Settings;
 
 const CLIENTS: usize = 4;
 const BATCH: usize = 1_000;
-const SENSORS: usize = 10_000;
+const SENSORS: usize = 100_000;
 const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Which sensors a batch holds.
+#[derive(Clone, Copy)]
+enum Pattern {
+    /// 1,000 neighbouring sensors in registry order, as one gateway or sector platform sends them:
+    /// the rows a batch writes sit next to each other in the readings table.
+    Gateway,
+    /// 1,000 sensors spread over the whole registry: every row lands on a different page.
+    Scattered,
+}
+
+impl Pattern {
+    fn name(self) -> &'static str {
+        match self {
+            Pattern::Gateway => "gateway",
+            Pattern::Scattered => "scattered",
+        }
+    }
+
+    fn sensor(self, seq: usize) -> usize {
+        match self {
+            Pattern::Gateway => seq % SENSORS,
+            // Multiplicative hashing spreads consecutive readings over the registry.
+            Pattern::Scattered => seq.wrapping_mul(2_654_435_761) % SENSORS,
+        }
+    }
+}
 
 struct Outcome {
     acked: u64,
@@ -35,7 +63,7 @@ struct Outcome {
     retries: u64,
 }
 
-async fn run_backend(url: &str, batches: usize) -> Outcome {
+async fn run_backend(url: &str, batches: usize, pattern: Pattern) -> Outcome {
     let store = tocsin::storage::open(url).await.unwrap();
     let settings = Settings {
         tick_interval: Duration::ZERO,
@@ -67,7 +95,7 @@ async fn run_backend(url: &str, batches: usize) -> Outcome {
             let http = reqwest::Client::new();
             let mut batch = client;
             while batch < batches && started.elapsed() < DEADLINE {
-                let body = body(batch, base);
+                let body = body(batch, base, pattern);
                 loop {
                     let response = http
                         .post(&url)
@@ -109,12 +137,12 @@ async fn run_backend(url: &str, batches: usize) -> Outcome {
 }
 
 /// Batch `n`: 1,000 readings, each (sensor, ts) unique across the run, values below blue mostly.
-fn body(n: usize, base: i64) -> String {
+fn body(n: usize, base: i64, pattern: Pattern) -> String {
     let readings: Vec<serde_json::Value> = (0..BATCH)
         .map(|i| {
             let seq = n * BATCH + i;
             serde_json::json!({
-                "sensor": sensor_id(seq % SENSORS),
+                "sensor": sensor_id(pattern.sensor(seq)),
                 "metric": METRIC,
                 "value": (seq % 97) as f64 * 0.05,
                 "ts": base + seq as i64,
@@ -201,9 +229,10 @@ fn memory_per_sensor() {
     drop(engine);
 }
 
-fn print_row(backend: &str, outcome: &Outcome) {
+fn print_row(backend: &str, pattern: Pattern, outcome: &Outcome) {
     println!(
-        "{backend:<10} {:>9} {:>12.0} {:>14.0} {:>8}",
+        "{backend:<10} {:<10} {:>9} {:>12.0} {:>14.0} {:>8}",
+        pattern.name(),
         outcome.acked,
         outcome.acked as f64 / outcome.ack_secs,
         outcome.acked as f64 / outcome.eval_secs,
@@ -233,16 +262,25 @@ fn main() {
         "ingest end to end: {CLIENTS} clients x JSON batches of {BATCH}, {batches} batches, {SENSORS} sensors"
     );
     println!(
-        "{:<10} {:>9} {:>12} {:>14} {:>8}",
-        "backend", "readings", "acked/s", "evaluated/s", "503s"
+        "{:<10} {:<10} {:>9} {:>12} {:>14} {:>8}",
+        "backend", "batches", "readings", "acked/s", "evaluated/s", "503s"
     );
     tokio.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-        print_row("sqlite", &run_backend(&url, batches).await);
-        if let Some((url, name, mut admin)) = fresh_postgres().await {
-            let outcome = run_backend(&url, batches).await;
-            print_row("postgres", &outcome);
+        for pattern in [Pattern::Gateway, Pattern::Scattered] {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            print_row(
+                "sqlite",
+                pattern,
+                &run_backend(&url, batches, pattern).await,
+            );
+        }
+        for pattern in [Pattern::Gateway, Pattern::Scattered] {
+            let Some((url, name, mut admin)) = fresh_postgres().await else {
+                break;
+            };
+            let outcome = run_backend(&url, batches, pattern).await;
+            print_row("postgres", pattern, &outcome);
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin)
                 .await
