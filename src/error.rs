@@ -64,6 +64,18 @@ impl ErrorCode {
         ErrorCode::TooOld,
     ];
 
+    /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
+    /// is still accepted).
+    pub const READING_REJECTIONS: &'static [ErrorCode] = &[
+        ErrorCode::MalformedReading,
+        ErrorCode::UnknownSensor,
+        ErrorCode::UnknownMetric,
+        ErrorCode::NotFinite,
+        ErrorCode::BadTimestamp,
+        ErrorCode::ClockSkew,
+        ErrorCode::TooOld,
+    ];
+
     /// The stable snake_case name.
     pub const fn as_str(self) -> &'static str {
         match self {

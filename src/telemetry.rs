@@ -31,16 +31,6 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// The codes a single reading can be rejected with at the gate.
-pub const READING_REJECTIONS: [ErrorCode; 7] = [
-    ErrorCode::MalformedReading,
-    ErrorCode::UnknownSensor,
-    ErrorCode::UnknownMetric,
-    ErrorCode::NotFinite,
-    ErrorCode::BadTimestamp,
-    ErrorCode::ClockSkew,
-    ErrorCode::TooOld,
-];
 
 /// Label of the rejected-readings counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -187,7 +177,7 @@ impl Metrics {
             ticks.clone(),
         );
         // Start every closed-set series at zero so dashboards see them before the first event.
-        for code in READING_REJECTIONS {
+        for code in ErrorCode::READING_REJECTIONS {
             let _ = readings_rejected.get_or_create(&CodeLabel {
                 code: code.as_str(),
             });

@@ -26,9 +26,15 @@ pub(crate) struct Sample {
     pub(crate) value: f64,
 }
 
+/// Most samples one stream keeps: bounds memory when a device floods readings (a 7-day window at
+/// one reading per millisecond would otherwise hold 600 million). A normal stream never reaches it
+/// (7 days at one reading per 10 minutes is 1,008).
+pub(crate) const MAX_SAMPLES: usize = 4096;
+
 /// A ring of the latest samples of one stream: it keeps every sample still inside the longest rate
 /// window of the stream's rules, and at least the last [`EVIDENCE`] samples. It grows only when a
-/// window needs more room, so its size settles at what the reporting rate requires.
+/// window needs more room, so its size settles at what the reporting rate requires, and never
+/// holds more than [`MAX_SAMPLES`].
 #[derive(Debug, Default)]
 pub(crate) struct SampleRing {
     /// Storage; empty until the first push.
@@ -62,12 +68,32 @@ impl SampleRing {
             self.head = ((self.head as usize + 1) % self.buf.len()) as u32;
             self.len -= 1;
         }
+        if self.len() == MAX_SAMPLES {
+            self.thin();
+        }
         if self.len() == self.buf.len() {
             self.grow();
         }
         let pos = (self.head as usize + self.len()) % self.buf.len();
         self.buf[pos] = sample;
         self.len += 1;
+    }
+
+    /// Halves the samples held, keeping every other one from the oldest plus the newest, so the
+    /// window's span survives at a coarser resolution. Only a stream reporting far faster than
+    /// its rule windows expect (a broken or hostile device) ever gets here.
+    #[cold]
+    fn thin(&mut self) {
+        let len = self.len();
+        let kept: Vec<Sample> = (0..len)
+            .filter(|i| i % 2 == 0 || *i == len - 1)
+            .map(|i| self.at(i))
+            .collect();
+        for (slot, sample) in self.buf.iter_mut().zip(&kept) {
+            *slot = *sample;
+        }
+        self.head = 0;
+        self.len = kept.len() as u32;
     }
 
     /// Reallocates with room for more samples, oldest first at position 0.
@@ -204,5 +230,20 @@ mod tests {
         assert_eq!(ring.heap_bytes(), 6 * 16);
         let last: Vec<i64> = ring.latest(2).map(|s| s.ts).collect();
         assert_eq!(last, vec![5880, 5940]);
+    }
+
+    #[test]
+    fn a_flooding_stream_is_thinned_not_grown_without_bound() {
+        let mut ring = SampleRing::default();
+        // one reading per millisecond into a 7-day window
+        for ts in 0..20_000 {
+            ring.push(sample(ts), 7 * 24 * 3_600_000);
+        }
+        assert!(ring.len() <= MAX_SAMPLES, "{} samples", ring.len());
+        assert!(ring.heap_bytes() <= MAX_SAMPLES * 16 * 5 / 4 + 16);
+        // the span of the window survives: the oldest sample is still the first reading
+        assert_eq!(ring.oldest_since(0), Some(sample(0)));
+        let last: Vec<i64> = ring.latest(1).map(|s| s.ts).collect();
+        assert_eq!(last, vec![19_999]);
     }
 }
