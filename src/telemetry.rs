@@ -31,7 +31,6 @@ pub fn init_tracing() {
         .try_init();
 }
 
-
 /// Label of the rejected-readings counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabel {

@@ -251,7 +251,7 @@ async fn readings_filter_by_time_metric_and_limit(store: Arc<dyn Store>) {
 }
 
 async fn latest_reading_times_per_sensor_and_metric(store: Arc<dyn Store>) {
-    assert!(store.latest_reading_times().await.unwrap().is_empty());
+    assert!(store.latest_reading_times(None).await.unwrap().is_empty());
     store
         .insert_readings(&[
             reading("s2", "m1", 7, 0.0),
@@ -262,12 +262,29 @@ async fn latest_reading_times_per_sensor_and_metric(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        store.latest_reading_times().await.unwrap(),
+        store.latest_reading_times(None).await.unwrap(),
         vec![
             ("s1".into(), "m1".into(), at(30)),
             ("s1".into(), "m2".into(), at(20)),
             ("s2".into(), "m1".into(), at(7)),
         ]
+    );
+    assert_eq!(
+        store
+            .latest_reading_times(Some(&"s1".into()))
+            .await
+            .unwrap(),
+        vec![
+            ("s1".into(), "m1".into(), at(30)),
+            ("s1".into(), "m2".into(), at(20)),
+        ]
+    );
+    assert!(
+        store
+            .latest_reading_times(Some(&"nobody".into()))
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 
@@ -668,7 +685,7 @@ async fn data_survives_reopening(url: String) {
         vec![false, false]
     );
     assert_eq!(
-        store.latest_reading_times().await.unwrap(),
+        store.latest_reading_times(None).await.unwrap(),
         vec![("s1".into(), "m1".into(), at(2))]
     );
     assert_eq!(store.open_alarms().await.unwrap().len(), 1);

@@ -134,15 +134,8 @@ pub(crate) async fn list(
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
     let limit = params::limit(query.limit.as_deref(), 1000, 100_000)? as usize;
     let generation = state.gate.generation();
-    let mut latest: HashMap<SensorId, Vec<LastReading>> = HashMap::new();
-    for (sensor, metric, ts) in state.store.latest_reading_times().await? {
-        latest
-            .entry(sensor)
-            .or_default()
-            .push(LastReading { metric, ts });
-    }
     let mut faults = active(state.store.faults(None, FAULT_SCAN_LIMIT).await?);
-    let sensors = generation
+    let listed: Vec<_> = generation
         .sensors
         .iter()
         .filter(|s| {
@@ -158,12 +151,14 @@ pub(crate) async fn list(
                 .is_none_or(|d| s.district.as_str() == d)
         })
         .take(limit)
-        .map(|sensor| {
-            let last = latest.remove(&sensor.id).unwrap_or_default();
-            let active = faults.remove(&sensor.id).unwrap_or_default();
-            view(generation, sensor, last, active)
-        })
         .collect();
+    // One key-range query per listed sensor: bounded by `limit`, never a scan of all readings.
+    let mut sensors = Vec::with_capacity(listed.len());
+    for sensor in listed {
+        let last = last_readings(&state, &sensor.id).await?;
+        let active = faults.remove(&sensor.id).unwrap_or_default();
+        sensors.push(view(generation, sensor, last, active));
+    }
     Ok(Json(SensorList { sensors }))
 }
 
@@ -176,17 +171,21 @@ pub(crate) async fn detail(
     let sensor = generation
         .sensor(&id)
         .ok_or_else(|| ApiError::not_found(format!("no sensor `{id}`")))?;
-    let last = state
-        .store
-        .latest_reading_times()
-        .await?
-        .into_iter()
-        .filter(|(s, _, _)| *s == sensor.id)
-        .map(|(_, metric, ts)| LastReading { metric, ts })
-        .collect();
+    let last = last_readings(&state, &sensor.id).await?;
     let faults = state.store.faults(Some(&sensor.id), 1000).await?;
     let active = active(faults).remove(&sensor.id).unwrap_or_default();
     Ok(Json(view(generation, sensor, last, active)))
+}
+
+/// The newest stored reading time of each metric of one sensor.
+async fn last_readings(state: &AppState, sensor: &SensorId) -> Result<Vec<LastReading>, ApiError> {
+    Ok(state
+        .store
+        .latest_reading_times(Some(sensor))
+        .await?
+        .into_iter()
+        .map(|(_, metric, ts)| LastReading { metric, ts })
+        .collect())
 }
 
 /// Query parameters of `GET /sensors/{id}/readings`.

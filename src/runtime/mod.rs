@@ -76,7 +76,7 @@ impl Runtime {
             .await?;
         let alarms = store.open_alarms().await?;
         let faults = store.open_faults().await?;
-        let latest = store.latest_reading_times().await?;
+        let latest = store.latest_reading_times(None).await?;
         let mut engine = Engine::new(Arc::clone(&generation));
         engine.restore(&alarms, &faults, &latest);
         tracing::info!(

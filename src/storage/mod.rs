@@ -257,9 +257,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: u32,
     ) -> Result<Vec<Reading>, StoreError>;
 
-    /// The newest stored timestamp per (sensor, metric), so a restarted engine ignores re-sent data.
+    /// The newest stored timestamp per (sensor, metric), ordered by sensor and metric: of every
+    /// sensor (so a restarted engine ignores re-sent data; this scans the readings key), or of one
+    /// sensor (one key range).
     async fn latest_reading_times(
         &self,
+        sensor: Option<&SensorId>,
     ) -> Result<Vec<(SensorId, MetricId, Timestamp)>, StoreError>;
 
     /// Stores a generation's text and summary; storing the same id again changes nothing.

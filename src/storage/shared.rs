@@ -319,6 +319,7 @@ macro_rules! impl_store {
 
             async fn latest_reading_times(
                 &self,
+                sensor: Option<&$crate::model::SensorId>,
             ) -> Result<
                 Vec<(
                     $crate::model::SensorId,
@@ -327,12 +328,21 @@ macro_rules! impl_store {
                 )>,
                 $crate::storage::StoreError,
             > {
-                let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                    "SELECT sensor, metric, MAX(ts) FROM readings GROUP BY sensor, metric \
-                     ORDER BY sensor, metric",
-                )
-                .fetch_all(&self.pool)
-                .await
+                let rows: Vec<(String, String, i64)> = match sensor {
+                    None => sqlx::query_as(
+                        "SELECT sensor, metric, MAX(ts) FROM readings GROUP BY sensor, metric \
+                         ORDER BY sensor, metric",
+                    )
+                    .fetch_all(&self.pool)
+                    .await,
+                    Some(sensor) => sqlx::query_as(
+                        "SELECT sensor, metric, MAX(ts) FROM readings WHERE sensor = $1 \
+                         GROUP BY sensor, metric ORDER BY metric",
+                    )
+                    .bind(sensor.as_str())
+                    .fetch_all(&self.pool)
+                    .await,
+                }
                 .map_err($crate::storage::shared::query_error("latest_reading_times"))?;
                 Ok(rows
                     .into_iter()
