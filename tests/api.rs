@@ -9,7 +9,7 @@ mod api_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use api_support::{METRIC, T0, asset_id, generation, reading, sensor_id};
+use api_support::{METRIC, T0, asset_id, generation, parts, reading, sensor_id};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -55,10 +55,18 @@ async fn open_store(path: &std::path::Path) -> Arc<dyn Store> {
 }
 
 async fn start_on(path: &std::path::Path, clock: ManualClock) -> (Runtime, Router, Arc<dyn Store>) {
+    start_with(path, clock, generation(SENSORS)).await
+}
+
+async fn start_with(
+    path: &std::path::Path,
+    clock: ManualClock,
+    generation: Generation,
+) -> (Runtime, Router, Arc<dyn Store>) {
     let store = open_store(path).await;
     let runtime = Runtime::start(
         &settings(),
-        Arc::new(generation(SENSORS)),
+        Arc::new(generation),
         Arc::clone(&store),
         Arc::new(clock),
     )
@@ -611,6 +619,46 @@ async fn restart_keeps_exactly_one_open_warning() {
     assert_eq!(warnings[0]["level"], json!("red"));
     let all = get(&router, "/api/v1/warnings").await;
     assert_eq!(all.body["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn restart_with_the_rule_removed_clears_its_warning_and_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tocsin.db");
+    let clock = ManualClock::new(T0);
+    {
+        let (runtime, router, _store) = start_on(&path, clock.clone()).await;
+        let red = json!([reading(0, 60.0, at(-60))]);
+        assert_eq!(post_json(&router, &red).await.body["accepted"], json!(1));
+        runtime.flush().await;
+        drop(router);
+        runtime.shutdown().await;
+    }
+    // City staff remove the rule; the server restarts on the new configuration.
+    let mut edited = parts(SENSORS);
+    edited.rules.clear();
+    edited.sources[0].text.push_str("# rule removed\n");
+    let (_runtime, router, store) =
+        start_with(&path, clock.clone(), Generation::build(edited)).await;
+    assert!(store.open_alarms().await.unwrap().is_empty());
+    let open = get(&router, "/api/v1/warnings?state=open").await;
+    assert_eq!(open.body["warnings"], json!([]), "{}", open.body);
+    let all = get(&router, "/api/v1/warnings").await;
+    let warning = &all.body["warnings"][0];
+    assert_eq!(warning["state"], json!("cleared"));
+    let detail = get(&router, &format!("/api/v1/warnings/{}", warning["id"])).await;
+    let history = detail.body["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "{}", detail.body);
+    assert_eq!(history[1]["from"], json!("red"));
+    assert_eq!(history[1]["to"], json!(null));
+    assert!(
+        history[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("reconciled at start-up"),
+        "{}",
+        detail.body
+    );
 }
 
 #[tokio::test]

@@ -13,8 +13,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Change, FaultKind, Generation, HazardId, Ladder, Level, MetricId, OpenAlarm, OpenFault,
-    Reading, SensorId, Timestamp,
+    AssetId, Change, FaultKind, Generation, HazardId, Ladder, Level, MetricId, OpenAlarm,
+    OpenFault, Reading, SensorId, Timestamp,
 };
 
 mod binding;
@@ -425,6 +425,20 @@ impl Engine {
             .iter()
             .find(|b| self.generation.rules[b.rule as usize].id.as_str() == rule)
             .and_then(|b| b.level)
+    }
+
+    /// Every warning with a level, as (asset, hazard, level): what the store's open warnings
+    /// should be. Used at start-up to reconcile the store with a new configuration.
+    pub fn standing_warnings(&self) -> Vec<(AssetId, HazardId, Level)> {
+        self.warnings
+            .slots
+            .iter()
+            .filter_map(|w| {
+                let level = w.level?;
+                let asset = self.generation.assets[w.asset as usize].id.clone();
+                Some((asset, self.hazards[w.hazard as usize].clone(), level))
+            })
+            .collect()
     }
 
     /// The warning level of (`asset`, `hazard`) (inspection; a scan of all warnings).

@@ -17,10 +17,11 @@ use crate::eval::Engine;
 use crate::ingest::{EngineInput, Gate, IngestQueue, Writer, queue};
 use crate::model::{Clock, Generation};
 use crate::settings::Settings;
-use crate::storage::{GenerationRecord, Store, StoreError};
+use crate::storage::{GenerationRecord, Store, StoreError, WarningFilter, WarningState};
 use crate::telemetry::Metrics;
 
 mod engine_task;
+pub mod reconcile;
 
 pub use engine_task::EngineTask;
 
@@ -79,6 +80,21 @@ impl Runtime {
         let latest = store.latest_reading_times(None).await?;
         let mut engine = Engine::new(Arc::clone(&generation));
         engine.restore(&alarms, &faults, &latest);
+        let open_warnings = store
+            .warnings(&WarningFilter {
+                state: Some(WarningState::Open),
+                ..WarningFilter::default()
+            })
+            .await?;
+        let corrections = reconcile::corrections(&engine, &alarms, &open_warnings, clock.now());
+        if !corrections.is_empty() {
+            tracing::warn!(
+                generation = %generation.id,
+                changes = corrections.len(),
+                "stored alarms and warnings no longer match the configuration; reconciled"
+            );
+            store.apply_changes(&corrections).await?;
+        }
         tracing::info!(
             generation = %generation.id,
             alarms = alarms.len(),

@@ -31,6 +31,11 @@ pub fn asset_id(i: usize) -> String {
 
 /// A generation with `sensors` gas sensors, ladder 5/10/20/50 %LEL, valid range 0..100.
 pub fn generation(sensors: usize) -> Generation {
+    Generation::build(parts(sensors))
+}
+
+/// The parts of [`generation`], for tests that change the configuration between runs.
+pub fn parts(sensors: usize) -> GenerationParts {
     let ladder = Ladder {
         direction: Direction::Above,
         thresholds: [Some(5.0), Some(10.0), Some(20.0), Some(50.0)],
@@ -117,7 +122,7 @@ pub fn generation(sensors: usize) -> Generation {
             overrides: BTreeMap::new(),
         });
     }
-    Generation::build(GenerationParts {
+    GenerationParts {
         sources: vec![SourceFile {
             path: "test/generation.yaml".to_owned(),
             text: format!("version: 1\nsensors: {sensors}\n"),
@@ -132,7 +137,7 @@ pub fn generation(sensors: usize) -> Generation {
         rules: vec![rule],
         assets,
         sensors: registered,
-    })
+    }
 }
 
 /// One reading as JSON, `ts` in epoch milliseconds.
