@@ -622,6 +622,50 @@ async fn restart_keeps_exactly_one_open_warning() {
 }
 
 #[tokio::test]
+async fn fast_and_precise_parsing_judge_readings_alike() {
+    // Well-formed items take the typed fast path; one odd item sends a whole array down the
+    // precise `Value` path. Both must accept and reject the same readings with the same words.
+    let items = vec![
+        reading(0, 1.0, at(-10)),
+        json!({"sensor": "nobody", "metric": METRIC, "value": 1.0, "ts": at(-10).millis()}),
+        json!({"sensor": sensor_id(1), "metric": "gas.pressure", "value": 1.0, "ts": at(-10).millis()}),
+        json!({"sensor": sensor_id(1), "metric": METRIC, "value": 1.0, "ts": at(3_600).millis()}),
+        json!({"sensor": sensor_id(1), "metric": METRIC, "value": 1.0, "ts": at(-90 * 86_400).millis()}),
+        json!({"sensor": sensor_id(2), "metric": METRIC, "value": 1.0, "ts": "yesterday"}),
+        json!({"sensor": sensor_id(2), "metric": METRIC, "value": 1.0, "ts": 1.5e12}),
+        json!({"sensor": sensor_id(3), "metric": METRIC, "value": 7, "ts": at(-5).to_rfc3339()}),
+    ];
+    let fast = post_json(&app().await.router, &Value::Array(items.clone())).await;
+    let mut with_odd_item = items.clone();
+    with_odd_item.push(json!({"sensor": sensor_id(4), "metric": METRIC, "value": "high", "ts": 0}));
+    let precise = post_json(&app().await.router, &Value::Array(with_odd_item)).await;
+
+    assert_eq!(fast.body["accepted"], json!(2), "{}", fast.body);
+    assert_eq!(precise.body["accepted"], json!(2), "{}", precise.body);
+    let mut precise_rejected = precise.body["rejected"].as_array().unwrap().clone();
+    let odd = precise_rejected.pop().unwrap();
+    assert_eq!(odd["code"], json!("malformed_reading"));
+    assert_eq!(fast.body["rejected"], Value::Array(precise_rejected));
+    let codes: Vec<_> = fast.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown_sensor",
+            "unknown_metric",
+            "clock_skew",
+            "too_old",
+            "bad_timestamp",
+            "bad_timestamp"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn restart_with_the_rule_removed_clears_its_warning_and_alarm() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tocsin.db");

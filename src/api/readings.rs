@@ -60,6 +60,7 @@ pub(crate) async fn post_readings(
     let mut rejected = Vec::new();
     for (index, item) in items {
         let outcome = match &item {
+            Item::Wire(reading) => state.gate.check_wire(reading, now),
             Item::Value(value) => state.gate.check(value, now),
             Item::Malformed(message) => Err((
                 ErrorCode::MalformedReading,

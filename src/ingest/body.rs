@@ -6,6 +6,10 @@
 //! `-Infinity`. Such a body or line is re-read leniently: the tokens become a sentinel that the
 //! gate rejects as `not_finite`, the item alone.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The text a bare `NaN` / `Infinity` token is replaced with before a lenient re-parse.
@@ -43,11 +47,84 @@ impl BodyFormat {
 
 /// One item of a body, before the gate.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Item {
+pub enum Item<'a> {
+    /// A well-formed reading read straight from the body (the fast path: no intermediate tree,
+    /// ids borrowed from the body), still to be checked against the registry.
+    Wire(WireReading<'a>),
     /// Parsed JSON (maybe with non-finite sentinels), still to be checked.
     Value(Value),
     /// A line that is not JSON; the message says where it broke.
     Malformed(String),
+}
+
+/// A reading exactly as a well-behaved device sends it. Anything else about an item (a missing
+/// field, a string value, a float `ts`, a duplicate key) makes the fast parse fail, and the item is
+/// read again as a [`Value`] so that the gate can say precisely what is wrong.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct WireReading<'a> {
+    /// Sensor id.
+    #[serde(borrow)]
+    pub sensor: Cow<'a, str>,
+    /// Metric id.
+    #[serde(borrow)]
+    pub metric: Cow<'a, str>,
+    /// The value; JSON numbers are always finite.
+    pub value: f64,
+    /// RFC 3339 text or epoch milliseconds.
+    #[serde(borrow)]
+    pub ts: WireTs<'a>,
+}
+
+/// The `ts` of a [`WireReading`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum WireTs<'a> {
+    /// Epoch milliseconds.
+    Millis(i64),
+    /// Text, to be read as RFC 3339.
+    Text(Cow<'a, str>),
+    /// A number that is not whole epoch milliseconds (a fraction, or out of range).
+    Unreadable(serde_json::Number),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for WireTs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = WireTs<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("RFC 3339 text or epoch milliseconds")
+            }
+
+            fn visit_i64<E>(self, ms: i64) -> Result<Self::Value, E> {
+                Ok(WireTs::Millis(ms))
+            }
+
+            fn visit_u64<E>(self, ms: u64) -> Result<Self::Value, E> {
+                Ok(
+                    i64::try_from(ms)
+                        .map_or_else(|_| WireTs::Unreadable(ms.into()), WireTs::Millis),
+                )
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, ms: f64) -> Result<Self::Value, E> {
+                serde_json::Number::from_f64(ms)
+                    .map(WireTs::Unreadable)
+                    .ok_or_else(|| E::custom("non-finite ts"))
+            }
+
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(WireTs::Text(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(WireTs::Text(Cow::Owned(text.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
 }
 
 /// Why a whole body was refused.
@@ -63,14 +140,21 @@ pub enum BodyError {
 
 /// Splits a body into items; the position of an item is its index (for NDJSON, the zero-based
 /// line number; blank lines are skipped but counted).
-pub fn parse_body(format: BodyFormat, body: &[u8]) -> Result<Vec<(usize, Item)>, BodyError> {
+pub fn parse_body(format: BodyFormat, body: &[u8]) -> Result<Vec<(usize, Item<'_>)>, BodyError> {
     match format {
         BodyFormat::Json => parse_array(body),
         BodyFormat::Ndjson => parse_lines(body),
     }
 }
 
-fn parse_array(body: &[u8]) -> Result<Vec<(usize, Item)>, BodyError> {
+fn parse_array(body: &[u8]) -> Result<Vec<(usize, Item<'_>)>, BodyError> {
+    if let Ok(readings) = serde_json::from_slice::<Vec<WireReading<'_>>>(body) {
+        return Ok(readings
+            .into_iter()
+            .enumerate()
+            .map(|(index, reading)| (index, Item::Wire(reading)))
+            .collect());
+    }
     let values = match serde_json::from_slice::<Vec<Value>>(body) {
         Ok(values) => values,
         Err(error) => {
@@ -88,12 +172,16 @@ fn parse_array(body: &[u8]) -> Result<Vec<(usize, Item)>, BodyError> {
         .collect())
 }
 
-fn parse_lines(body: &[u8]) -> Result<Vec<(usize, Item)>, BodyError> {
+fn parse_lines(body: &[u8]) -> Result<Vec<(usize, Item<'_>)>, BodyError> {
     let text = std::str::from_utf8(body).map_err(|_| BodyError::NotText)?;
     let mut items = Vec::new();
     for (index, line) in text.split('\n').enumerate() {
         let line = line.trim();
         if line.is_empty() {
+            continue;
+        }
+        if let Ok(reading) = serde_json::from_str::<WireReading<'_>>(line) {
+            items.push((index, Item::Wire(reading)));
             continue;
         }
         let item = match serde_json::from_str::<Value>(line) {
@@ -192,5 +280,33 @@ mod tests {
             Err(BodyError::NotAnArray(_))
         ));
         assert_eq!(parse_body(BodyFormat::Json, b"[]").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn well_formed_readings_take_the_fast_path_and_the_rest_fall_back() {
+        let body = br#"[{"sensor": "s\u002d1", "metric": "m", "value": 2, "ts": 1000, "extra": true},
+                        {"sensor": "s", "metric": "m", "value": 1.5, "ts": "2026-11-29T00:00:00Z"}]"#;
+        let items = parse_body(BodyFormat::Json, body).unwrap();
+        let Item::Wire(first) = &items[0].1 else {
+            panic!("{items:?}")
+        };
+        assert_eq!(first.sensor, "s-1");
+        assert_eq!(first.ts, WireTs::Millis(1000));
+        assert!(
+            matches!(&items[1].1, Item::Wire(r) if r.ts == WireTs::Text("2026-11-29T00:00:00Z".into()))
+        );
+
+        // one odd item sends the whole array down the precise path
+        let body = br#"[{"sensor": "s", "metric": "m", "value": 1, "ts": 1000},
+                        {"sensor": "s", "metric": "m", "value": "high", "ts": 1000}]"#;
+        let items = parse_body(BodyFormat::Json, body).unwrap();
+        assert!(items.iter().all(|(_, item)| matches!(item, Item::Value(_))));
+
+        let items = parse_body(
+            BodyFormat::Ndjson,
+            b"{\"sensor\":\"s\",\"metric\":\"m\",\"value\":1,\"ts\":1.5}\n",
+        )
+        .unwrap();
+        assert!(matches!(&items[0].1, Item::Wire(r) if matches!(r.ts, WireTs::Unreadable(_))));
     }
 }

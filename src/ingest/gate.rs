@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::body::NON_FINITE_SENTINEL;
+use super::body::{NON_FINITE_SENTINEL, WireReading, WireTs};
 use crate::error::ErrorCode;
 use crate::model::{Generation, Reading, Timestamp};
 use crate::settings::IngestSettings;
@@ -80,7 +80,40 @@ impl Gate {
                 "`ts` must be RFC 3339 text or epoch milliseconds",
             ));
         }
+        self.check_fields(
+            sensor_id,
+            metric_id,
+            value,
+            parse_ts(ts),
+            || ts.to_string(),
+            now,
+        )
+    }
 
+    /// Checks one reading read by the fast path at clock time `now`; the same checks and messages
+    /// as [`Gate::check`].
+    pub fn check_wire(&self, item: &WireReading<'_>, now: Timestamp) -> Result<Reading, Refusal> {
+        let (ts, shown): (Option<Timestamp>, &dyn Fn() -> String) = match &item.ts {
+            WireTs::Millis(ms) => (Some(Timestamp(*ms)), &|| String::new()),
+            WireTs::Text(text) => (Timestamp::parse_rfc3339(text), &|| {
+                serde_json::to_string(text).unwrap_or_default()
+            }),
+            WireTs::Unreadable(number) => (None, &|| number.to_string()),
+        };
+        self.check_fields(&item.sensor, &item.metric, Some(item.value), ts, shown, now)
+    }
+
+    /// The checks after the shape: registry, finiteness, time. `shown_ts` renders `ts` for a
+    /// message and is called only when one is needed.
+    fn check_fields(
+        &self,
+        sensor_id: &str,
+        metric_id: &str,
+        value: Option<f64>,
+        ts: Option<Timestamp>,
+        shown_ts: impl FnOnce() -> String,
+        now: Timestamp,
+    ) -> Result<Reading, Refusal> {
         let sensor = self.generation.sensor(sensor_id).ok_or_else(|| {
             (
                 ErrorCode::UnknownSensor,
@@ -104,10 +137,13 @@ impl Gate {
                 "`value` is NaN or infinite".to_owned(),
             )
         })?;
-        let ts = parse_ts(ts).ok_or_else(|| {
+        let ts = ts.ok_or_else(|| {
             (
                 ErrorCode::BadTimestamp,
-                format!("`ts` {ts} is neither RFC 3339 text nor epoch milliseconds"),
+                format!(
+                    "`ts` {} is neither RFC 3339 text nor epoch milliseconds",
+                    shown_ts()
+                ),
             )
         })?;
         if ts > now.plus(self.max_clock_skew) {

@@ -12,7 +12,7 @@ pub mod gate;
 pub mod queue;
 pub mod writer;
 
-pub use body::{BodyError, BodyFormat, Item, parse_body};
+pub use body::{BodyError, BodyFormat, Item, WireReading, WireTs, parse_body};
 pub use gate::{Gate, Rejection};
 pub use queue::{Committed, IngestError, IngestQueue, Submission, WriterInbox, WriterInput, queue};
 pub use writer::{EngineInput, Writer};
