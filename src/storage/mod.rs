@@ -35,7 +35,7 @@ pub enum Backend {
 /// Errors from the store, with the operation that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The URL names no supported backend.
+    /// The URL names no supported backend (shown with any password redacted).
     #[error("unsupported store url `{0}`: expected sqlite:// or postgres://")]
     UnsupportedUrl(String),
     /// Could not connect or open the file.
@@ -342,7 +342,7 @@ pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Backend::Postgres)
     } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
     }
 }
 
@@ -358,6 +358,11 @@ mod tests {
         assert!(matches!(
             backend_of("mysql://h/db"),
             Err(StoreError::UnsupportedUrl(url)) if url == "mysql://h/db"
+        ));
+        // a mistyped scheme must not put the password in a log line
+        assert!(matches!(
+            backend_of("postgress://tocsin:s3cret@h/db"),
+            Err(StoreError::UnsupportedUrl(url)) if url == "postgress://tocsin:***@h/db"
         ));
     }
 
