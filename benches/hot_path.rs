@@ -18,7 +18,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use tocsin::eval::Engine;
 use tocsin::model::{
-    Asset, AssetIx, ClearPolicy, Department, Direction, District, Domain, Generation,
+    Asset, AssetIx, Change, ClearPolicy, Department, Direction, District, Domain, Generation,
     GenerationParts, GeoPoint, Ladder, Metric, Persistence, RateSpec, Reading, Rule, RuleKind,
     Sensor, Timestamp,
 };
@@ -190,7 +190,7 @@ fn rounds(generation: &Generation) -> Vec<Vec<Reading>> {
 
 fn hot_path(c: &mut Criterion) {
     let generation = Arc::new(generation());
-    let mut rounds = rounds(&generation);
+    let rounds = rounds(&generation);
     let bases: Vec<Vec<i64>> = rounds
         .iter()
         .map(|round| round.iter().map(|r| r.ts.0).collect())
@@ -221,48 +221,62 @@ fn hot_path(c: &mut Criterion) {
     group.throughput(Throughput::Elements(SENSORS as u64));
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(10));
-    let mut pass: usize = ROUNDS;
+    let mut replay = Replay {
+        engine,
+        rounds,
+        bases,
+        out,
+        pass: ROUNDS,
+    };
     group.bench_function("evaluate_100k_sensors", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let k = pass % ROUNDS;
-                // later passes repeat the rounds' values at later times, so none is a duplicate
-                let shift = (pass / ROUNDS) as i64 * ROUNDS as i64 * MIN;
-                for (reading, base) in rounds[k].iter_mut().zip(&bases[k]) {
-                    reading.ts = Timestamp(base + shift);
+            replay.timed(iters, |engine, readings, out| {
+                for reading in readings {
+                    engine.evaluate(reading, out);
                 }
-                let start = Instant::now();
-                for reading in &rounds[k] {
-                    engine.evaluate(reading, &mut out);
-                }
-                total += start.elapsed();
-                out.clear();
-                pass += 1;
-            }
-            total
+            })
         });
     });
     group.bench_function("evaluate_batch_100k_sensors", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let k = pass % ROUNDS;
-                let shift = (pass / ROUNDS) as i64 * ROUNDS as i64 * MIN;
-                for (reading, base) in rounds[k].iter_mut().zip(&bases[k]) {
-                    reading.ts = Timestamp(base + shift);
-                }
-                let start = Instant::now();
-                engine.evaluate_batch(&rounds[k], &mut out);
-                total += start.elapsed();
-                out.clear();
-                pass += 1;
-            }
-            total
-        });
+        b.iter_custom(|iters| replay.timed(iters, Engine::evaluate_batch));
     });
     group.finish();
-    assert_eq!(engine.late_readings(), 0);
+    assert_eq!(replay.engine.late_readings(), 0);
+}
+
+/// The engine and the pre-built rounds of readings that the measured passes cycle through.
+struct Replay {
+    engine: Engine,
+    rounds: Vec<Vec<Reading>>,
+    bases: Vec<Vec<i64>>,
+    out: Vec<Change>,
+    /// Passes run so far (the warm-up counts as the first `ROUNDS`).
+    pass: usize,
+}
+
+impl Replay {
+    /// Runs `iters` passes, timing only `evaluate` over each pass's round.
+    fn timed(
+        &mut self,
+        iters: u64,
+        mut evaluate: impl FnMut(&mut Engine, &[Reading], &mut Vec<Change>),
+    ) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let k = self.pass % ROUNDS;
+            // later passes repeat the rounds' values at later times, so none is a duplicate
+            let shift = (self.pass / ROUNDS) as i64 * ROUNDS as i64 * MIN;
+            for (reading, base) in self.rounds[k].iter_mut().zip(&self.bases[k]) {
+                reading.ts = Timestamp(base + shift);
+            }
+            let start = Instant::now();
+            evaluate(&mut self.engine, &self.rounds[k], &mut self.out);
+            total += start.elapsed();
+            self.out.clear();
+            self.pass += 1;
+        }
+        total
+    }
 }
 
 criterion_group!(benches, hot_path);
