@@ -43,12 +43,13 @@ fn rule(id: &str, kind: RuleKind, clear: ClearPolicy) -> Rule {
         id: id.into(),
         domain: "city_gas".into(),
         hazard: "gas_leak".into(),
-        metric: "gas.ch4".into(),
+        metric: Some("gas.ch4".into()),
         objects: Vec::new(),
         kind,
         clear,
         description: String::new(),
         basis: None,
+        shadow: false,
     }
 }
 
@@ -138,6 +139,7 @@ fn generation() -> Generation {
             issuing_authority: Default::default(),
             objects: vec!["adjacent_space".to_owned()],
             metrics: vec!["gas.ch4".into()],
+            grading: None,
         }],
         metrics: vec![Metric {
             id: "gas.ch4".into(),
@@ -153,6 +155,7 @@ fn generation() -> Generation {
         rules: vec![threshold, rate],
         assets,
         sensors,
+        ..GenerationParts::default()
     })
 }
 

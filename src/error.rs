@@ -41,6 +41,10 @@ pub enum ErrorCode {
     ClockSkew,
     /// `ts` is older than the accepted history window.
     TooOld,
+    /// A reload found problems in the configuration; the previous generation keeps serving.
+    ConfigInvalid,
+    /// The server has no deployment directory to reload from.
+    ReloadUnavailable,
 }
 
 impl ErrorCode {
@@ -62,6 +66,8 @@ impl ErrorCode {
         ErrorCode::BadTimestamp,
         ErrorCode::ClockSkew,
         ErrorCode::TooOld,
+        ErrorCode::ConfigInvalid,
+        ErrorCode::ReloadUnavailable,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -95,6 +101,8 @@ impl ErrorCode {
             ErrorCode::BadTimestamp => "bad_timestamp",
             ErrorCode::ClockSkew => "clock_skew",
             ErrorCode::TooOld => "too_old",
+            ErrorCode::ConfigInvalid => "config_invalid",
+            ErrorCode::ReloadUnavailable => "reload_unavailable",
         }
     }
 
@@ -112,6 +120,8 @@ impl ErrorCode {
             | ErrorCode::TooOld => 400,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::ReloadUnavailable => 409,
+            ErrorCode::ConfigInvalid => 422,
             ErrorCode::BodyTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Overloaded | ErrorCode::StoreUnavailable => 503,

@@ -1,5 +1,5 @@
 //! Process settings (`tocsin.yaml` in the deployment directory): listen address, store URL,
-//! ingest limits. Layered: built-in defaults -> file -> `TOCSIN_*` environment variables ->
+//! ingest limits, hot reload. Layered: built-in defaults -> file -> `TOCSIN_*` environment variables ->
 //! command-line flags. Secrets come from the environment and are never printed.
 
 use std::net::SocketAddr;
@@ -46,6 +46,32 @@ impl Default for IngestSettings {
     }
 }
 
+/// Hot reload of the deployment directory (`reload:`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReloadSettings {
+    /// Watch the deployment directory and reload when a file changes (SIGHUP and
+    /// `POST /admin/reload` work either way).
+    pub watch: bool,
+    /// Quiet time after the last change before a reload, so an editor's save (or a `git pull`
+    /// touching many files) becomes one reload.
+    #[serde(rename = "debounce_ms", serialize_with = "millis")]
+    pub debounce: Duration,
+}
+
+/// Serializes a duration as whole milliseconds.
+fn millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Default for ReloadSettings {
+    fn default() -> Self {
+        ReloadSettings {
+            watch: true,
+            debounce: Duration::from_millis(500),
+        }
+    }
+}
+
 /// Everything the server process needs besides the rule set.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Settings {
@@ -58,6 +84,8 @@ pub struct Settings {
     /// How often the clock tick checks for offline sensors.
     #[serde(with = "crate::model::domain::duration_secs")]
     pub tick_interval: Duration,
+    /// Hot reload.
+    pub reload: ReloadSettings,
 }
 
 impl Default for Settings {
@@ -67,6 +95,7 @@ impl Default for Settings {
             store: "sqlite://tocsin.db".to_owned(),
             ingest: IngestSettings::default(),
             tick_interval: Duration::from_secs(10),
+            reload: ReloadSettings::default(),
         }
     }
 }
@@ -153,6 +182,14 @@ fn apply(
         target.writer_batch = ingest.writer_batch.unwrap_or(target.writer_batch);
         target.retry_after_secs = ingest.retry_after_secs.unwrap_or(target.retry_after_secs);
     }
+    if let Some(reload) = &doc.reload {
+        if let Some(watch) = reload.watch {
+            settings.reload.watch = watch;
+        }
+        if let Some(text) = &reload.debounce {
+            duration("reload.debounce", text, &mut settings.reload.debounce);
+        }
+    }
     if let Some(store) = &doc.store {
         settings.store.clone_from(store);
     }
@@ -196,6 +233,33 @@ mod tests {
         assert_eq!(settings.ingest.max_age, Duration::from_secs(7 * 86_400));
         assert_eq!(settings.tick_interval, Duration::from_secs(30));
         assert_eq!(settings.store, "sqlite://tocsin.db");
+    }
+
+    #[test]
+    fn reload_settings_default_to_a_watch_and_can_be_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap().reload, ReloadSettings::default());
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "version: 1\nreload:\n  watch: false\n  debounce: 2s\n",
+        )
+        .unwrap();
+        let reload = load(dir.path()).unwrap().reload;
+        assert_eq!(
+            reload,
+            ReloadSettings {
+                watch: false,
+                debounce: Duration::from_secs(2),
+            }
+        );
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "version: 1\nreload:\n  debounce: soon\n",
+        )
+        .unwrap();
+        let errors = load(dir.path()).unwrap_err();
+        assert_eq!(errors[0].code, Code::BadDuration);
+        assert_eq!((errors[0].line, errors[0].column), (3, 13));
     }
 
     #[test]

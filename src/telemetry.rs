@@ -2,8 +2,9 @@
 //! ingest pipeline, the engine task and the API bump. One [`Metrics`] value owns a registry; it is
 //! shared as `Arc<Metrics>` and rendered as Prometheus text by `GET /api/v1/metrics`.
 //!
-//! Trade-off: counters are labelled only by closed sets (error codes, levels), never by sensor or
-//! asset ids, so the number of series stays small however large the city is.
+//! Trade-off: counters are labelled only by closed sets (error codes, levels) or by rule ids (a
+//! few hundred per deployment, for script errors), never by sensor or asset ids, so the number of
+//! series stays small however large the city is.
 
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use prometheus_client::registry::Registry;
 
 use crate::error::ErrorCode;
 use crate::model::{Change, FaultChange, Level, WarningChange};
+use crate::script::ScriptFault;
 
 /// Installs the global `tracing` subscriber on standard error (`RUST_LOG` filter, default `info`;
 /// colours only on a terminal). Calling it twice is harmless: the first subscriber stays.
@@ -54,6 +56,55 @@ struct FaultLabel {
     change: &'static str,
 }
 
+/// Label of the config-reload counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    /// What the reload did.
+    outcome: &'static str,
+}
+
+/// Label of the script-error counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ScriptLabel {
+    /// The scripted rule.
+    rule: String,
+    /// The stable fault kind (`operations`, `type_error` ...).
+    kind: &'static str,
+}
+
+/// What a configuration reload did, as counted in `tocsin_config_reloads_total{outcome}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReloadCount {
+    /// A new generation went into force.
+    Applied,
+    /// The configuration had problems; nothing changed.
+    Rejected,
+    /// The configuration compiled to the generation already in force.
+    Unchanged,
+    /// The store or the engine failed during the reload; nothing changed.
+    Failed,
+}
+
+impl ReloadCount {
+    /// Every outcome, so the series exist before the first reload.
+    pub const ALL: [ReloadCount; 4] = [
+        ReloadCount::Applied,
+        ReloadCount::Rejected,
+        ReloadCount::Unchanged,
+        ReloadCount::Failed,
+    ];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReloadCount::Applied => "applied",
+            ReloadCount::Rejected => "rejected",
+            ReloadCount::Unchanged => "unchanged",
+            ReloadCount::Failed => "failed",
+        }
+    }
+}
+
 /// Every metric Tocsin exports, registered in one registry.
 #[derive(Debug)]
 pub struct Metrics {
@@ -85,6 +136,12 @@ pub struct Metrics {
     store_errors: Counter,
     /// Engine ticks processed.
     ticks: Counter<u64, AtomicU64>,
+    /// Configuration reloads, by outcome.
+    config_reloads: Family<OutcomeLabel, Counter>,
+    /// Scripts stopped, by rule and fault kind.
+    script_errors: Family<ScriptLabel, Counter>,
+    /// Findings of shadow rules written.
+    shadow_findings: Counter,
 }
 
 impl Default for Metrics {
@@ -110,6 +167,9 @@ impl Metrics {
         let store_apply_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let store_errors = Counter::default();
         let ticks = Counter::default();
+        let config_reloads = Family::<OutcomeLabel, Counter>::default();
+        let script_errors = Family::<ScriptLabel, Counter>::default();
+        let shadow_findings = Counter::default();
         registry.register(
             "tocsin_readings_accepted",
             "Readings that passed the quality gate and were committed",
@@ -175,6 +235,26 @@ impl Metrics {
             "Clock ticks processed by the engine",
             ticks.clone(),
         );
+        registry.register(
+            "tocsin_config_reloads",
+            "Configuration reloads, by outcome (applied, rejected, unchanged, failed)",
+            config_reloads.clone(),
+        );
+        registry.register(
+            "tocsin_script_errors",
+            "Scripted-rule evaluations stopped, by rule and fault kind",
+            script_errors.clone(),
+        );
+        registry.register(
+            "tocsin_shadow_findings",
+            "Findings of shadow rules (recorded, never raised)",
+            shadow_findings.clone(),
+        );
+        for outcome in ReloadCount::ALL {
+            let _ = config_reloads.get_or_create(&OutcomeLabel {
+                outcome: outcome.as_str(),
+            });
+        }
         // Start every closed-set series at zero so dashboards see them before the first event.
         for code in ErrorCode::READING_REJECTIONS {
             let _ = readings_rejected.get_or_create(&CodeLabel {
@@ -199,6 +279,9 @@ impl Metrics {
             store_apply_seconds,
             store_errors,
             ticks,
+            config_reloads,
+            script_errors,
+            shadow_findings,
         }
     }
 
@@ -259,6 +342,9 @@ impl Metrics {
                         })
                         .inc();
                 }
+                Change::Shadow(_) => {
+                    self.shadow_findings.inc();
+                }
                 Change::Alarm(_) => {}
             }
         }
@@ -289,6 +375,25 @@ impl Metrics {
     pub fn store_error(&self) {
         self.store_errors.inc();
     }
+
+    /// Counts one configuration reload by what it did.
+    pub fn config_reload(&self, outcome: ReloadCount) {
+        self.config_reloads
+            .get_or_create(&OutcomeLabel {
+                outcome: outcome.as_str(),
+            })
+            .inc();
+    }
+
+    /// Counts one stopped script evaluation.
+    pub fn script_error(&self, fault: &ScriptFault) {
+        self.script_errors
+            .get_or_create(&ScriptLabel {
+                rule: fault.rule.to_string(),
+                kind: fault.kind.as_str(),
+            })
+            .inc();
+    }
 }
 
 #[cfg(test)]
@@ -310,5 +415,38 @@ mod tests {
         );
         assert!(text.contains("tocsin_ingest_queue_depth 2"), "{text}");
         assert!(text.contains("tocsin_store_write_seconds_bucket"), "{text}");
+        assert!(
+            text.contains("tocsin_config_reloads_total{outcome=\"rejected\"} 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reloads_and_script_errors_are_counted_by_label() {
+        let metrics = Metrics::new();
+        metrics.config_reload(ReloadCount::Applied);
+        metrics.config_reload(ReloadCount::Applied);
+        metrics.config_reload(ReloadCount::Unchanged);
+        metrics.script_error(&ScriptFault {
+            rule: "gas.trend".into(),
+            file: "rules/gas.rhai".to_owned(),
+            line: 3,
+            column: 9,
+            kind: crate::script::ScriptFaultKind::Operations,
+            message: "too many operations (limit 100000)".to_owned(),
+        });
+        let text = metrics.render();
+        assert!(
+            text.contains("tocsin_config_reloads_total{outcome=\"applied\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tocsin_config_reloads_total{outcome=\"unchanged\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tocsin_script_errors_total{rule=\"gas.trend\",kind=\"operations\"} 1"),
+            "{text}"
+        );
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api_support::{METRIC, T0, asset_id, generation, parts, reading, sensor_id};
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -80,7 +81,7 @@ async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, router, store) =
         start_on(&dir.path().join("tocsin.db"), ManualClock::new(T0)).await;
-    let generation = Arc::clone(runtime.state().gate.generation());
+    let generation = runtime.generation();
     App {
         runtime,
         router,
@@ -284,12 +285,16 @@ async fn full_queue_answers_503_with_retry_after() {
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
     let state = AppState {
         store,
-        gate: Arc::new(Gate::new(generation, &settings.ingest)),
+        gate: Arc::new(ArcSwap::from_pointee(Gate::new(
+            generation,
+            &settings.ingest,
+        ))),
         queue: queue.clone(),
         metrics: Arc::new(Metrics::new()),
         clock,
         max_body_bytes: settings.ingest.max_body_bytes,
         retry_after_secs: 7,
+        reload: None,
     };
     let router = api::router(state);
     let _waiting = queue.submit(Vec::new()).unwrap();
@@ -363,6 +368,8 @@ fn warning_change(
         }],
         generation: generation.id.clone(),
         message: format!("test change {asset}"),
+        causes: Vec::new(),
+        details: serde_json::Value::Null,
     })
 }
 
@@ -734,4 +741,150 @@ async fn clock_tick_raises_offline_fault_shown_on_faults_and_sensor() {
         text.contains("tocsin_fault_changes_total{kind=\"offline\",change=\"raised\"} 1"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn generations_list_the_activations_with_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tocsin.db");
+    let clock = ManualClock::new(T0);
+    let first_id = {
+        let (runtime, router, _store) = start_on(&path, clock.clone()).await;
+        let listed = get(&router, "/api/v1/config/generations").await;
+        assert_eq!(listed.status, StatusCode::OK);
+        let generations = listed.body["generations"].as_array().unwrap();
+        assert_eq!(generations.len(), 1, "{}", listed.body);
+        let first = &generations[0];
+        assert_eq!(first["active"], json!(true));
+        assert_eq!(listed.body["current"], first["id"]);
+        assert_eq!(first["activated_at"], json!(T0.millis()));
+        assert_eq!(first["summary"]["sensors"], json!(SENSORS));
+        assert_eq!(
+            first["changes"]["summary"],
+            json!(
+                "1 rule added (gas.ch4_adjacent.ladder); 1 domain added; 4 assets added; 4 sensors added"
+            )
+        );
+        let id = first["id"].clone();
+        drop(router);
+        runtime.shutdown().await;
+        id
+    };
+    // A restart with an edited configuration: the previous generation is only known by its text.
+    clock.advance(Duration::from_secs(60));
+    let mut edited = parts(SENSORS);
+    edited.sources[0].text.push_str("# edited\n");
+    let (_runtime, router, _store) =
+        start_with(&path, clock.clone(), Generation::build(edited)).await;
+    let listed = get(&router, "/api/v1/config/generations").await;
+    let generations = listed.body["generations"].as_array().unwrap();
+    assert_eq!(generations.len(), 2, "{}", listed.body);
+    assert_eq!(generations[0]["active"], json!(true));
+    assert_eq!(generations[0]["changes"]["scope"], json!("files"));
+    assert_eq!(generations[0]["changes"]["previous"], first_id);
+    assert_eq!(
+        generations[0]["changes"]["files"]["changed"]["ids"],
+        json!(["test/generation.yaml"])
+    );
+    assert_eq!(generations[1]["id"], first_id);
+    assert_eq!(generations[1]["active"], json!(false));
+    let limited = get(&router, "/api/v1/config/generations?limit=1").await;
+    assert_eq!(limited.body["generations"].as_array().unwrap().len(), 1);
+    let bad = get(&router, "/api/v1/config/generations?limit=none").await;
+    assert_eq!(bad.body["code"], json!("bad_query"));
+}
+
+#[tokio::test]
+async fn reload_without_a_deployment_directory_is_409() {
+    let app = app().await;
+    let request = Request::post("/api/v1/admin/reload")
+        .body(Body::empty())
+        .unwrap();
+    let answer = call(&app.router, request).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.body["code"], json!("reload_unavailable"));
+    let config = get(&app.router, "/api/v1/config").await;
+    assert_eq!(config.body["generation"], json!(app.generation.id.as_str()));
+}
+
+#[tokio::test]
+async fn shadow_findings_are_listed_by_rule_and_time() {
+    let app = app().await;
+    let finding = |rule: &str, to: Option<Level>, seconds: i64| {
+        Change::Shadow(tocsin::model::ShadowFinding {
+            rule: rule.into(),
+            sensor: sensor_id(0).as_str().into(),
+            asset: asset_id(0).as_str().into(),
+            hazard: "gas_leak".into(),
+            from: None,
+            to,
+            ts: at(seconds),
+            message: format!("{rule} would raise"),
+            generation: app.generation.id.clone(),
+        })
+    };
+    app.store
+        .apply_changes(&[
+            finding("gas.trial", Some(Level::Yellow), -30),
+            finding("gas.other", Some(Level::Red), -20),
+            finding("gas.trial", None, -10),
+        ])
+        .await
+        .unwrap();
+    let all = get(&app.router, "/api/v1/shadow").await;
+    assert_eq!(all.status, StatusCode::OK);
+    let rules: Vec<&str> = all.body["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["gas.trial", "gas.other", "gas.trial"]);
+    assert_eq!(all.body["findings"][0]["to"], json!(null));
+    assert_eq!(all.body["findings"][2]["to"], json!("yellow"));
+    let trial = get(
+        &app.router,
+        &format!("/api/v1/shadow?rule=gas.trial&since={}", at(-15).millis()),
+    )
+    .await;
+    assert_eq!(trial.body["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(trial.body["findings"][0]["ts"], json!(at(-10).millis()));
+    // Shadow findings never become warnings.
+    let warnings = get(&app.router, "/api/v1/warnings").await;
+    assert_eq!(warnings.body["warnings"], json!([]));
+    let bad = get(&app.router, "/api/v1/shadow?since=later").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn warning_detail_shows_causes_and_details() {
+    let app = app().await;
+    let Change::Warning(mut change) =
+        warning_change(0, None, Some(Level::Orange), at(-60), &app.generation)
+    else {
+        unreachable!("warning_change builds a warning change");
+    };
+    change.causes = vec![tocsin::model::Cause {
+        cascade: "C4_water_burst_to_road_collapse".to_owned(),
+        asset: "main-7".to_owned(),
+        hazard: "pipe_burst".to_owned(),
+        level: Level::Red,
+        raise_likelihood: 1,
+    }];
+    change.details = json!({"trend": 1.5, "window": "10m"});
+    app.store
+        .apply_changes(&[Change::Warning(change)])
+        .await
+        .unwrap();
+    let list = get(&app.router, "/api/v1/warnings").await;
+    let warning = &list.body["warnings"][0];
+    assert_eq!(warning["causes"][0]["asset"], json!("main-7"));
+    let detail = get(&app.router, &format!("/api/v1/warnings/{}", warning["id"])).await;
+    let entry = &detail.body["history"][0];
+    assert_eq!(
+        entry["causes"],
+        json!([{"cascade": "C4_water_burst_to_road_collapse", "asset": "main-7",
+                "hazard": "pipe_burst", "level": "red", "raise_likelihood": 1}])
+    );
+    assert_eq!(entry["details"], json!({"trend": 1.5, "window": "10m"}));
 }

@@ -97,8 +97,8 @@ fn every_golden_case_shows_its_code() {
 fn shipped_packs_compile_alone() {
     let generation = tocsin::compile::load(None).unwrap();
     let summary = generation.summary();
-    assert_eq!(summary.domains, 5);
-    assert_eq!(summary.rules, 17);
+    assert_eq!(summary.domains, 8);
+    assert_eq!(summary.rules, 32);
     assert_eq!(summary.sensors, 0);
     assert!(
         generation
@@ -117,7 +117,7 @@ fn minimal_example_validates_cleanly() {
     assert!(output.starts_with("ok: generation "), "{output}");
     assert!(
         output.ends_with(
-            ": 5 domains, 19 metrics, 17 rules, 2 districts, 18 departments, 6 assets, 10 sensors\n"
+            ": 8 domains, 28 metrics, 32 rules, 2 districts, 19 departments, 6 assets, 10 sensors\n"
         ),
         "{output}"
     );
@@ -264,7 +264,7 @@ fn deployment_replaces_shipped_items_by_id() {
     )
     .unwrap();
     let generation = tocsin::compile::load(Some(dir.path())).unwrap();
-    assert_eq!(generation.summary().rules, 17);
+    assert_eq!(generation.summary().rules, 32);
     let rule = generation.rule("gas.ch4_adjacent.ladder").unwrap();
     match &rule.kind {
         RuleKind::Threshold { ladder, .. } => {

@@ -155,3 +155,122 @@ fn replay_of_the_minimal_example_raises_red_and_clears() {
         }
     }
 }
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Runs `tocsin replay --baseline`; returns (exit code, stdout, stderr).
+fn replay_against(config: &Path, baseline: &Path, input: &Path) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("replay")
+        .arg("--config")
+        .arg(config)
+        .arg("--baseline")
+        .arg(baseline)
+        .arg("--input")
+        .arg(input)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// A rule the edited deployment adds: CH4 rising by 2 %LEL a minute is a blue `ch4_surge`.
+const EXTRA_RULE: &str = "version: 1
+rules:
+  - id: gas.ch4_adjacent.surge
+    domain: city_gas
+    metric: gas.ch4_adjacent
+    hazard: ch4_surge
+    rate: {window: 5m, per: 1m, direction: above, levels: {blue: 2}}
+    clear: {after: 10m}
+";
+
+#[test]
+fn replay_against_a_baseline_prints_added_removed_and_regraded_warnings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/minimal");
+    let input = root.join("smoke.ndjson");
+    let dir = tempfile::tempdir().unwrap();
+    let edited = dir.path().join("edited");
+    copy_dir(&root, &edited);
+    // the well's red step moves from 50 to 70 %LEL (the smoke test peaks at 60): red -> orange;
+    // the trunk main's pressure ladder loses its blue step (it only ever dipped to blue)
+    let sensors = std::fs::read_to_string(edited.join("city/sensors.yaml")).unwrap();
+    let sensors = sensors
+        .replace(
+            "  - id: gas-ch4-0001\n    asset: well-hp-017\n    metrics: [gas.ch4_adjacent]\n",
+            "  - id: gas-ch4-0001\n    asset: well-hp-017\n    metrics: [gas.ch4_adjacent]\n    thresholds:\n      gas.ch4_adjacent: {levels: {blue: 5, yellow: 10, orange: 20, red: 70}}\n",
+        )
+        .replace(
+            "  - id: ws-p-0001\n    asset: main-ws-dn600-01\n    metrics: [ws.pressure]\n",
+            "  - id: ws-p-0001\n    asset: main-ws-dn600-01\n    metrics: [ws.pressure]\n    thresholds:\n      ws.pressure: {direction: below, levels: {yellow: 0.14, orange: 0.10}}\n",
+        );
+    assert_eq!(sensors.matches("thresholds:").count(), 3, "{sensors}");
+    std::fs::write(edited.join("city/sensors.yaml"), sensors).unwrap();
+    std::fs::create_dir_all(edited.join("rules")).unwrap();
+    std::fs::write(edited.join("rules/extra.yaml"), EXTRA_RULE).unwrap();
+
+    let (code, out, stderr) = replay_against(&edited, &root, &input);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    // (which rule raises the well first depends on the shipped gas pack; the raise time does not move)
+    let regraded: Vec<&&str> = lines.iter().filter(|l| l.starts_with("~ ")).collect();
+    assert_eq!(regraded.len(), 1, "{out}");
+    assert!(
+        regraded[0]
+            .starts_with("~ well-hp-017 gas_leak peak red -> orange, raised 2026-11-29T00:0"),
+        "{out}"
+    );
+    assert!(!regraded[0].contains(" -> 2026"), "{out}");
+    let removed: Vec<&&str> = lines.iter().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(removed.len(), 1, "{out}");
+    assert!(
+        removed[0].starts_with("- main-ws-dn600-01 supply_loss blue raised 2026-11-29T00:"),
+        "{out}"
+    );
+    assert!(removed[0].ends_with("(rule ws.pressure.low)"), "{out}");
+    let added: Vec<&&str> = lines.iter().filter(|l| l.starts_with("+ ")).collect();
+    assert_eq!(added.len(), 1, "{out}");
+    assert!(
+        added[0].starts_with("+ well-hp-017 ch4_surge blue raised 2026-11-29T00:"),
+        "{out}"
+    );
+    assert_eq!(lines[3], "1 added, 1 removed, 1 regraded");
+    assert!(stderr.contains("80 readings"), "{stderr}");
+
+    // the same configuration on both sides changes nothing
+    let (code, out, stderr) = replay_against(&root, &root, &input);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out, "0 added, 0 removed, 0 regraded\n");
+
+    // a baseline that does not compile is reported as such
+    let broken = dir.path().join("broken");
+    copy_dir(&root, &broken);
+    std::fs::write(
+        broken.join("city/extra.yaml"),
+        "version: 1\nassets: [{id: x}]\n",
+    )
+    .unwrap();
+    let (code, out, stderr) = replay_against(&root, &broken, &input);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        stderr.contains("replay: baseline configuration has"),
+        "{stderr}"
+    );
+}

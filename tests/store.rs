@@ -11,13 +11,15 @@ mod store_support;
 
 use std::sync::Arc;
 
+use serde_json::json;
 use tocsin::model::level::level_name;
 use tocsin::model::{
-    AlarmChange, Change, FaultChange, FaultKind, GenerationId, Level, OpenAlarm, OpenFault,
-    Reading, SourceFile, Summary, Timestamp, WarningChange,
+    AlarmChange, Cause, Change, FaultChange, FaultKind, GenerationId, Level, OpenAlarm, OpenFault,
+    Reading, ShadowFinding, SourceFile, Summary, Timestamp, WarningChange,
 };
 use tocsin::storage::{
-    self, Backend, GenerationRecord, LevelChange, Store, WarningFilter, WarningRecord, WarningState,
+    self, Backend, GenerationRecord, LevelChange, ShadowFilter, ShadowRecord, Store, WarningFilter,
+    WarningRecord, WarningState,
 };
 
 /// A base instant (2025-11-29T07:06:40Z) so timestamps look like real ones.
@@ -52,6 +54,8 @@ fn warning(asset: &str, from: Option<Level>, to: Option<Level>, offset: i64) -> 
         evidence: vec![reading("gas-1", "gas.ch4", offset, offset as f64 / 10.0)],
         generation: "g1".into(),
         message: format!("{asset} {} at {offset}", level_name(to)),
+        causes: Vec::new(),
+        details: serde_json::Value::Null,
     }
 }
 
@@ -102,6 +106,9 @@ fn generation_record(id: &str, text: &str) -> GenerationRecord {
             departments: 5,
             assets: 6,
             sensors: 7,
+            receptors: 8,
+            edges: 9,
+            cascades: 10,
         },
         sources: vec![
             SourceFile {
@@ -120,10 +127,17 @@ async fn migrating_twice_is_fine(store: Arc<dyn Store>) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
     let status = store.migration_status().await.unwrap();
-    assert_eq!(status.len(), 1);
-    assert_eq!(status[0].version, 20261129000001);
-    assert_eq!(status[0].description, "init");
-    assert!(status[0].applied);
+    let versions: Vec<(i64, &str, bool)> = status
+        .iter()
+        .map(|m| (m.version, m.description.as_str(), m.applied))
+        .collect();
+    assert_eq!(
+        versions,
+        vec![
+            (20261129000001, "init", true),
+            (20261130000001, "coupling and reload", true)
+        ]
+    );
 }
 
 async fn reinserting_readings_is_idempotent(store: Arc<dyn Store>) {
@@ -335,6 +349,7 @@ async fn warning_opens_moves_and_clears_with_history(store: Arc<dyn Store>) {
             sensor: "gas-1".into(),
             generation: "g1".into(),
             message: "well-1 none at 400".to_owned(),
+            causes: Vec::new(),
         }
     );
 
@@ -353,6 +368,8 @@ async fn warning_opens_moves_and_clears_with_history(store: Arc<dyn Store>) {
             generation: change.generation.clone(),
             message: change.message.clone(),
             evidence: change.evidence.clone(),
+            causes: change.causes.clone(),
+            details: change.details.clone(),
         })
         .collect();
     assert_eq!(detail.history, expected);
@@ -650,6 +667,200 @@ async fn generations_are_saved_once_with_their_text(store: Arc<dyn Store>) {
     );
 }
 
+fn cause(asset: &str, level: Level) -> Cause {
+    Cause {
+        cascade: "C4_water_burst_to_road_collapse".to_owned(),
+        asset: asset.to_owned(),
+        hazard: "pipe_burst".to_owned(),
+        level,
+        raise_likelihood: 2,
+    }
+}
+
+async fn warnings_keep_causes_and_details(store: Arc<dyn Store>) {
+    let mut open = warning("road-1", None, Some(Level::Yellow), 100);
+    open.causes = vec![cause("main-1", Level::Orange)];
+    open.details = json!({"matched": ["gas.a", "gas.b"], "gap_s": 42});
+    let mut raise = warning("road-1", Some(Level::Yellow), Some(Level::Orange), 200);
+    raise.causes = vec![cause("main-1", Level::Red), cause("main-2", Level::Orange)];
+    // A clear carries no causes; the warning keeps those of its last raise.
+    let clear = warning("road-1", Some(Level::Orange), None, 300);
+    store
+        .apply_changes(&[
+            Change::Warning(open.clone()),
+            Change::Warning(raise.clone()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(only_warning(&store).await.causes, raise.causes);
+    store
+        .apply_changes(&[Change::Warning(clear)])
+        .await
+        .unwrap();
+    let cleared = only_warning(&store).await;
+    assert_eq!(cleared.state, WarningState::Cleared);
+    assert_eq!(cleared.causes, raise.causes);
+
+    let history = store.warning(cleared.id).await.unwrap().unwrap().history;
+    let stored: Vec<(Vec<Cause>, serde_json::Value)> = history
+        .into_iter()
+        .map(|entry| (entry.causes, entry.details))
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            (open.causes, open.details),
+            (raise.causes, serde_json::Value::Null),
+            (Vec::new(), serde_json::Value::Null),
+        ]
+    );
+}
+
+fn shadow(rule: &str, to: Option<Level>, offset: i64) -> Change {
+    Change::Shadow(ShadowFinding {
+        rule: rule.into(),
+        sensor: "gas-1".into(),
+        asset: "well-1".into(),
+        hazard: "gas_leak".into(),
+        from: None,
+        to,
+        ts: at(offset),
+        message: format!("{rule} {} at {offset}", level_name(to)),
+        generation: "g2".into(),
+    })
+}
+
+async fn shadow_findings_are_recorded_and_filtered(store: Arc<dyn Store>) {
+    store
+        .apply_changes(&[
+            shadow("gas.trial", Some(Level::Blue), 10),
+            shadow("gas.other", Some(Level::Red), 20),
+            shadow("gas.trial", Some(Level::Orange), 30),
+            shadow("gas.trial", None, 40),
+        ])
+        .await
+        .unwrap();
+    // Recorded, never raised.
+    assert!(store.warnings(&all_warnings()).await.unwrap().is_empty());
+    assert!(store.open_alarms().await.unwrap().is_empty());
+
+    let all = store
+        .shadow_findings(&ShadowFilter::default())
+        .await
+        .unwrap();
+    let listed: Vec<(&str, Option<Level>, i64)> = all
+        .iter()
+        .map(|f| (f.rule.as_str(), f.to, f.ts.0 - T0))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("gas.trial", None, 40),
+            ("gas.trial", Some(Level::Orange), 30),
+            ("gas.other", Some(Level::Red), 20),
+            ("gas.trial", Some(Level::Blue), 10),
+        ]
+    );
+    assert_eq!(
+        all[2],
+        ShadowRecord {
+            id: all[2].id,
+            rule: "gas.other".into(),
+            sensor: "gas-1".into(),
+            asset: "well-1".into(),
+            hazard: "gas_leak".into(),
+            from: None,
+            to: Some(Level::Red),
+            ts: at(20),
+            message: "gas.other red at 20".to_owned(),
+            generation: "g2".into(),
+        }
+    );
+    let trial = store
+        .shadow_findings(&ShadowFilter {
+            rule: Some("gas.trial".into()),
+            since: Some(at(15)),
+            limit: 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!(trial, vec![all[0].clone()]);
+    let none = store
+        .shadow_findings(&ShadowFilter {
+            rule: Some("gas.nothing".into()),
+            ..ShadowFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+async fn generations_are_listed_by_activation(store: Arc<dyn Store>) {
+    let a = generation_record("aaaaaaaaaaaaaaaa", "a");
+    let mut b = generation_record("bbbbbbbbbbbbbbbb", "b");
+    b.created_at = at(6);
+    let mut never = generation_record("cccccccccccccccc", "c");
+    never.created_at = at(7);
+    for record in [&a, &b, &never] {
+        store.save_generation(record).await.unwrap();
+    }
+    // Nothing activated yet: newest first.
+    let ids = |listing: Vec<storage::GenerationListing>| -> Vec<String> {
+        listing.into_iter().map(|g| g.id.to_string()).collect()
+    };
+    assert_eq!(
+        ids(store.generations(0).await.unwrap()),
+        vec!["cccccccccccccccc", "bbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaa"]
+    );
+
+    let first = json!({"summary": "1 rule added (gas.a)", "scope": "full"});
+    assert!(
+        store
+            .activate_generation(&a.id, at(100), &first)
+            .await
+            .unwrap()
+    );
+    let second = json!({"summary": "1 rule changed (gas.a)", "rules": {"changed": {"count": 1}}});
+    assert!(
+        store
+            .activate_generation(&b.id, at(200), &second)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .activate_generation(&"dddddddddddddddd".into(), at(250), &first)
+            .await
+            .unwrap()
+    );
+    let listed = store.generations(0).await.unwrap();
+    assert_eq!(
+        ids(listed.clone()),
+        vec!["bbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaa", "cccccccccccccccc"]
+    );
+    assert_eq!(listed[0].activated_at, Some(at(200)));
+    assert_eq!(listed[0].changes, second);
+    assert_eq!(listed[0].summary, b.summary);
+    assert_eq!(listed[0].hash, b.hash);
+    assert_eq!(listed[0].created_at, at(6));
+    assert_eq!(listed[2].activated_at, None);
+    assert_eq!(listed[2].changes, serde_json::Value::Null);
+
+    // A rollback to `a` moves its activation and replaces its changes.
+    let rollback = json!({"summary": "1 rule changed (gas.a)"});
+    store
+        .activate_generation(&a.id, at(300), &rollback)
+        .await
+        .unwrap();
+    let listed = store.generations(1).await.unwrap();
+    assert_eq!(ids(listed.clone()), vec!["aaaaaaaaaaaaaaaa"]);
+    assert_eq!(listed[0].changes, rollback);
+    // The record with its text is unaffected.
+    let mut expected = a.clone();
+    expected.sources.sort_by(|x, y| x.path.cmp(&y.path));
+    assert_eq!(store.generation(&a.id).await.unwrap(), Some(expected));
+}
+
 async fn store_reports_its_backend(store: Arc<dyn Store>) {
     let expected = if format!("{store:?}").starts_with("SqliteStore") {
         Backend::Sqlite
@@ -745,6 +956,9 @@ store_tests!(
     alarms_upsert_and_delete,
     generations_are_saved_once_with_their_text,
     store_reports_its_backend,
+    warnings_keep_causes_and_details,
+    shadow_findings_are_recorded_and_filtered,
+    generations_are_listed_by_activation,
 );
 
 #[tokio::test]

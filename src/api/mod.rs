@@ -4,31 +4,37 @@
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::ingest::{Gate, IngestQueue};
-use crate::model::Clock;
+use crate::model::{Clock, Generation};
 use crate::storage::Store;
 use crate::telemetry::Metrics;
 
 pub mod error;
+mod generations;
 mod params;
 pub mod readings;
+pub mod reload;
 mod sensors;
+mod shadow;
 mod system;
 mod warnings;
 
 pub use error::ApiError;
+pub use reload::{AppliedReload, Reload, ReloadFailure, ReloadOutcome, ReloadTrigger};
 
 /// What every handler needs; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// Where warnings, faults and readings are read from.
     pub store: Arc<dyn Store>,
-    /// The quality gate (and through it the generation in force).
-    pub gate: Arc<Gate>,
+    /// The quality gate of the generation in force (and through it that generation). A reload
+    /// swaps in a whole new gate, so a request sees one generation from start to end.
+    pub gate: Arc<ArcSwap<Gate>>,
     /// Where accepted readings are queued for the writer.
     pub queue: IngestQueue,
     /// Counters and histograms.
@@ -39,6 +45,15 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Seconds sent in `Retry-After` when overloaded.
     pub retry_after_secs: u32,
+    /// What `POST /admin/reload` calls; `None` when the server has no deployment directory.
+    pub reload: Option<Arc<dyn Reload>>,
+}
+
+impl AppState {
+    /// The generation in force.
+    pub fn generation(&self) -> Arc<Generation> {
+        Arc::clone(self.gate.load().generation())
+    }
 }
 
 /// The router: every route under `/api/v1` (health and metrics also at the top level, where
@@ -54,6 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sensors/{id}", get(sensors::detail))
         .route("/sensors/{id}/readings", get(sensors::readings))
         .route("/config", get(system::config))
+        .route("/config/generations", get(generations::list))
+        .route("/admin/reload", post(reload::reload))
+        .route("/shadow", get(shadow::list))
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .method_not_allowed_fallback(system::method_not_allowed);

@@ -56,12 +56,14 @@ pub(crate) async fn post_readings(
     })?;
 
     let now = state.clock.now();
+    // One gate (one generation) for the whole batch, even if a reload swaps it meanwhile.
+    let gate = state.gate.load_full();
     let mut accepted = Vec::with_capacity(items.len());
     let mut rejected = Vec::new();
     for (index, item) in items {
         let outcome = match &item {
-            Item::Wire(reading) => state.gate.check_wire(reading, now),
-            Item::Value(value) => state.gate.check(value, now),
+            Item::Wire(reading) => gate.check_wire(reading, now),
+            Item::Value(value) => gate.check(value, now),
             Item::Malformed(message) => Err((
                 ErrorCode::MalformedReading,
                 format!("line is not JSON: {message}"),

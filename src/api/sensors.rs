@@ -133,7 +133,7 @@ pub(crate) async fn list(
 ) -> Result<Json<SensorList>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
     let limit = params::limit(query.limit.as_deref(), 1000, 100_000)? as usize;
-    let generation = state.gate.generation();
+    let generation = state.generation();
     let mut faults = active(state.store.faults(None, FAULT_SCAN_LIMIT).await?);
     let listed: Vec<_> = generation
         .sensors
@@ -157,7 +157,7 @@ pub(crate) async fn list(
     for sensor in listed {
         let last = last_readings(&state, &sensor.id).await?;
         let active = faults.remove(&sensor.id).unwrap_or_default();
-        sensors.push(view(generation, sensor, last, active));
+        sensors.push(view(&generation, sensor, last, active));
     }
     Ok(Json(SensorList { sensors }))
 }
@@ -167,14 +167,14 @@ pub(crate) async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<SensorView>, ApiError> {
-    let generation = state.gate.generation();
+    let generation = state.generation();
     let sensor = generation
         .sensor(&id)
         .ok_or_else(|| ApiError::not_found(format!("no sensor `{id}`")))?;
     let last = last_readings(&state, &sensor.id).await?;
     let faults = state.store.faults(Some(&sensor.id), 1000).await?;
     let active = active(faults).remove(&sensor.id).unwrap_or_default();
-    Ok(Json(view(generation, sensor, last, active)))
+    Ok(Json(view(&generation, sensor, last, active)))
 }
 
 /// The newest stored reading time of each metric of one sensor.
@@ -215,9 +215,8 @@ pub(crate) async fn readings(
     query: Result<Query<ReadingQuery>, QueryRejection>,
 ) -> Result<Json<ReadingList>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
-    let sensor = state
-        .gate
-        .generation()
+    let generation = state.generation();
+    let sensor = generation
         .sensor(&id)
         .ok_or_else(|| ApiError::not_found(format!("no sensor `{id}`")))?;
     let from = params::instant("from", query.from.as_deref())?;

@@ -25,7 +25,7 @@ pub(crate) struct ConfigView {
 
 /// Describes the generation in force.
 pub(crate) async fn config(State(state): State<AppState>) -> Json<ConfigView> {
-    let generation = state.gate.generation();
+    let generation = state.generation();
     Json(ConfigView {
         generation: generation.id.clone(),
         hash: generation.hash.clone(),
@@ -46,7 +46,7 @@ pub(crate) struct Health {
 
 /// Checks that the store answers a query.
 pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let generation = state.gate.generation();
+    let generation = state.generation();
     state.store.generation(&generation.id).await?;
     Ok(Json(Health {
         status: "ok",

@@ -61,13 +61,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let first = migrate(&url).await.unwrap();
-        assert_eq!(first.len(), 2);
+        assert_eq!(first.len(), 3);
         assert_eq!(first[0], "applied 20261129000001 init");
-        assert!(first[1].ends_with(": applied 1 migration(s); 1 applied in all"));
+        assert_eq!(first[1], "applied 20261130000001 coupling and reload");
+        assert!(first[2].ends_with(": applied 2 migration(s); 2 applied in all"));
         let second = migrate(&url).await.unwrap();
         assert_eq!(
             second,
-            vec![format!("{url}: up to date (1 migrations applied)")]
+            vec![format!("{url}: up to date (2 migrations applied)")]
         );
     }
 }

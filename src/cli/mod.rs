@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod graph;
 mod migrate;
 mod replay;
 mod serve;
+mod test;
 mod validate;
 
 /// Tocsin: urban-safety early-warning engine.
@@ -32,15 +34,14 @@ pub enum Command {
         config: PathBuf,
     },
     /// Run recorded readings (NDJSON) through the rules in event time, with no server and no store;
-    /// prints each warning change as a JSON line.
-    Replay {
-        /// Deployment directory.
-        #[arg(long)]
-        config: PathBuf,
-        /// NDJSON file of readings (`-` for standard input).
-        #[arg(long)]
-        input: PathBuf,
-    },
+    /// prints each warning change as a JSON line, or with `--baseline OLD` the warnings the change
+    /// from OLD adds, removes or re-grades.
+    Replay(replay::ReplayArgs),
+    /// Run every rule test case (`rules/**/*.test.yaml`, shipped and the deployment's) on a
+    /// virtual clock; the last line is `N passed, N failed`.
+    Test(test::TestArgs),
+    /// Print the coupling graph (assets and typed relations, declared and derived) as DOT.
+    Graph(graph::GraphArgs),
     /// Create or upgrade the store schema.
     Migrate {
         /// Store URL (`sqlite://tocsin.db`, `postgres://...`).
@@ -54,7 +55,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Validate { config } => validate::run(&config),
-        Command::Replay { config, input } => replay::run(&config, &input),
+        Command::Replay(args) => replay::run_args(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Migrate { store } => migrate::run(&store),
     }
 }

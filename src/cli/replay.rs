@@ -1,12 +1,18 @@
 //! `tocsin replay`: backtesting. Compiles the deployment, reads recorded readings (NDJSON), sorts
-//! them by event time (stable), and runs them through a fresh engine with a manual clock that
+//! them by event time (stable), and runs them through a fresh engine on a virtual clock that
 //! follows the readings, ticking at every offline deadline on the way so device faults appear
-//! when they would have. Prints each warning change and device fault as one JSON line on stdout;
-//! bad input lines are reported on stderr with their line number, skipped and counted.
+//! when they would have (`ruletest::Playback`). Prints each warning change and device fault as
+//! one JSON line on stdout; bad input lines are reported on stderr with their line number,
+//! skipped and counted.
+//!
+//! With `--baseline OLD`, the same readings also run through the baseline configuration and the
+//! output is what the change does to the warnings instead: `+` added, `-` removed, `~` re-graded
+//! (same episode, different peak level or first-raise time), then `N added, N removed, N
+//! regraded` (`ruletest::baseline`).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -14,9 +20,24 @@ use anyhow::Context;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::eval::Engine;
 use crate::model::level::level_name;
-use crate::model::{Change, Clock, FaultChange, ManualClock, Reading, Timestamp, WarningChange};
+use crate::model::{Change, FaultChange, Generation, Reading, Timestamp, WarningChange};
+use crate::ruletest::{Playback, compare, replay_episodes};
+
+/// Arguments of `tocsin replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Deployment directory (with `--baseline`: the changed configuration).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// NDJSON file of readings (`-` for standard input).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The configuration before the change: print the warnings the change adds, removes or
+    /// re-grades instead of every warning change.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+}
 
 /// One input line as written: `{"sensor": "...", "metric": "...", "value": 1.0, "ts": ...}`
 /// with `ts` RFC 3339 text or epoch milliseconds; other keys are ignored.
@@ -55,43 +76,59 @@ struct Tally {
     faults: usize,
 }
 
-pub(crate) fn run(config: &Path, input: &Path) -> anyhow::Result<ExitCode> {
-    let generation = match crate::compile::load(Some(config)) {
-        Ok(generation) => Arc::new(generation),
+/// `tocsin replay`, with or without `--baseline`.
+pub(crate) fn run_args(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    // both configurations are compiled (and their problems printed) before giving up
+    let generation = compile(&args.config, "replay: configuration");
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|dir| compile(dir, "replay: baseline configuration"));
+    let (Some(generation), false) = (generation, matches!(baseline, Some(None))) else {
+        return Ok(ExitCode::from(1));
+    };
+    let baseline = baseline.flatten();
+    let mut tally = Tally::default();
+    let mut readings = read_input(&args.input, &mut tally)?;
+    readings.sort_by_key(|r| r.ts);
+    tally.readings = readings.len();
+    match baseline {
+        Some(baseline) => diff(baseline, generation, &readings, &tally),
+        None => changes(generation, &readings, tally),
+    }
+}
+
+/// Compiles `config`; on problems prints them and `{what} has N problem(s)` on stderr.
+fn compile(config: &Path, what: &str) -> Option<Arc<Generation>> {
+    match crate::compile::load(Some(config)) {
+        Ok(generation) => Some(Arc::new(generation)),
         Err(diagnostics) => {
             for diagnostic in &diagnostics {
                 eprintln!("{diagnostic}");
             }
-            eprintln!("replay: configuration has {} problem(s)", diagnostics.len());
-            return Ok(ExitCode::from(1));
+            eprintln!("{what} has {} problem(s)", diagnostics.len());
+            None
         }
-    };
-    let mut tally = Tally::default();
-    let mut readings = read_input(input, &mut tally)?;
-    readings.sort_by_key(|r| r.ts);
-    tally.readings = readings.len();
+    }
+}
 
+/// Prints every warning and fault change of `readings` as JSON lines.
+fn changes(
+    generation: Arc<Generation>,
+    readings: &[Reading],
+    mut tally: Tally,
+) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut writer = BufWriter::new(stdout.lock());
-    let mut engine = Engine::new(generation);
-    let clock = ManualClock::new(readings.first().map_or(Timestamp(0), |r| r.ts));
+    let start = readings.first().map_or(Timestamp(0), |r| r.ts);
+    let mut playback = Playback::new(generation, start);
     let mut changes = Vec::new();
-    for reading in &readings {
-        // tick at each offline deadline passed before this reading, so faults carry their time
-        while let Some(due) = engine.next_offline_check() {
-            if due >= reading.ts {
-                break;
-            }
-            clock.set(due);
-            engine.tick(clock.now(), &mut changes);
-            print_changes(&mut writer, &mut changes, &mut tally)?;
-        }
-        clock.set(reading.ts);
-        engine.tick(clock.now(), &mut changes);
-        engine.evaluate(reading, &mut changes);
+    for reading in readings {
+        playback.feed(reading, &mut changes);
         print_changes(&mut writer, &mut changes, &mut tally)?;
     }
     writer.flush().context("writing to standard output")?;
+    let engine = playback.engine();
     eprintln!(
         "replay: {} readings, {} warning changes, {} fault changes, {} late or duplicate, {} unknown, {} bad lines",
         tally.readings,
@@ -100,6 +137,31 @@ pub(crate) fn run(config: &Path, input: &Path) -> anyhow::Result<ExitCode> {
         engine.late_readings(),
         engine.unknown_readings(),
         tally.bad_lines
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the warnings that `generation` adds, removes or re-grades against `baseline`.
+fn diff(
+    baseline: Arc<Generation>,
+    generation: Arc<Generation>,
+    readings: &[Reading],
+    tally: &Tally,
+) -> anyhow::Result<ExitCode> {
+    let (old_id, new_id) = (baseline.id.clone(), generation.id.clone());
+    let old = replay_episodes(baseline, readings);
+    let new = replay_episodes(generation, readings);
+    let diff = compare(&old, &new);
+    let stdout = std::io::stdout();
+    let mut writer = BufWriter::new(stdout.lock());
+    write!(writer, "{diff}").context("writing to standard output")?;
+    writer.flush().context("writing to standard output")?;
+    eprintln!(
+        "replay: {} readings, {} bad lines; baseline {old_id}: {} warnings, {new_id}: {} warnings",
+        tally.readings,
+        tally.bad_lines,
+        old.len(),
+        new.len()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -165,7 +227,7 @@ fn print_changes(
                 tally.faults += 1;
                 fault_line(f)
             }
-            Change::Alarm(_) => continue,
+            Change::Alarm(_) | Change::Shadow(_) => continue,
         };
         writeln!(writer, "{line}").context("writing to standard output")?;
     }

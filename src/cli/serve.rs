@@ -1,5 +1,7 @@
 //! `tocsin serve`: compile the deployment, open (and migrate) the store, start the runtime and
-//! serve the HTTP API until Ctrl-C or SIGTERM, then drain the ingest queue before exiting.
+//! serve the HTTP API until Ctrl-C or SIGTERM, then drain the ingest queue before exiting. While it
+//! serves, the deployment is hot-reloaded on `POST /api/v1/admin/reload`, SIGHUP, and (unless
+//! `reload.watch: false`) a change to its files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,9 +48,15 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let store = crate::storage::open(&settings.store)
             .await
             .context("cannot open the store")?;
-        let runtime = Runtime::start(&settings, generation, store, Arc::new(SystemClock))
-            .await
-            .context("cannot start")?;
+        let runtime = Runtime::start_deployment(
+            &settings,
+            &args.config,
+            generation,
+            store,
+            Arc::new(SystemClock),
+        )
+        .await
+        .context("cannot start")?;
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;

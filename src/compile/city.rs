@@ -490,7 +490,7 @@ impl Registry<'_> {
 }
 
 /// A WGS84 point at `key`, checked.
-fn geo_point<T>(
+pub(super) fn geo_point<T>(
     item: &Item<'_, T>,
     key: &str,
     location: LocationDef,

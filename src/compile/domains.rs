@@ -86,6 +86,10 @@ pub(super) fn domains(
             ],
             objects: def.objects.clone(),
             metrics: metric_ids,
+            grading: def
+                .grading
+                .as_ref()
+                .and_then(|g| super::grading::grading(item, g, diagnostics)),
         });
     }
     (domains, metrics)

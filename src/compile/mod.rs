@@ -4,7 +4,10 @@
 //! assets, sensors (each step only needs the ones before it).
 
 mod city;
+mod composite;
+mod coupling;
 mod domains;
+mod grading;
 mod item;
 mod ladder;
 mod rules;
@@ -13,16 +16,29 @@ use std::path::Path;
 
 use crate::config::sources::{Body, read_all};
 use crate::config::{Diagnostic, Document};
-use crate::model::{Generation, GenerationParts};
+use crate::model::{Generation, GenerationParts, SourceFile};
 
 use item::{Item, merge};
 
 /// Compiles the shipped packs layered with the deployment directory `deployment` (if any).
 /// Returns every diagnostic, sorted by file, line and column, when the set is invalid.
 pub fn load(deployment: Option<&Path>) -> Result<Generation, Vec<Diagnostic>> {
-    let loaded = read_all(deployment);
+    load_with(deployment, None)
+}
+
+/// Like [`load`], with the deployment's `city/` replaced by one registry document when `city`
+/// is given (a rule test case's registry fragment; its `path` is shown in diagnostics and must
+/// end in `.yaml`).
+pub fn load_with(
+    deployment: Option<&Path>,
+    city: Option<SourceFile>,
+) -> Result<Generation, Vec<Diagnostic>> {
+    let mut loaded = read_all(deployment);
+    if let Some(city) = city {
+        loaded.replace_city(city);
+    }
     let mut diagnostics = loaded.diagnostics;
-    let parts = compile_documents(&loaded.documents, &mut diagnostics);
+    let parts = compile_documents(&loaded.documents, &loaded.sources, &mut diagnostics);
     if diagnostics.is_empty() {
         Ok(Generation::build(GenerationParts {
             sources: loaded.sources,
@@ -35,7 +51,11 @@ pub fn load(deployment: Option<&Path>) -> Result<Generation, Vec<Diagnostic>> {
 }
 
 /// Compiles parsed documents into generation parts (without sources).
-fn compile_documents(documents: &[Document], diagnostics: &mut Vec<Diagnostic>) -> GenerationParts {
+fn compile_documents(
+    documents: &[Document],
+    sources: &[SourceFile],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> GenerationParts {
     let mut districts = Vec::new();
     let mut departments = Vec::new();
     let mut assets = Vec::new();
@@ -43,6 +63,10 @@ fn compile_documents(documents: &[Document], diagnostics: &mut Vec<Diagnostic>) 
     let mut overrides = Vec::new();
     let mut domain_docs = Vec::new();
     let mut rule_defs = Vec::new();
+    let mut edges = Vec::new();
+    let mut receptors = Vec::new();
+    let mut links = Vec::new();
+    let mut cascades = Vec::new();
     for doc in documents {
         match &doc.body {
             Body::Registry(registry) => {
@@ -72,13 +96,28 @@ fn compile_documents(documents: &[Document], diagnostics: &mut Vec<Diagnostic>) 
                     let id = format!("{} {}", def.sensor, def.metric);
                     overrides.push(Item::new(id, doc, format!("overrides[{i}]"), def));
                 }
+                for (i, def) in registry.edges.iter().enumerate() {
+                    let id = format!("{} {} {}", def.from, def.relation, def.to);
+                    edges.push(Item::new(id, doc, format!("edges[{i}]"), def));
+                }
+                for (i, def) in registry.receptors.iter().enumerate() {
+                    let path = format!("receptors[{i}]");
+                    receptors.push(Item::new(def.id.clone(), doc, path, def));
+                }
             }
             Body::Domain(domain) => {
-                domain_docs.push(Item::new(domain.id.clone(), doc, String::new(), domain));
+                domain_docs.push(Item::new(domain.id.clone(), doc, String::new(), &**domain));
             }
             Body::Rules(rules) => {
                 for (i, def) in rules.rules.iter().enumerate() {
                     rule_defs.push(Item::new(def.id.clone(), doc, format!("rules[{i}]"), def));
+                }
+                for (i, def) in rules.links.iter().enumerate() {
+                    links.push(Item::new(def.id.clone(), doc, format!("links[{i}]"), def));
+                }
+                for (i, def) in rules.cascades.iter().enumerate() {
+                    let path = format!("cascades[{i}]");
+                    cascades.push(Item::new(def.id.clone(), doc, path, def));
                 }
             }
             Body::Workflow => {}
@@ -97,11 +136,19 @@ fn compile_documents(documents: &[Document], diagnostics: &mut Vec<Diagnostic>) 
         "metric",
         diagnostics,
     );
+    let edges = merge(edges, "edge (from, relation, to)", "to", diagnostics);
+    let receptors = merge(receptors, "receptor", id_key, diagnostics);
+    let links = merge(links, "link", id_key, diagnostics);
+    let cascades = merge(cascades, "cascade", id_key, diagnostics);
 
     let districts = city::districts(&districts, diagnostics);
     let departments = city::departments(&departments, &districts, diagnostics);
     let (domains, metrics) = domains::domains(&domain_docs, &departments, diagnostics);
-    let rules = rules::rules(&rule_defs, &domains, &metrics, diagnostics);
+    let scripts = composite::Scripts::new(sources);
+    let rules = rules::rules(&rule_defs, &domains, &metrics, &scripts, diagnostics);
+    let links = coupling::links(&links, &domains, diagnostics);
+    let cascades = coupling::cascades(&cascades, &domains, &rules, diagnostics);
+    let receptors = coupling::receptors(&receptors, diagnostics);
     let registry = city::Registry {
         districts: &districts,
         departments: &departments,
@@ -111,6 +158,8 @@ fn compile_documents(documents: &[Document], diagnostics: &mut Vec<Diagnostic>) 
     let assets = registry.assets(&assets, diagnostics);
     let mut sensors = registry.sensors(&sensors, &assets, diagnostics);
     registry.overrides(&overrides, &mut sensors, diagnostics);
+    let mut edges = coupling::edges(&edges, &assets, diagnostics);
+    edges.extend(crate::coupling::derive::derive_edges(&assets, &links));
     GenerationParts {
         sources: Vec::new(),
         districts,
@@ -120,5 +169,9 @@ fn compile_documents(documents: &[Document], diagnostics: &mut Vec<Diagnostic>) 
         rules,
         assets,
         sensors,
+        receptors,
+        edges,
+        links,
+        cascades,
     }
 }

@@ -1,9 +1,10 @@
-//! Rules without scripts: threshold (ladder, per-level `for` / `count` persistence), rate, and
-//! dual control, each with a clear policy (hysteresis). References to the domain, metric and
-//! object kinds are resolved here.
+//! Rules: threshold (ladder, per-level `for` / `count` persistence), rate, and dual control,
+//! each with a clear policy (hysteresis), plus scripts and the composite primitives (compiled in
+//! `composite`). References to the domain, metric and object kinds are resolved here.
 
 use std::time::Duration;
 
+use super::composite::{self, Scripts};
 use super::item::{Item, suggest};
 use super::ladder;
 use crate::config::raw::{
@@ -11,8 +12,8 @@ use crate::config::raw::{
 };
 use crate::config::{Code, Diagnostic};
 use crate::model::{
-    ClearPolicy, Combine, Direction, Domain, DomainId, HazardId, Level, Metric, MetricId,
-    Persistence, RateSpec, Rule, RuleId, RuleKind,
+    ClearPolicy, Combine, Direction, Domain, DomainId, HazardId, Level, Metric, Persistence,
+    RateSpec, Rule, RuleId, RuleKind,
 };
 
 /// Longest `count` window the engine keeps (`of`).
@@ -23,21 +24,28 @@ pub(super) fn rules(
     items: &[Item<'_, RuleDef>],
     domains: &[Domain],
     metrics: &[Metric],
+    scripts: &Scripts<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Rule> {
-    items
+    let rules: Vec<Rule> = items
         .iter()
-        .filter_map(|item| rule(item, domains, metrics, diagnostics))
-        .collect()
+        .filter_map(|item| rule(item, domains, metrics, scripts, diagnostics))
+        .collect();
+    for item in items {
+        composite::check_references(item, &rules, diagnostics);
+    }
+    rules
 }
 
 fn rule(
     item: &Item<'_, RuleDef>,
     domains: &[Domain],
     metrics: &[Metric],
+    scripts: &Scripts<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Rule> {
     let def = item.def;
+    let reads_alarms = def.sequence.is_some() || def.cluster.is_some();
     let domain = domains.iter().find(|d| d.id.as_str() == def.domain);
     if domain.is_none() {
         diagnostics.push(
@@ -53,8 +61,23 @@ fn rule(
             )),
         );
     }
-    let metric = metrics.iter().find(|m| m.id.as_str() == def.metric);
+    let metric_name = def.metric.as_deref().unwrap_or_default();
+    let metric = metrics.iter().find(|m| m.id.as_str() == metric_name);
     match (metric, domain) {
+        _ if reads_alarms && def.metric.is_some() => {
+            diagnostics.push(
+                item.error(
+                    Code::BadValue,
+                    "metric",
+                    "a sequence or cluster rule reads alarms, not a metric",
+                )
+                .with_hint("remove `metric`; the alarms it matches name their own"),
+            );
+        }
+        _ if reads_alarms => {}
+        (None, _) if def.metric.is_none() => {
+            diagnostics.push(item.error(Code::MissingKey, "id", "rule has no `metric`"));
+        }
         (None, _) => {
             let in_domain = metrics
                 .iter()
@@ -64,9 +87,9 @@ fn rule(
                 item.error(
                     Code::UnknownMetric,
                     "metric",
-                    format!("unknown metric `{}`", def.metric),
+                    format!("unknown metric `{metric_name}`"),
                 )
-                .with_hint(suggest(&def.metric, in_domain, "metrics")),
+                .with_hint(suggest(metric_name, in_domain, "metrics")),
             );
         }
         (Some(metric), Some(domain)) if metric.domain != domain.id => {
@@ -74,7 +97,7 @@ fn rule(
                 item.error(
                     Code::UnknownMetric,
                     "metric",
-                    format!("metric `{}` is not in domain `{}`", def.metric, def.domain),
+                    format!("metric `{metric_name}` is not in domain `{}`", def.domain),
                 )
                 .with_hint(format!("it belongs to domain `{}`", metric.domain)),
             );
@@ -104,18 +127,16 @@ fn rule(
     }
     let kinds = usize::from(def.threshold.is_some())
         + usize::from(def.rate.is_some())
-        + usize::from(def.dual_control.is_some());
+        + usize::from(def.dual_control.is_some())
+        + usize::from(def.script.is_some())
+        + usize::from(def.sequence.is_some())
+        + usize::from(def.cluster.is_some());
     if kinds != 1 {
+        const KINDS: &str = "`threshold`, `rate`, `dual_control`, `script`, `sequence`, `cluster`";
         let (code, message) = if kinds == 0 {
-            (
-                Code::MissingKey,
-                "rule has none of `threshold`, `rate`, `dual_control`",
-            )
+            (Code::MissingKey, format!("rule has none of {KINDS}"))
         } else {
-            (
-                Code::BadValue,
-                "rule has more than one of `threshold`, `rate`, `dual_control`",
-            )
+            (Code::BadValue, format!("rule has more than one of {KINDS}"))
         };
         diagnostics.push(
             item.error(code, "id", message)
@@ -123,8 +144,22 @@ fn rule(
         );
         return None;
     }
+    if reads_alarms {
+        let kind = if let Some(sequence) = &def.sequence {
+            composite::sequence(item, sequence, diagnostics)?
+        } else {
+            composite::cluster(item, def.cluster.as_ref()?, diagnostics)?
+        };
+        let clear = composite_clear(item, def.clear.as_ref(), diagnostics);
+        return Some(Rule {
+            metric: None,
+            ..shell(def, kind, clear)
+        });
+    }
     let metric = metric?;
-    let kind = if let Some(threshold) = &def.threshold {
+    let kind = if let Some(script) = &def.script {
+        composite::script(item, script, scripts, diagnostics)?
+    } else if let Some(threshold) = &def.threshold {
         threshold_kind(item, threshold, metric, diagnostics)
     } else if let Some(rate) = &def.rate {
         RuleKind::Rate(rate_spec(item, "rate", rate, diagnostics))
@@ -135,16 +170,46 @@ fn rule(
     };
     let clear = clear_policy(item, def.clear.as_ref(), metric, diagnostics);
     Some(Rule {
+        metric: Some(metric.id.clone()),
+        ..shell(def, kind, clear)
+    })
+}
+
+/// A rule with everything but its metric taken from `def`.
+fn shell(def: &RuleDef, kind: RuleKind, clear: ClearPolicy) -> Rule {
+    Rule {
         id: RuleId::new(def.id.as_str()),
         domain: DomainId::new(def.domain.as_str()),
         hazard: HazardId::new(def.hazard.as_str()),
-        metric: MetricId::new(def.metric.as_str()),
+        metric: None,
         objects: def.objects.clone(),
         kind,
         clear,
         description: def.description.clone().unwrap_or_default(),
         basis: def.basis.clone(),
-    })
+        shadow: def.shadow,
+    }
+}
+
+/// `clear:` of a sequence or cluster rule: no margin (it has no value), `after` default zero
+/// (the alarms it reads already have their own hysteresis).
+fn composite_clear(
+    item: &Item<'_, RuleDef>,
+    def: Option<&ClearDef>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ClearPolicy {
+    if def.is_some_and(|c| c.margin.is_some()) {
+        diagnostics.push(item.error(
+            Code::BadValue,
+            "clear.margin",
+            "a sequence or cluster rule has no value to keep a margin from",
+        ));
+    }
+    let after = def
+        .and_then(|c| c.after.as_ref())
+        .and_then(|text| ladder::duration(item, "clear.after", text, diagnostics))
+        .unwrap_or(Duration::ZERO);
+    ClearPolicy { margin: 0.0, after }
 }
 
 /// The direction a ladder on `metric`'s values takes when the author does not say.

@@ -50,6 +50,12 @@ pub enum Code {
     /// A value that contradicts the one it would default from (a sensor's domain differs from
     /// its asset's).
     Conflict,
+    /// A Rhai script that does not compile (syntax, undefined variable, forbidden `import`/`eval`).
+    ScriptSyntax,
+    /// A reference to a rule that does not exist.
+    UnknownRule,
+    /// A coupling relation or receptor kind outside the closed list.
+    UnknownRelation,
 }
 
 impl Code {
@@ -77,6 +83,9 @@ impl Code {
             Code::BadValue => "bad_value",
             Code::Io => "io",
             Code::Conflict => "conflict",
+            Code::ScriptSyntax => "script_syntax",
+            Code::UnknownRule => "unknown_rule",
+            Code::UnknownRelation => "unknown_relation",
         }
     }
 
@@ -103,6 +112,9 @@ impl Code {
         Code::BadValue,
         Code::Io,
         Code::Conflict,
+        Code::ScriptSyntax,
+        Code::UnknownRule,
+        Code::UnknownRelation,
     ];
 }
 

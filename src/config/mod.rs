@@ -11,4 +11,4 @@ pub mod table;
 
 pub use diagnostic::{Code, Diagnostic};
 pub use format::Positions;
-pub use sources::{Body, Document, Layer, Loaded, read_all};
+pub use sources::{Body, Document, Layer, Loaded, read_all, rule_tests};

@@ -19,6 +19,8 @@ impl Listed for DomainDoc {
 impl Listed for RulesDoc {
     fn lists(checker: &mut ListChecker<'_>) {
         checker.list::<RuleDef>("rules");
+        checker.list::<LinkDef>("links");
+        checker.list::<CascadeDef>("cascades");
     }
 }
 
@@ -29,6 +31,8 @@ impl Listed for RegistryDoc {
         checker.list::<AssetDef>("assets");
         checker.list::<SensorDef>("sensors");
         checker.list::<OverrideDef>("overrides");
+        checker.list::<EdgeDef>("edges");
+        checker.list::<ReceptorDef>("receptors");
     }
 }
 
@@ -180,6 +184,66 @@ pub struct DomainDoc {
     pub objects: Vec<String>,
     /// Metrics.
     pub metrics: Vec<MetricDef>,
+    /// Risk matrix and consequence; absent = graded by alarm level alone.
+    pub grading: Option<GradingDef>,
+}
+
+/// `grading:` of a domain.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradingDef {
+    /// Likelihood (1..=5) implied by each alarm level; default blue 2, yellow 3, orange 4, red 5.
+    pub likelihood: Option<LikelihoodDef>,
+    /// Explicit matrix: five rows (likelihood 1..=5), five columns (consequence 1..=5), each
+    /// cell a level name or `none`. Exclusive with `bands`.
+    pub matrix: Option<Vec<Vec<String>>>,
+    /// R = L x S bands: lowest R of each level. Exclusive with `matrix`; default red 20,
+    /// orange 15, yellow 9, blue 1 (DOMAINS.md §2.4).
+    pub bands: Option<Levels>,
+    /// How an asset's consequence grade is found.
+    pub consequence: Option<ConsequenceDef>,
+    /// One level up near these receptors.
+    pub escalation: Option<ReceptorRuleDef>,
+}
+
+/// `likelihood: {blue: 2, yellow: 3, orange: 4, red: 5}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LikelihoodDef {
+    /// Likelihood of a blue alarm.
+    pub blue: u8,
+    /// Likelihood of a yellow alarm.
+    pub yellow: u8,
+    /// Likelihood of an orange alarm.
+    pub orange: u8,
+    /// Likelihood of a red alarm.
+    pub red: u8,
+}
+
+/// `consequence:` of a grading.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsequenceDef {
+    /// Asset attribute with the people exposed; default `population`.
+    pub exposure_attribute: Option<String>,
+    /// Four ascending thresholds; default `[3, 10, 30, 100]` (DOMAINS.md §2.4 item 4).
+    pub population_bands: Option<Vec<f64>>,
+    /// Grade of an asset without the attribute; default 3.
+    pub default: Option<u8>,
+    /// Grades added near receptors.
+    pub receptors: Option<ReceptorRuleDef>,
+}
+
+/// `{kinds: [school, hospital], radius_m: 50, add: 1}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceptorRuleDef {
+    /// Receptor kinds.
+    pub kinds: Vec<String>,
+    /// Radius in metres.
+    pub radius_m: f64,
+    /// Steps added; default 1.
+    pub add: Option<u8>,
 }
 
 /// Issuing authority per level.
@@ -218,17 +282,24 @@ pub struct MetricDef {
     pub basis: Option<String>,
 }
 
-/// `rules/**/*.yaml`.
+/// `rules/**/*.yaml`: rules, spatial links and cascades.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesDoc {
     /// Must be 1.
     pub version: Version,
     /// The rules.
+    #[serde(default)]
     pub rules: Vec<RuleDef>,
+    /// Spatial links that derive coupling edges at compile time.
+    #[serde(default)]
+    pub links: Vec<LinkDef>,
+    /// Cascade rules.
+    #[serde(default)]
+    pub cascades: Vec<CascadeDef>,
 }
 
-/// One compiled (non-script) rule.
+/// One rule.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
@@ -236,8 +307,8 @@ pub struct RuleDef {
     pub id: String,
     /// Domain id.
     pub domain: String,
-    /// Metric id.
-    pub metric: String,
+    /// Metric id (not for `sequence` and `cluster` rules).
+    pub metric: Option<String>,
     /// Hazard id (one open warning per asset and hazard).
     pub hazard: String,
     /// Object kinds it applies to (empty = all).
@@ -253,8 +324,160 @@ pub struct RuleDef {
     pub rate: Option<RateDef>,
     /// Cumulative and rate together.
     pub dual_control: Option<DualControlDef>,
+    /// A Rhai script.
+    pub script: Option<ScriptDef>,
+    /// "A then B within T" on one asset.
+    pub sequence: Option<SequenceDef>,
+    /// N sensors within R metres alarm within T.
+    pub cluster: Option<ClusterDef>,
     /// Hysteresis.
     pub clear: Option<ClearDef>,
+    /// Run and record, never raise.
+    #[serde(default)]
+    pub shadow: bool,
+}
+
+/// `script: {file: leak.rhai, lookback: 30m, neighbours: {through: [adjacent_to], hops: 1}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptDef {
+    /// Path of the `.rhai` file, relative to the rule file's folder.
+    pub file: String,
+    /// History kept for the script's windows; default 1h.
+    pub lookback: Option<DurationText>,
+    /// Coupled assets the script may read.
+    pub neighbours: Option<NeighboursDef>,
+}
+
+/// `{through: [adjacent_to], hops: 1}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeighboursDef {
+    /// Relations followed (either direction).
+    pub through: Vec<String>,
+    /// Largest number of edges (1..=3); default 1.
+    pub hops: Option<u8>,
+}
+
+/// `{rule: id, min_level: yellow}` or `{hazard: id, min_level: yellow}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmMatchDef {
+    /// A rule id.
+    pub rule: Option<String>,
+    /// Any rule of this hazard.
+    pub hazard: Option<String>,
+    /// Lowest level that counts; default blue.
+    pub min_level: Option<LevelName>,
+}
+
+/// `sequence: {first: {...}, then: {...}, within: 30m, level: orange}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceDef {
+    /// What must happen first.
+    pub first: AlarmMatchDef,
+    /// What must follow.
+    pub then: AlarmMatchDef,
+    /// Largest gap.
+    pub within: DurationText,
+    /// Level raised.
+    pub level: LevelName,
+}
+
+/// `cluster: {of: {...}, count: 2, radius_m: 50, within: 30m, level: red}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterDef {
+    /// The alarms that count.
+    pub of: AlarmMatchDef,
+    /// Sensors needed (>= 2).
+    pub count: u8,
+    /// Radius in metres.
+    pub radius_m: f64,
+    /// Largest spread in time.
+    pub within: DurationText,
+    /// Level raised.
+    pub level: LevelName,
+}
+
+/// `{domain: city_gas, kinds: [main_segment]}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetFilterDef {
+    /// Domain id; absent = any.
+    pub domain: Option<String>,
+    /// Object kinds; absent = all of the domain.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+/// A spatial link: `{id, relation, from: {...}, to: {...}, within_m: 50}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDef {
+    /// Stable id.
+    pub id: String,
+    /// Relation of the derived edges.
+    pub relation: String,
+    /// Source assets.
+    pub from: AssetFilterDef,
+    /// Target assets.
+    pub to: AssetFilterDef,
+    /// Largest distance in metres.
+    pub within_m: f64,
+    /// Shown in `tocsin graph`.
+    pub description: Option<String>,
+}
+
+/// `from:` of a cascade.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CascadeFromDef {
+    /// Upstream hazard.
+    pub hazard: String,
+    /// Domain of the upstream assets.
+    pub domain: Option<String>,
+    /// Object kinds of the upstream assets.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Lowest upstream level.
+    pub min_level: LevelName,
+}
+
+/// `to:` of a cascade.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CascadeToDef {
+    /// Downstream hazard.
+    pub hazard: String,
+    /// Domain of the downstream assets.
+    pub domain: Option<String>,
+    /// Object kinds of the downstream assets.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+/// A cascade rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CascadeDef {
+    /// Stable id.
+    pub id: String,
+    /// Why, for people.
+    pub description: Option<String>,
+    /// Evidence or standard.
+    pub basis: Option<String>,
+    /// Upstream condition.
+    pub from: CascadeFromDef,
+    /// Relations followed, in edge direction.
+    pub through: Vec<String>,
+    /// Largest number of edges (1..=3); default 1.
+    pub hops: Option<u8>,
+    /// Downstream hazard and assets.
+    pub to: CascadeToDef,
+    /// Likelihood steps added (1..=4).
+    pub raise_likelihood: u8,
 }
 
 /// `threshold:` of a rule.
@@ -401,6 +624,38 @@ pub struct RegistryDoc {
     /// from a CSV export and engineers keep the design values in YAML).
     #[serde(default)]
     pub overrides: Vec<OverrideDef>,
+    /// Declared coupling edges.
+    #[serde(default)]
+    pub edges: Vec<EdgeDef>,
+    /// Sensitive receptors.
+    #[serde(default)]
+    pub receptors: Vec<ReceptorDef>,
+}
+
+/// `edges: [{from: wm-1, relation: undermines, to: road-1}]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeDef {
+    /// Asset that affects.
+    pub from: String,
+    /// Relation.
+    pub relation: String,
+    /// Asset affected.
+    pub to: String,
+}
+
+/// `receptors: [{id, name, kind, location}]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceptorDef {
+    /// Stable id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `school`, `kindergarten`, `hospital`, `elderly_home`, `metro_entrance`, `crowded_place`.
+    pub kind: String,
+    /// Position.
+    pub location: LocationDef,
 }
 
 /// `overrides: [{sensor, metric, direction, levels}]`.
@@ -542,6 +797,18 @@ pub struct SettingsDoc {
     pub ingest: Option<IngestDef>,
     /// Offline check period.
     pub tick_interval: Option<DurationText>,
+    /// Hot reload.
+    pub reload: Option<ReloadDef>,
+}
+
+/// `reload:` of `tocsin.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadDef {
+    /// Watch the deployment directory and reload on change; default true.
+    pub watch: Option<bool>,
+    /// Quiet time after the last change before reloading; default 500ms.
+    pub debounce: Option<DurationText>,
 }
 
 /// `ingest:` of `tocsin.yaml`.

@@ -30,7 +30,7 @@ pub enum Layer {
 #[derive(Debug)]
 pub enum Body {
     /// `domains/<id>.yaml`.
-    Domain(DomainDoc),
+    Domain(Box<DomainDoc>),
     /// `rules/**/*.yaml`.
     Rules(RulesDoc),
     /// `city/*.yaml`, `city/*.csv`, `domains/departments.yaml`.
@@ -157,7 +157,7 @@ fn not_utf8(file: &str) -> Diagnostic {
 fn embedded_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a [u8])>) {
     for file in dir.files() {
         let path = file.path().to_string_lossy().replace('\\', "/");
-        if is_config_file(&path) {
+        if is_config_file(&path) || is_script(&path) {
             out.push((path, file.contents()));
         }
     }
@@ -195,10 +195,18 @@ fn disk_files(
             if recursive {
                 disk_files(&path, &child, true, out, diagnostics);
             }
-        } else if is_config_file(&name) || (shown == "city" && name.ends_with(".csv")) {
+        } else if is_config_file(&name)
+            || (shown == "city" && name.ends_with(".csv"))
+            || (recursive && is_script(&name))
+        {
             out.push(child);
         }
     }
+}
+
+/// Rhai scripts, kept beside the rules that name them.
+fn is_script(path: &str) -> bool {
+    path.ends_with(".rhai")
 }
 
 /// YAML files, except rule test cases (`*.test.yaml`, run by `tocsin test`).
@@ -208,16 +216,95 @@ fn is_config_file(path: &str) -> bool {
         && !path.ends_with(".test.yml")
 }
 
+/// Rule test case files (`*.test.yaml` under `rules/`): the shipped ones (shown as
+/// `<builtin>/rules/...`) first, then the deployment's, each in path order.
+pub fn rule_tests(deployment: Option<&Path>) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    let mut shipped = Vec::new();
+    rule_test_files(&SHIPPED_RULES, &mut shipped);
+    shipped.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, bytes) in shipped {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            out.push(SourceFile {
+                path: format!("<builtin>/rules/{path}"),
+                text: text.to_owned(),
+            });
+        }
+    }
+    if let Some(root) = deployment {
+        let mut files = Vec::new();
+        test_files_on_disk(&root.join("rules"), "rules", &mut files);
+        files.sort();
+        for shown in files {
+            if let Ok(text) = std::fs::read_to_string(root.join(&shown)) {
+                out.push(SourceFile { path: shown, text });
+            }
+        }
+    }
+    out
+}
+
+fn is_rule_test(path: &str) -> bool {
+    path.ends_with(".test.yaml") || path.ends_with(".test.yml")
+}
+
+fn rule_test_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a [u8])>) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if is_rule_test(&path) {
+            out.push((path, file.contents()));
+        }
+    }
+    for sub in dir.dirs() {
+        rule_test_files(sub, out);
+    }
+}
+
+fn test_files_on_disk(dir: &Path, shown: &str, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child = format!("{shown}/{name}");
+        if entry.path().is_dir() {
+            test_files_on_disk(&entry.path(), &child, out);
+        } else if is_rule_test(&name) {
+            out.push(child);
+        }
+    }
+}
+
 impl Loaded {
+    /// Replaces the deployment's `city/` registry with one document (a rule test case's
+    /// registry fragment), keeping the shipped registries (departments).
+    pub fn replace_city(&mut self, registry: SourceFile) {
+        self.documents
+            .retain(|d| !(d.layer == Layer::Deployment && d.file.starts_with("city/")));
+        self.sources.retain(|s| !s.path.starts_with("city/"));
+        self.diagnostics.retain(|d| !d.file.starts_with("city/"));
+        self.add(
+            registry.path,
+            registry.text,
+            Folder::City,
+            Layer::Deployment,
+        );
+    }
+
     /// Parses one file by its folder and keeps its text.
     fn add(&mut self, file: String, text: String, folder: Folder, layer: Layer) {
         let file_name = file.rsplit('/').next().unwrap_or_default().to_owned();
+        if is_script(&file_name) {
+            // compiled with the rule that names it
+            self.sources.push(SourceFile { path: file, text });
+            return;
+        }
         let parsed: Result<(Body, Positions), Vec<Diagnostic>> = match folder {
             Folder::Domains if file_name.starts_with("departments.") => {
                 registry(&file, &text, &file_name)
             }
             Folder::Domains => parse_yaml::<DomainDoc>(&file, &text)
-                .map(|(doc, positions)| (Body::Domain(doc), positions)),
+                .map(|(doc, positions)| (Body::Domain(Box::new(doc)), positions)),
             Folder::Rules => parse_yaml::<RulesDoc>(&file, &text)
                 .map(|(doc, positions)| (Body::Rules(doc), positions)),
             Folder::Workflows => parse_yaml::<WorkflowDoc>(&file, &text)

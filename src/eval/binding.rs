@@ -74,6 +74,8 @@ pub(crate) fn step(
             };
             (level, observation)
         }
+        // scripts are run by the engine's script host (`scripted`), not here
+        Check::Script => return None,
     };
     binding.level = target;
     Some(observation)

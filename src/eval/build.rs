@@ -6,9 +6,13 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::coupling::CouplingGraph;
+use crate::coupling::spatial::GeoIndex;
 use crate::model::time::duration_millis;
 use crate::model::{Combine, Generation, HazardId, Ladder, RuleKind};
 
+use super::cascade::Cascades;
+use super::composite::Composites;
 use super::rate::RatePlan;
 use super::state::{Binding, NEVER, PersistState, SampleRing, Stream};
 use super::threshold::{Hold, needs_state};
@@ -31,13 +35,16 @@ pub(crate) enum Check {
         /// How the two parts combine.
         combine: Combine,
     },
+    /// A Rhai script (run by the engine's script host); also the plan of sequence and cluster
+    /// rules, which have no bindings.
+    Script,
 }
 
 impl Check {
     /// The rate window this check needs samples for (0 if none).
     pub(crate) fn window_ms(&self) -> i64 {
         match self {
-            Check::Threshold { .. } => 0,
+            Check::Threshold { .. } | Check::Script => 0,
             Check::Rate(rate) | Check::Dual { rate, .. } => rate.window_ms,
         }
     }
@@ -86,8 +93,14 @@ pub(crate) struct Layout {
     pub(crate) bindings: Vec<Binding>,
     /// Persistence state of threshold bindings that need one.
     pub(crate) persist: Vec<PersistState>,
-    /// Warning per (asset, hazard) that has at least one binding.
+    /// Warning per (asset, hazard) that has at least one binding, composite rule or cascade.
     pub(crate) warnings: WarningBoard,
+    /// The coupling graph.
+    pub(crate) graph: CouplingGraph,
+    /// Cascade plan.
+    pub(crate) cascades: Cascades,
+    /// Sequence and cluster rules.
+    pub(crate) composites: Composites,
 }
 
 /// Builds the engine's tables for `generation`.
@@ -127,6 +140,7 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
                 rate: RatePlan::new(rate),
                 combine: *combine,
             },
+            RuleKind::Script(_) | RuleKind::Sequence(_) | RuleKind::Cluster(_) => Check::Script,
         };
         out.plans.push(RulePlan {
             check,
@@ -134,7 +148,10 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
             clear_after_ms: duration_millis(rule.clear.after),
             hazard,
         });
-        if let Some(m) = metric_ix.get(rule.metric.as_str()) {
+        let stream_rule = rule.metric.is_some();
+        if let Some(m) = rule.metric.as_ref().and_then(|m| metric_ix.get(m.as_str()))
+            && stream_rule
+        {
             rules_by_metric[*m as usize].push(i as u32);
         }
     }
@@ -142,24 +159,7 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
     let mut ladder_ix: FxHashMap<LadderKey, u32> = FxHashMap::default();
     out.sensor_streams.push(0);
     for (s, sensor) in generation.sensors.iter().enumerate() {
-        let mut metrics: Vec<u32> = if sensor.metrics.is_empty() {
-            generation
-                .metrics
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.domain == sensor.domain)
-                .map(|(i, _)| i as u32)
-                .collect()
-        } else {
-            sensor
-                .metrics
-                .iter()
-                .filter_map(|id| metric_ix.get(id.as_str()).copied())
-                .collect()
-        };
-        metrics.sort_unstable();
-        metrics.dedup();
-        for m in metrics {
+        for m in generation.metrics_of(sensor) {
             let metric = &generation.metrics[m as usize];
             let first_binding = out.bindings.len() as u32;
             for &r in &rules_by_metric[m as usize] {
@@ -180,8 +180,10 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
                     } => (ladder.as_ref(), Some(persistence)),
                     RuleKind::DualControl { cumulative, .. } => (cumulative.as_ref(), None),
                     RuleKind::Rate(spec) => (Some(&spec.ladder), None),
+                    RuleKind::Script(_) => (Some(&NO_LADDER), None),
+                    RuleKind::Sequence(_) | RuleKind::Cluster(_) => continue,
                 };
-                let effective = if matches!(rule.kind, RuleKind::Rate(_)) {
+                let effective = if matches!(rule.kind, RuleKind::Rate(_) | RuleKind::Script(_)) {
                     own
                 } else {
                     sensor
@@ -228,6 +230,20 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
         }
         out.sensor_streams.push(out.streams.len() as u32);
     }
+    out.graph = CouplingGraph::build(generation);
+    out.cascades = Cascades::build(
+        generation,
+        &out.graph,
+        &mut out.hazards,
+        &mut hazard_ix,
+        &mut out.warnings,
+    );
+    out.composites = Composites::build(generation);
+    for (rule, asset) in out.composites.slots(generation) {
+        let hazard = out.plans[rule as usize].hazard;
+        out.warnings.slot_for(asset, hazard);
+    }
+    grade_slots(generation, &mut out.warnings);
     out.sensor_streams.shrink_to_fit();
     out.streams.shrink_to_fit();
     out.bindings.shrink_to_fit();
@@ -235,6 +251,56 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
     out.warnings.slots.shrink_to_fit();
     out
 }
+
+/// Gives every warning slot the grade table of its asset: the domain's grading with the asset's
+/// consequence and escalation (receptors near it); slots of domains without grading keep table 0.
+fn grade_slots(generation: &Generation, board: &mut WarningBoard) {
+    use crate::grading::{GradeTable, consequence, escalation, receptor_radii};
+    if !generation.domains.iter().any(|d| d.grading.is_some()) {
+        return;
+    }
+    let receptors = GeoIndex::new(
+        generation.receptors.iter().map(|r| (r.location, r.kind)),
+        100.0,
+    );
+    let mut tables: FxHashMap<(usize, u8, u8), u32> = FxHashMap::default();
+    let mut by_asset: FxHashMap<u32, u32> = FxHashMap::default();
+    for i in 0..board.slots.len() {
+        let asset_ix = board.slots[i].asset;
+        let grade = *by_asset.entry(asset_ix).or_insert_with(|| {
+            let asset = &generation.assets[asset_ix as usize];
+            let Some((domain, grading)) = generation
+                .domains
+                .iter()
+                .enumerate()
+                .find(|(_, d)| d.id == asset.domain)
+                .and_then(|(i, d)| Some((i, d.grading.as_ref()?)))
+            else {
+                return 0;
+            };
+            let near: Vec<_> = asset.location.map_or_else(Vec::new, |at| {
+                receptors
+                    .within(at, receptor_radii(grading))
+                    .map(|(kind, distance)| (*kind, distance))
+                    .collect()
+            });
+            let s = consequence(&grading.consequence, asset, &near);
+            let e = escalation(grading.escalation.as_ref(), &near);
+            let next = board.grades.len() as u32;
+            *tables.entry((domain, s, e)).or_insert_with(|| {
+                board.grades.push(GradeTable::new(Some(grading), s, e));
+                next
+            })
+        });
+        board.slots[i].grade = grade;
+    }
+}
+
+/// The ladder of a script binding: the script decides the level, so there are no thresholds.
+const NO_LADDER: Ladder = Ladder {
+    direction: crate::model::Direction::Above,
+    thresholds: [None; 4],
+};
 
 /// A ladder's identity for de-duplication (bit patterns, so it is `Eq` and `Hash`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

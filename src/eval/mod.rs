@@ -14,21 +14,36 @@ use std::sync::Arc;
 
 use crate::model::{
     AssetId, Change, FaultKind, Generation, HazardId, Ladder, Level, MetricId, OpenAlarm,
-    OpenFault, Reading, SensorId, Timestamp,
+    OpenFault, Reading, SensorId, SensorIx, Timestamp,
 };
+use crate::script::{Limits, ScriptFault, ScriptHost};
+
+/// Script faults kept until the runtime takes them; more are counted, not kept.
+const MAX_PENDING_FAULTS: usize = 1024;
 
 mod binding;
 mod build;
+mod carry;
+mod cascade;
+mod composite;
 mod emit;
 mod faults;
 mod rate;
+mod scripted;
 mod state;
 mod threshold;
 mod warnings;
 
-use build::{MetricPlan, RulePlan};
-use emit::{Moved, Tables};
-use state::{Binding, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, Sample, Stream};
+pub use carry::EngineSnapshot;
+
+use build::{Check, MetricPlan, RulePlan};
+use cascade::{Cascades, Trigger};
+use composite::Composites;
+use emit::{Moved, Reason, Tables};
+use state::{
+    Binding, EVIDENCE, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, STREAM_WATCHED,
+    Sample, Stream,
+};
 use warnings::WarningBoard;
 
 /// Readings per chunk of [`Engine::evaluate_batch`].
@@ -63,12 +78,40 @@ pub struct Engine {
     late: u64,
     /// Readings ignored because the generation does not know their sensor or metric.
     unknown: u64,
+    /// Cascade plan.
+    cascades: Cascades,
+    /// Sequence and cluster rules.
+    composites: Composites,
+    /// The script host, when the generation has scripted rules.
+    scripts: Option<ScriptHost>,
+    /// Script faults not yet taken by the runtime.
+    script_faults: Vec<ScriptFault>,
+    /// Script faults ever raised (taken or not).
+    script_fault_count: u64,
 }
 
 impl Engine {
     /// An engine with empty state for `generation`.
     pub fn new(generation: Arc<Generation>) -> Engine {
-        let layout = build::layout(&generation);
+        Engine::with_limits(generation, Limits::default())
+    }
+
+    /// An engine with empty state for `generation`, its scripts run under `limits`.
+    pub fn with_limits(generation: Arc<Generation>, limits: Limits) -> Engine {
+        let mut layout = build::layout(&generation);
+        let has_scripts = generation
+            .rules
+            .iter()
+            .any(|r| matches!(r.kind, crate::model::RuleKind::Script(_)));
+        let scripts =
+            has_scripts.then(|| ScriptHost::new(Arc::clone(&generation), &layout.graph, limits));
+        if let Some(host) = &scripts {
+            for stream in &mut layout.streams {
+                if host.watches(SensorIx(stream.sensor), stream.metric as usize) {
+                    stream.faults |= STREAM_WATCHED;
+                }
+            }
+        }
         Engine {
             generation,
             plans: layout.plans,
@@ -83,7 +126,23 @@ impl Engine {
             next_offline_check: i64::MAX,
             late: 0,
             unknown: 0,
+            cascades: layout.cascades,
+            composites: layout.composites,
+            scripts,
+            script_faults: Vec::new(),
+            script_fault_count: 0,
         }
+    }
+
+    /// Script faults raised since the last call (a script stopped by a limit, a type error, a
+    /// bad return); the rule kept its previous level and every other rule ran.
+    pub fn take_script_faults(&mut self) -> Vec<ScriptFault> {
+        std::mem::take(&mut self.script_faults)
+    }
+
+    /// Script faults ever raised by this engine.
+    pub fn script_fault_count(&self) -> u64 {
+        self.script_fault_count
     }
 
     /// The generation in force.
@@ -105,7 +164,11 @@ impl Engine {
             let Some(rule) = self.generation.rule(alarm.rule.as_str()) else {
                 continue;
             };
-            let Some(stream) = self.stream_of(alarm.sensor.as_str(), rule.metric.as_str()) else {
+            let Some(metric) = &rule.metric else {
+                self.restore_composite(alarm);
+                continue;
+            };
+            let Some(stream) = self.stream_of(alarm.sensor.as_str(), metric.as_str()) else {
                 continue;
             };
             let stream = &self.streams[stream];
@@ -120,7 +183,10 @@ impl Engine {
                 binding.level = Some(alarm.level);
                 binding.clear_since = NEVER;
                 let hazard = self.plans[binding.rule as usize].hazard;
-                if let Some(slot) = self.warnings.find(sensor.asset_ix.0, hazard) {
+                // a shadow rule's level is its own; it never counts towards a warning
+                if let Some(slot) = self.warnings.find(sensor.asset_ix.0, hazard)
+                    && !rule.shadow
+                {
                     self.warnings.apply(slot, from, binding.level);
                 }
             }
@@ -141,6 +207,55 @@ impl Engine {
         }
         // deadlines are unknown until the next sweep
         self.next_offline_check = i64::MIN;
+        self.restore_cascades();
+    }
+
+    /// A standing sequence or cluster alarm from the store.
+    fn restore_composite(&mut self, alarm: &OpenAlarm) {
+        let (Some(rule), Some(sensor)) = (
+            self.generation
+                .rules
+                .iter()
+                .position(|r| r.id == alarm.rule),
+            self.generation.sensor_ix(alarm.sensor.as_str()),
+        ) else {
+            return;
+        };
+        let asset = self.generation.sensor_at(sensor).asset_ix.0;
+        let hazard = self.plans[rule].hazard;
+        if let Some(slot) = self.warnings.find(asset, hazard) {
+            self.warnings.apply(slot, None, Some(alarm.level));
+            self.composites.restore(rule as u32, sensor.0, asset);
+        }
+    }
+
+    /// Re-derives every cascade contribution from the restored warnings, silently.
+    fn restore_cascades(&mut self) {
+        if self.cascades.hazards.is_empty() {
+            return;
+        }
+        let mut sink = Vec::new();
+        for slot in 0..self.warnings.slots.len() as u32 {
+            let level = self.warnings.slots[slot as usize].level;
+            if level.is_none() {
+                continue;
+            }
+            let trigger = Trigger {
+                sensor: SensorId::new(""),
+                ts: NEVER,
+            };
+            cascade::propagate(
+                &self.generation,
+                &self.hazards,
+                &self.cascades,
+                &mut self.warnings,
+                slot,
+                (None, level),
+                &trigger,
+                &mut Vec::new(),
+                &mut sink,
+            );
+        }
     }
 
     /// Warms rule state after a restart from recent stored readings (any order): sample windows
@@ -308,6 +423,11 @@ impl Engine {
     #[inline]
     fn run_rules(&mut self, s: usize, value: f64, ts: i64, mut out: Option<&mut Vec<Change>>) {
         let stream = &mut self.streams[s];
+        if stream.faults & STREAM_WATCHED != 0
+            && let Some(host) = self.scripts.as_mut()
+        {
+            host.observe(SensorIx(stream.sensor), stream.metric as usize, ts, value);
+        }
         if stream.bindings == 0 {
             return;
         }
@@ -319,22 +439,30 @@ impl Engine {
             .max()
             .unwrap_or(0);
         stream.samples.push(Sample { ts, value }, window);
-        let tables = Tables {
-            generation: &self.generation,
-            plans: &self.plans,
-            ladders: &self.ladders,
-            hazards: &self.hazards,
-        };
-        for binding in &mut self.bindings[range] {
+        for b in range {
+            let binding = &mut self.bindings[b];
             let plan = &self.plans[binding.rule as usize];
-            let ladder = &self.ladders[binding.ladder as usize];
-            let persist = self.persist.get_mut(binding.persist as usize);
             let from = binding.level;
-            let Some(observation) =
-                binding::step(binding, plan, ladder, persist, &stream.samples, value, ts)
-            else {
-                continue;
+            let reason = if matches!(plan.check, Check::Script) {
+                let Some(verdict) = self.run_script(s, b, value, ts) else {
+                    continue;
+                };
+                Reason::Script(verdict)
+            } else {
+                let ladder = &self.ladders[binding.ladder as usize];
+                let persist = self.persist.get_mut(binding.persist as usize);
+                let samples = &self.streams[s].samples;
+                let Some(observation) =
+                    binding::step(binding, plan, ladder, persist, samples, value, ts)
+                else {
+                    continue;
+                };
+                Reason::Ladder {
+                    ladder: binding.ladder,
+                    observation,
+                }
             };
+            let binding = &mut self.bindings[b];
             if binding.level == from {
                 continue;
             }
@@ -342,15 +470,115 @@ impl Engine {
                 binding.level = from;
                 continue;
             };
+            let stream = &self.streams[s];
             let moved = Moved {
                 rule: binding.rule,
-                ladder: binding.ladder,
+                sensor: stream.sensor,
+                metric: Some(stream.metric),
                 from,
                 to: binding.level,
                 ts,
-                observation,
+                reason,
+                evidence: self.evidence(s),
             };
-            emit::emit(tables, &mut self.warnings, stream, moved, out);
+            self.emit(moved, out);
+        }
+    }
+
+    /// Runs the script of binding `b` (on stream `s`) and settles its level: raised at once,
+    /// lowered only after the script has said lower for the rule's `clear.after`. A fault leaves
+    /// the level as it was and is kept for the runtime.
+    fn run_script(
+        &mut self,
+        s: usize,
+        b: usize,
+        value: f64,
+        ts: i64,
+    ) -> Option<crate::script::Verdict> {
+        let host = self.scripts.as_mut()?;
+        let stream = &self.streams[s];
+        let binding = &mut self.bindings[b];
+        let sensor = &self.generation.sensors[stream.sensor as usize];
+        let reading = Reading {
+            sensor: sensor.id.clone(),
+            metric: self.generation.metrics[stream.metric as usize].id.clone(),
+            value,
+            ts: Timestamp(ts),
+        };
+        match host.run(binding.rule as usize, SensorIx(stream.sensor), &reading) {
+            Ok(verdict) => {
+                let plan = &self.plans[binding.rule as usize];
+                binding.level = scripted::settle(binding, plan, verdict.level, ts);
+                Some(verdict)
+            }
+            Err(fault) => {
+                self.script_fault_count += 1;
+                if self.script_faults.len() < MAX_PENDING_FAULTS {
+                    self.script_faults.push(fault);
+                }
+                None
+            }
+        }
+    }
+
+    /// The latest samples of stream `s` as readings, for a warning's evidence.
+    fn evidence(&self, s: usize) -> Vec<Reading> {
+        let stream = &self.streams[s];
+        let sensor = &self.generation.sensors[stream.sensor as usize];
+        let metric = &self.generation.metrics[stream.metric as usize];
+        stream
+            .samples
+            .latest(EVIDENCE)
+            .map(|sample| Reading {
+                sensor: sensor.id.clone(),
+                metric: metric.id.clone(),
+                value: sample.value,
+                ts: Timestamp(sample.ts),
+            })
+            .collect()
+    }
+
+    /// Emits an alarm move and everything it sets off: its warning, cascades, and the sequence
+    /// and cluster rules that match it (whose own moves are emitted the same way).
+    fn emit(&mut self, moved: Moved, out: &mut Vec<Change>) {
+        let (rule, sensor, levels, ts) =
+            (moved.rule, moved.sensor, (moved.from, moved.to), moved.ts);
+        let tables = Tables {
+            generation: &self.generation,
+            plans: &self.plans,
+            ladders: &self.ladders,
+            hazards: &self.hazards,
+            cascades: &self.cascades,
+        };
+        let raised = emit::emit(tables, &mut self.warnings, moved, out);
+        if !raised || self.composites.is_empty() {
+            return;
+        }
+        let composite_moves =
+            self.composites
+                .on_alarm(&self.generation, rule, SensorIx(sensor), levels, ts);
+        for m in composite_moves {
+            let moved = Moved {
+                rule: m.rule,
+                sensor: m.sensor,
+                metric: None,
+                from: m.from,
+                to: m.to,
+                ts,
+                reason: Reason::Composite {
+                    note: m.note,
+                    details: m.details,
+                },
+                evidence: Vec::new(),
+            };
+            let tables = Tables {
+                generation: &self.generation,
+                plans: &self.plans,
+                ladders: &self.ladders,
+                hazards: &self.hazards,
+                cascades: &self.cascades,
+            };
+            emit::emit(tables, &mut self.warnings, moved, out);
         }
     }
 
@@ -418,7 +646,7 @@ impl Engine {
 
     /// The alarm level of `rule` on `sensor` (inspection; a scan of the sensor's bindings).
     pub fn alarm_level(&self, sensor: &str, rule: &str) -> Option<Level> {
-        let metric = self.generation.rule(rule)?.metric.as_str();
+        let metric = self.generation.rule(rule)?.metric.as_ref()?.as_str();
         let stream = &self.streams[self.stream_of(sensor, metric)?];
         let first = stream.first_binding as usize;
         self.bindings[first..first + usize::from(stream.bindings)]

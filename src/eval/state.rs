@@ -16,6 +16,9 @@ pub(crate) const EVIDENCE: usize = 5;
 pub(crate) const FAULT_OUT_OF_RANGE: u8 = 1;
 /// Bit in [`Stream::faults`]: an offline fault is active.
 pub(crate) const FAULT_OFFLINE: u8 = 2;
+/// Bit in [`Stream::faults`]: a script may read this stream, so its readings go to the script
+/// host (not a fault; the byte holds the stream's flags).
+pub(crate) const STREAM_WATCHED: u8 = 4;
 
 /// One evaluated value.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

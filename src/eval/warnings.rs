@@ -1,9 +1,13 @@
-//! Warnings: one per (asset, hazard), whose level is the highest alarm level among its bindings
-//! (every sensor of the asset, every rule of the hazard). Each slot counts its bindings per level,
-//! so an alarm change updates the warning in O(1). Also the one-line messages shown to people.
+//! Warnings: one per (asset, hazard). Its alarm level is the highest alarm level among its
+//! bindings (every sensor of the asset, every rule of the hazard, and composite rules); each slot
+//! counts its bindings per level, so an alarm change updates it in O(1). Its warning level is
+//! the alarm level graded through the asset's [`GradeTable`] (likelihood x consequence), with
+//! the likelihood raised by the cascades that currently reach it (`boost`, the largest raise of
+//! its contributions). Also the one-line messages shown to people.
 
 use rustc_hash::FxHashMap;
 
+use crate::grading::GradeTable;
 use crate::model::{Direction, Ladder, Level};
 
 /// One warning's bookkeeping.
@@ -15,17 +19,53 @@ pub(crate) struct WarningSlot {
     pub(crate) hazard: u32,
     /// Bindings currently at each level.
     counts: [u32; 4],
-    /// The warning level: the highest level with a non-zero count.
+    /// The highest alarm level of the bindings.
+    pub(crate) alarm: Option<Level>,
+    /// Likelihood steps added by cascades (the largest current contribution).
+    pub(crate) boost: u8,
+    /// The grade table of the asset (index into [`WarningBoard::grades`]).
+    pub(crate) grade: u32,
+    /// The warning level: the alarm level graded with the boost.
     pub(crate) level: Option<Level>,
 }
 
+/// A cascade currently raising a warning's likelihood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Contribution {
+    /// The upstream warning (slot).
+    pub(crate) source: u32,
+    /// The cascade (index into `Generation::cascades`).
+    pub(crate) cascade: u32,
+    /// Likelihood steps it adds.
+    pub(crate) raise: u8,
+}
+
 /// All warnings of an engine.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct WarningBoard {
     /// The warnings.
     pub(crate) slots: Vec<WarningSlot>,
     /// (asset, hazard) -> position in `slots`.
     index: FxHashMap<(u32, u32), u32>,
+    /// Distinct grade tables; position 0 grades by likelihood alone.
+    pub(crate) grades: Vec<GradeTable>,
+    /// Cascade contributions per slot that has any.
+    pub(crate) contributions: FxHashMap<u32, Vec<Contribution>>,
+}
+
+impl Default for WarningBoard {
+    fn default() -> Self {
+        WarningBoard {
+            slots: Vec::new(),
+            index: FxHashMap::default(),
+            grades: vec![GradeTable::new(
+                None,
+                crate::grading::DEFAULT_CONSEQUENCE,
+                0,
+            )],
+            contributions: FxHashMap::default(),
+        }
+    }
 }
 
 impl WarningBoard {
@@ -38,10 +78,57 @@ impl WarningBoard {
                 asset,
                 hazard,
                 counts: [0; 4],
+                alarm: None,
+                boost: 0,
+                grade: 0,
                 level: None,
             });
             next
         })
+    }
+
+    /// Regrades `slot` after its alarm level or boost moved; returns the warning level before
+    /// and after when it changed.
+    fn regrade(&mut self, slot: u32) -> Option<(Option<Level>, Option<Level>)> {
+        let slot = self.slots.get_mut(slot as usize)?;
+        let table = self
+            .grades
+            .get(slot.grade as usize)
+            .or(self.grades.first())?;
+        let level = table.level(slot.alarm, slot.boost);
+        let before = slot.level;
+        slot.level = level;
+        (before != level).then_some((before, level))
+    }
+
+    /// Adds (`on`) or removes a cascade contribution to `slot`; returns the warning level before
+    /// and after when it changed.
+    pub(crate) fn contribute(
+        &mut self,
+        slot: u32,
+        contribution: Contribution,
+        on: bool,
+    ) -> Option<(Option<Level>, Option<Level>)> {
+        let list = self.contributions.entry(slot).or_default();
+        let present = list.iter().position(|c| *c == contribution);
+        match (on, present) {
+            (true, None) => list.push(contribution),
+            (false, Some(i)) => {
+                list.swap_remove(i);
+            }
+            _ => return None,
+        }
+        let boost = list.iter().map(|c| c.raise).max().unwrap_or(0);
+        if list.is_empty() {
+            self.contributions.remove(&slot);
+        }
+        self.slots.get_mut(slot as usize)?.boost = boost;
+        self.regrade(slot)
+    }
+
+    /// The cascades raising `slot`, if any.
+    pub(crate) fn contributions_of(&self, slot: u32) -> &[Contribution] {
+        self.contributions.get(&slot).map_or(&[], Vec::as_slice)
     }
 
     /// The slot of (asset, hazard), if any binding feeds it.
@@ -57,26 +144,30 @@ impl WarningBoard {
         from: Option<Level>,
         to: Option<Level>,
     ) -> Option<(Option<Level>, Option<Level>)> {
-        let slot = self.slots.get_mut(slot as usize)?;
+        let state = self.slots.get_mut(slot as usize)?;
         if let Some(l) = from {
-            slot.counts[l.index()] = slot.counts[l.index()].saturating_sub(1);
+            state.counts[l.index()] = state.counts[l.index()].saturating_sub(1);
         }
         if let Some(l) = to {
-            slot.counts[l.index()] += 1;
+            state.counts[l.index()] += 1;
         }
-        let level = Level::ALL
+        state.alarm = Level::ALL
             .into_iter()
             .rev()
-            .find(|l| slot.counts[l.index()] > 0);
-        let before = slot.level;
-        slot.level = level;
-        (before != level).then_some((before, level))
+            .find(|l| state.counts[l.index()] > 0);
+        self.regrade(slot)
     }
 
     /// Heap bytes held (vector capacity and an estimate of the hash table).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<WarningSlot>()
             + self.index.capacity() * (std::mem::size_of::<((u32, u32), u32)>() + 1)
+            + self.grades.capacity() * std::mem::size_of::<GradeTable>()
+            + self
+                .contributions
+                .values()
+                .map(|v| v.capacity() * std::mem::size_of::<Contribution>() + 32)
+                .sum::<usize>()
     }
 }
 

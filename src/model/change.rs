@@ -2,6 +2,7 @@
 //! graded judgement for an asset and hazard) and device faults. The three are kept apart, as the
 //! domain requires (报警 / 预警 / 故障).
 
+use super::coupling::Cause;
 use super::ids::{
     AssetId, DepartmentId, DistrictCode, DomainId, GenerationId, HazardId, MetricId, RuleId,
     SensorId,
@@ -58,6 +59,34 @@ pub struct WarningChange {
     pub generation: GenerationId,
     /// One line for people, e.g. "gas.ch4_adjacent 52 %LEL >= red 50".
     pub message: String,
+    /// Upstream warnings whose cascades raised this one's likelihood (empty when none): the
+    /// "why" of a derived or raised warning.
+    pub causes: Vec<Cause>,
+    /// What a script returned as evidence, or what a composite rule matched; `Null` when none.
+    pub details: serde_json::Value,
+}
+
+/// What a shadow rule (`shadow: true`) would have done: its alarm moved, but nothing was raised.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ShadowFinding {
+    /// The shadow rule.
+    pub rule: RuleId,
+    /// The sensor it evaluated.
+    pub sensor: SensorId,
+    /// The asset.
+    pub asset: AssetId,
+    /// The hazard it would have contributed to.
+    pub hazard: HazardId,
+    /// Level before.
+    pub from: Option<Level>,
+    /// Level it would have moved to.
+    pub to: Option<Level>,
+    /// Event time.
+    pub ts: Timestamp,
+    /// One line for people.
+    pub message: String,
+    /// Config generation in force.
+    pub generation: GenerationId,
 }
 
 /// Kinds of device fault.
@@ -109,6 +138,8 @@ pub enum Change {
     Warning(WarningChange),
     /// A device fault was raised or cleared.
     Fault(FaultChange),
+    /// A shadow rule's alarm moved (recorded, never raised).
+    Shadow(ShadowFinding),
 }
 
 /// An alarm that is standing (level above none), as the store keeps it so a restarted engine

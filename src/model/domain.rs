@@ -105,6 +105,9 @@ pub struct Domain {
     pub objects: Vec<String>,
     /// The metrics it defines.
     pub metrics: Vec<MetricId>,
+    /// Risk matrix and consequence; `None` grades a warning by its alarm level alone (raised by
+    /// cascades one level per likelihood step).
+    pub grading: Option<super::grading::Grading>,
 }
 
 /// Serialises a duration as whole seconds.

@@ -5,6 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use super::city::{Asset, AssetIx, Department, District, Sensor, SensorIx};
+use super::coupling::{Cascade, Edge, Receptor, SpatialLink};
 use super::domain::{Domain, Metric};
 use super::ids::{
     AssetId, DepartmentId, DistrictCode, DomainId, GenerationId, MetricId, RuleId, SensorId,
@@ -37,6 +38,12 @@ pub struct Summary {
     pub assets: usize,
     /// Sensors registered.
     pub sensors: usize,
+    /// Sensitive receptors registered.
+    pub receptors: usize,
+    /// Coupling edges, declared and derived.
+    pub edges: usize,
+    /// Cascade rules.
+    pub cascades: usize,
 }
 
 /// A compiled configuration generation.
@@ -62,6 +69,14 @@ pub struct Generation {
     pub assets: Vec<Asset>,
     /// Sensors; a position is a [`SensorIx`].
     pub sensors: Vec<Sensor>,
+    /// Sensitive receptors.
+    pub receptors: Vec<Receptor>,
+    /// Coupling edges: declared in `city/`, then derived by `links`.
+    pub edges: Vec<Edge>,
+    /// The spatial links that derived edges.
+    pub links: Vec<SpatialLink>,
+    /// Cascade rules, in id order.
+    pub cascades: Vec<Cascade>,
     /// Lookups built once by [`Generation::index`].
     index: Index,
 }
@@ -97,6 +112,14 @@ pub struct GenerationParts {
     pub assets: Vec<Asset>,
     /// Sensors (their `asset_ix` must point into `assets`).
     pub sensors: Vec<Sensor>,
+    /// Sensitive receptors.
+    pub receptors: Vec<Receptor>,
+    /// Coupling edges: declared in `city/`, then derived by `links`.
+    pub edges: Vec<Edge>,
+    /// The spatial links that derived edges.
+    pub links: Vec<SpatialLink>,
+    /// Cascade rules, in id order.
+    pub cascades: Vec<Cascade>,
 }
 
 impl Generation {
@@ -106,6 +129,7 @@ impl Generation {
 
         parts.sources.sort_by(|a, b| a.path.cmp(&b.path));
         parts.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        parts.cascades.sort_by(|a, b| a.id.cmp(&b.id));
         let mut hasher = Sha256::new();
         for source in &parts.sources {
             hasher.update(source.path.as_bytes());
@@ -134,6 +158,10 @@ impl Generation {
             rules: parts.rules,
             assets: parts.assets,
             sensors: parts.sensors,
+            receptors: parts.receptors,
+            edges: parts.edges,
+            links: parts.links,
+            cascades: parts.cascades,
             index,
         }
     }
@@ -148,6 +176,9 @@ impl Generation {
             departments: self.departments.len(),
             assets: self.assets.len(),
             sensors: self.sensors.len(),
+            receptors: self.receptors.len(),
+            edges: self.edges.len(),
+            cascades: self.cascades.len(),
         }
     }
 
@@ -184,6 +215,28 @@ impl Generation {
         self.index.metrics.get(id).map(|i| &self.metrics[*i])
     }
 
+    /// Positions (in [`Generation::metrics`]) of the metrics `sensor` reports, sorted: its
+    /// `metrics` list, or every metric of its domain when the list is empty.
+    pub fn metrics_of(&self, sensor: &Sensor) -> Vec<u32> {
+        let mut metrics: Vec<u32> = if sensor.metrics.is_empty() {
+            self.metrics
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.domain == sensor.domain)
+                .map(|(i, _)| i as u32)
+                .collect()
+        } else {
+            sensor
+                .metrics
+                .iter()
+                .filter_map(|id| self.index.metrics.get(id.as_str()).map(|i| *i as u32))
+                .collect()
+        };
+        metrics.sort_unstable();
+        metrics.dedup();
+        metrics
+    }
+
     /// A domain by id.
     pub fn domain(&self, id: &str) -> Option<&Domain> {
         self.index.domains.get(id).map(|i| &self.domains[*i])
@@ -192,6 +245,11 @@ impl Generation {
     /// A rule by id.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.index.rules.get(id).map(|i| &self.rules[*i])
+    }
+
+    /// The dense index of an asset id.
+    pub fn asset_ix(&self, id: &str) -> Option<AssetIx> {
+        self.index.assets.get(id).copied()
     }
 
     /// A district by GB/T 2260 code.

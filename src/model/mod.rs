@@ -3,8 +3,11 @@
 
 pub mod change;
 pub mod city;
+pub mod coupling;
+pub mod diff;
 pub mod domain;
 pub mod generation;
+pub mod grading;
 pub mod ids;
 pub mod level;
 pub mod reading;
@@ -13,16 +16,24 @@ pub mod time;
 pub mod unit;
 
 pub use change::{
-    AlarmChange, Change, FaultChange, FaultKind, OpenAlarm, OpenFault, WarningChange,
+    AlarmChange, Change, FaultChange, FaultKind, OpenAlarm, OpenFault, ShadowFinding, WarningChange,
 };
 pub use city::{Asset, AssetIx, Contact, Department, District, GeoPoint, Sensor, SensorIx};
+pub use coupling::{
+    AssetFilter, Cascade, CascadeSource, CascadeTarget, Cause, Edge, EdgeOrigin, MAX_CASCADE_DEPTH,
+    Receptor, ReceptorKind, Relation, SpatialLink,
+};
 pub use domain::{Direction, Domain, Ladder, Metric};
 pub use generation::{Generation, GenerationParts, SourceFile, Summary};
+pub use grading::{ConsequenceSpec, GRADES, Grading, ReceptorRule};
 pub use ids::{
     AssetId, DepartmentId, DistrictCode, DomainId, GenerationId, HazardId, MetricId, RuleId,
     SensorId,
 };
-pub use level::Level;
+pub use level::{Level, level_name};
 pub use reading::Reading;
-pub use rule::{ClearPolicy, Combine, Persistence, RateSpec, Rule, RuleKind};
+pub use rule::{
+    AlarmMatch, ClearPolicy, ClusterSpec, Combine, Neighbourhood, Persistence, RateSpec, Rule,
+    RuleKind, ScriptSpec, SequenceSpec,
+};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

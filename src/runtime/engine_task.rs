@@ -3,73 +3,195 @@
 //! `Store::apply_changes`, one transaction per message. It is the only place engine state is
 //! touched, so no lock guards it.
 //!
+//! A reload hands it a new generation as a [`Swap`] on a channel of its own. The task takes a
+//! swap only between two messages, never in the middle of a batch: it resumes a new engine from
+//! the old one's snapshot (the state of unchanged rules is kept), reconciles the stored alarms and
+//! open warnings with it (those of removed or changed rules are corrected, with the new
+//! generation), and from then on every change carries the new generation id.
+//!
 //! A failed write is retried with capped backoff until it succeeds: dropping engine output would
 //! let the store and the engine drift apart. While it retries, the bounded channels fill and ingest
 //! answers 503, which is the honest answer while the store is down.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
+use super::reconcile::{self, Occasion};
 use crate::eval::Engine;
 use crate::ingest::EngineInput;
-use crate::model::Change;
-use crate::storage::Store;
+use crate::model::{Change, Clock, Generation};
+use crate::storage::{Store, StoreError, WarningFilter, WarningState};
 use crate::telemetry::Metrics;
 
-/// First wait before retrying a failed write; doubled each time up to [`RETRY_MAX`].
+/// First wait before retrying a failed store operation; doubled each time up to [`RETRY_MAX`].
 const RETRY_FIRST: Duration = Duration::from_millis(100);
-/// Longest wait between retries of a failed write.
+/// Longest wait between retries of a failed store operation.
 const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// A new generation for the engine task, and where to say it is in force.
+#[derive(Debug)]
+pub(crate) struct Swap {
+    /// The generation to put in force.
+    pub(crate) generation: Arc<Generation>,
+    /// Answered with the number of corrections written, once the new engine is in place.
+    pub(crate) done: oneshot::Sender<usize>,
+}
 
 /// The engine and what it writes to.
 #[derive(Debug)]
-pub struct EngineTask {
+pub(crate) struct EngineTask {
     /// Rule state for the generation in force.
     engine: Engine,
     /// Where changes are written.
     store: Arc<dyn Store>,
     /// Counters.
     metrics: Arc<Metrics>,
+    /// Time of reconciliation changes after a swap.
+    clock: Arc<dyn Clock>,
 }
 
 impl EngineTask {
     /// A task over a restored engine.
-    pub fn new(engine: Engine, store: Arc<dyn Store>, metrics: Arc<Metrics>) -> EngineTask {
+    pub(crate) fn new(
+        engine: Engine,
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+    ) -> EngineTask {
         EngineTask {
             engine,
             store,
             metrics,
+            clock,
         }
     }
 
-    /// Runs until every sender is gone.
-    pub async fn run(mut self, mut inbox: mpsc::Receiver<EngineInput>) {
+    /// Runs until every sender of `inbox` is gone. Swaps are taken between messages; once every
+    /// swap sender is gone, only `inbox` is served.
+    pub(crate) async fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<EngineInput>,
+        mut swaps: mpsc::Receiver<Swap>,
+    ) {
         let mut changes = Vec::new();
-        while let Some(input) = inbox.recv().await {
-            match input {
-                EngineInput::Readings(readings) => {
-                    let late_before = self.engine.late_readings();
-                    self.engine.evaluate_batch(&readings, &mut changes);
-                    self.metrics
-                        .readings_late(self.engine.late_readings() - late_before);
-                    self.metrics.evaluated(readings.len() as u64);
-                }
-                EngineInput::Tick(now) => {
-                    self.engine.tick(now, &mut changes);
-                    self.metrics.ticked();
-                }
-                EngineInput::Flush(done) => {
-                    let _ = done.send(());
-                }
-            }
-            if !changes.is_empty() {
-                self.write(&changes).await;
-                changes.clear();
+        let mut swaps_open = true;
+        loop {
+            tokio::select! {
+                // A pending swap goes first, so a reload does not wait behind a full inbox.
+                biased;
+                swap = swaps.recv(), if swaps_open => match swap {
+                    Some(swap) => self.swap(swap).await,
+                    None => swaps_open = false,
+                },
+                input = inbox.recv() => match input {
+                    Some(input) => {
+                        self.handle(input, &mut changes);
+                        if !changes.is_empty() {
+                            self.write(&changes).await;
+                            changes.clear();
+                        }
+                        self.report_script_faults();
+                    }
+                    None => break,
+                },
             }
         }
         tracing::debug!("engine task stopped");
+    }
+
+    /// Evaluates one message.
+    fn handle(&mut self, input: EngineInput, changes: &mut Vec<Change>) {
+        match input {
+            EngineInput::Readings(readings) => {
+                let late_before = self.engine.late_readings();
+                self.engine.evaluate_batch(&readings, changes);
+                self.metrics
+                    .readings_late(self.engine.late_readings() - late_before);
+                self.metrics.evaluated(readings.len() as u64);
+            }
+            EngineInput::Tick(now) => {
+                self.engine.tick(now, changes);
+                self.metrics.ticked();
+            }
+            EngineInput::Flush(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Logs (warn, with the rule and position) and counts the scripts the engine stopped since
+    /// the last call; the engine and the other rules kept running.
+    fn report_script_faults(&mut self) {
+        for fault in self.engine.take_script_faults() {
+            tracing::warn!(rule = %fault.rule, kind = fault.kind.as_str(), "{fault}");
+            self.metrics.script_error(&fault);
+        }
+    }
+
+    /// Puts a new generation in force: resumes a new engine from the old one's state, reconciles
+    /// the store with it, and answers the swap. Everything before this point was written (each
+    /// message's changes are written before the next is taken), so the store is current.
+    async fn swap(&mut self, swap: Swap) {
+        let previous = self.engine.generation().id.clone();
+        let snapshot = self.engine.snapshot();
+        let engine = Engine::resume(Arc::clone(&swap.generation), &snapshot);
+        let alarms = self
+            .retrying("open_alarms", || self.store.open_alarms())
+            .await;
+        let open = WarningFilter {
+            state: Some(WarningState::Open),
+            ..WarningFilter::default()
+        };
+        let warnings = self
+            .retrying("warnings", || self.store.warnings(&open))
+            .await;
+        let corrections = reconcile::corrections(
+            &engine,
+            &alarms,
+            &warnings,
+            self.clock.now(),
+            Occasion::Reload,
+        );
+        self.engine = engine;
+        if !corrections.is_empty() {
+            self.write(&corrections).await;
+        }
+        tracing::info!(
+            generation = %swap.generation.id,
+            %previous,
+            kept_alarms = snapshot.alarms.len(),
+            corrections = corrections.len(),
+            "engine resumed under the new generation"
+        );
+        let _ = swap.done.send(corrections.len());
+    }
+
+    /// Runs a store read until it succeeds, with the same backoff as writes.
+    async fn retrying<T, F, Fut>(&self, operation: &'static str, mut read: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let mut wait = RETRY_FIRST;
+        loop {
+            match read().await {
+                Ok(value) => return value,
+                Err(error) => {
+                    self.metrics.store_error();
+                    tracing::error!(
+                        %error,
+                        operation,
+                        retry_in_ms = wait.as_millis() as u64,
+                        "cannot read the store to reconcile after a reload; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(RETRY_MAX);
+                }
+            }
+        }
     }
 
     /// Writes `changes`, retrying until the store takes them.

@@ -1,29 +1,36 @@
-//! Wiring of the server process: restore the engine from the store, save the generation record,
-//! start the batch writer, the engine task and the clock tick task, build the router, and shut
+//! Wiring of the server process: restore the engine from the store, save and activate the
+//! generation record, start the batch writer, the engine task and the clock tick task, build the
+//! router, wire hot reload (API, SIGHUP, file watch) when there is a deployment directory, and shut
 //! everything down in order (stop accepting, drain the queue, let the engine finish) on Ctrl-C or
 //! SIGTERM.
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, Reload};
 use crate::eval::Engine;
 use crate::ingest::{EngineInput, Gate, IngestQueue, Writer, queue};
 use crate::model::{Clock, Generation};
 use crate::settings::Settings;
-use crate::storage::{GenerationRecord, Store, StoreError, WarningFilter, WarningState};
+use crate::storage::{Store, StoreError, WarningFilter, WarningState};
 use crate::telemetry::Metrics;
 
 mod engine_task;
 pub mod reconcile;
+pub mod reload;
+mod watch;
 
-pub use engine_task::EngineTask;
+use engine_task::EngineTask;
+pub use reload::{ReloadEvent, Reloader};
+use watch::DirectoryWatch;
 
 /// Why the runtime could not start or serve.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +38,15 @@ pub enum RuntimeError {
     /// Saving the generation record or restoring engine state from the store failed.
     #[error("cannot start from the store: {0}")]
     Restore(#[from] StoreError),
+    /// The deployment directory cannot be watched for changes.
+    #[error("cannot watch {directory} for changes: {source}")]
+    Watch {
+        /// The deployment directory.
+        directory: String,
+        /// The watcher's error.
+        #[source]
+        source: notify_debouncer_mini::notify::Error,
+    },
     /// The listener failed.
     #[error("http server failed on {addr}: {source}")]
     Serve {
@@ -42,7 +58,8 @@ pub enum RuntimeError {
     },
 }
 
-/// The running pipeline: writer, engine task and tick task, plus the state the router serves.
+/// The running pipeline: writer, engine task and tick task, plus the state the router serves and,
+/// when serving a deployment directory, the reload triggers.
 #[derive(Debug)]
 pub struct Runtime {
     /// State shared by the handlers.
@@ -55,26 +72,52 @@ pub struct Runtime {
     engine_task: JoinHandle<()>,
     /// The clock tick task (aborted on shutdown).
     ticker: JoinHandle<()>,
+    /// The reloader, when there is a deployment directory.
+    reloader: Option<Arc<Reloader>>,
+    /// The debounced watch of the deployment directory (`reload.watch`).
+    watch: Option<DirectoryWatch>,
+    /// The SIGHUP listener.
+    hangup: Option<JoinHandle<()>>,
 }
 
 impl Runtime {
-    /// Restores the engine from `store`, saves the generation record, and starts the tasks.
+    /// Restores the engine from `store`, saves and activates the generation record, and starts
+    /// the tasks. Without a deployment directory `POST /admin/reload` answers 409
+    /// `reload_unavailable` (see [`Runtime::start_deployment`]).
     pub async fn start(
         settings: &Settings,
         generation: Arc<Generation>,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Runtime, RuntimeError> {
+        Runtime::launch(settings, None, generation, store, clock).await
+    }
+
+    /// Like [`Runtime::start`] for `generation` compiled from `deployment`, with hot reload of
+    /// that directory: `POST /admin/reload`, SIGHUP, and (if `settings.reload.watch`) a debounced
+    /// watch of the directory.
+    pub async fn start_deployment(
+        settings: &Settings,
+        deployment: &Path,
+        generation: Arc<Generation>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Runtime, RuntimeError> {
+        Runtime::launch(settings, Some(deployment), generation, store, clock).await
+    }
+
+    async fn launch(
+        settings: &Settings,
+        deployment: Option<&Path>,
+        generation: Arc<Generation>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Runtime, RuntimeError> {
         let metrics = Arc::new(Metrics::new());
         store
-            .save_generation(&GenerationRecord {
-                id: generation.id.clone(),
-                hash: generation.hash.clone(),
-                created_at: clock.now(),
-                summary: generation.summary(),
-                sources: generation.sources.clone(),
-            })
+            .save_generation(&reload::generation_record(&generation, clock.now()))
             .await?;
+        reload::activate_at_start(&*store, &generation, clock.now()).await?;
         let alarms = store.open_alarms().await?;
         let faults = store.open_faults().await?;
         let latest = store.latest_reading_times(None).await?;
@@ -86,7 +129,13 @@ impl Runtime {
                 ..WarningFilter::default()
             })
             .await?;
-        let corrections = reconcile::corrections(&engine, &alarms, &open_warnings, clock.now());
+        let corrections = reconcile::corrections(
+            &engine,
+            &alarms,
+            &open_warnings,
+            clock.now(),
+            reconcile::Occasion::StartUp,
+        );
         if !corrections.is_empty() {
             tracing::warn!(
                 generation = %generation.id,
@@ -104,8 +153,14 @@ impl Runtime {
 
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
-        let task = EngineTask::new(engine, Arc::clone(&store), Arc::clone(&metrics));
-        let engine_task = tokio::spawn(task.run(engine_rx));
+        let (swap_tx, swap_rx) = mpsc::channel(1);
+        let task = EngineTask::new(
+            engine,
+            Arc::clone(&store),
+            Arc::clone(&metrics),
+            Arc::clone(&clock),
+        );
+        let engine_task = tokio::spawn(task.run(engine_rx, swap_rx));
 
         let (ingest, inbox) = queue(capacity);
         let writer = Writer::new(
@@ -122,14 +177,50 @@ impl Runtime {
             settings.tick_interval,
         ));
 
+        let gate = Arc::new(ArcSwap::from_pointee(Gate::new(
+            generation,
+            &settings.ingest,
+        )));
+        let reloader = deployment.map(|deployment| {
+            Arc::new(Reloader::new(
+                deployment.to_path_buf(),
+                Arc::clone(&gate),
+                settings.ingest.clone(),
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                Arc::clone(&metrics),
+                swap_tx,
+            ))
+        });
+        let mut watch = None;
+        let mut hangup = None;
+        if let Some(reloader) = &reloader {
+            if settings.reload.watch {
+                let started = watch::watch(
+                    reloader.deployment(),
+                    settings.reload.debounce,
+                    Arc::clone(reloader),
+                )
+                .map_err(|source| RuntimeError::Watch {
+                    directory: reloader.deployment().display().to_string(),
+                    source,
+                })?;
+                watch = Some(started);
+            }
+            hangup = watch::on_hangup(Arc::clone(reloader));
+        }
+
         let state = AppState {
             store,
-            gate: Arc::new(Gate::new(generation, &settings.ingest)),
+            gate,
             queue: ingest,
             metrics,
             clock,
             max_body_bytes: settings.ingest.max_body_bytes,
             retry_after_secs: settings.ingest.retry_after_secs,
+            reload: reloader
+                .as_ref()
+                .map(|reloader| Arc::clone(reloader) as Arc<dyn Reload>),
         };
         Ok(Runtime {
             state,
@@ -137,7 +228,25 @@ impl Runtime {
             writer,
             engine_task,
             ticker,
+            reloader,
+            watch,
+            hangup,
         })
+    }
+
+    /// The reloader of the deployment directory, if the runtime serves one.
+    pub fn reloader(&self) -> Option<&Arc<Reloader>> {
+        self.reloader.as_ref()
+    }
+
+    /// Every reload from now on (API, SIGHUP, file watch); `None` without a deployment directory.
+    pub fn reload_events(&self) -> Option<broadcast::Receiver<ReloadEvent>> {
+        self.reloader.as_ref().map(|reloader| reloader.subscribe())
+    }
+
+    /// The generation in force.
+    pub fn generation(&self) -> Arc<Generation> {
+        self.state.generation()
     }
 
     /// The router over this runtime's state.
@@ -176,6 +285,14 @@ impl Runtime {
     /// Stops the tick task, drains the queue, and waits for the writer and the engine task.
     /// Routers built from this runtime must be dropped first, or the writer keeps waiting.
     pub async fn shutdown(self) {
+        if let Some(watch) = self.watch {
+            watch.stop().await;
+        }
+        if let Some(hangup) = self.hangup {
+            hangup.abort();
+            let _ = hangup.await;
+        }
+        drop(self.reloader);
         self.ticker.abort();
         let _ = self.ticker.await;
         drop(self.state);

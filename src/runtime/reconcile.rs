@@ -1,9 +1,11 @@
-//! Start-up reconciliation of the store with the configuration in force. Between two runs city
-//! staff may remove a rule, move a sensor to another asset or change a rule's hazard; the alarms
-//! and open warnings stored under the old configuration would then never move again. After the
-//! engine is restored, this compares what the store says is standing with what the engine says,
-//! and writes the corrections as ordinary changes, so each one is in the warning's history with
-//! the new generation and a message saying why.
+//! Reconciliation of the store with the configuration in force, at start-up and after a hot
+//! reload. Between two runs (or by a reload) city staff may remove a rule, change one, move a
+//! sensor to another asset or change a rule's hazard; the alarms and open warnings stored under
+//! the old configuration would then never move again. After the engine is restored (or resumed
+//! under the new generation, which drops the alarms of changed rules), this compares what the
+//! store says is standing with what the engine says, and writes the corrections as ordinary
+//! changes, so each one is in the warning's history with the new generation and a message saying
+//! why.
 
 use rustc_hash::FxHashMap;
 
@@ -13,13 +15,33 @@ use crate::model::{
 };
 use crate::storage::WarningRecord;
 
+/// When the reconciliation runs; it says so in each correction's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Occasion {
+    /// The server started with the generation in force.
+    StartUp,
+    /// A reload put the generation in force.
+    Reload,
+}
+
+impl Occasion {
+    /// The words used in messages.
+    const fn phrase(self) -> &'static str {
+        match self {
+            Occasion::StartUp => "reconciled at start-up with",
+            Occasion::Reload => "reconciled on reload to",
+        }
+    }
+}
+
 /// The changes that bring the stored alarms and open warnings in line with `engine` (restored
-/// from `alarms`); empty when they already agree.
+/// from `alarms`, or resumed under a new generation); empty when they already agree.
 pub fn corrections(
     engine: &Engine,
     alarms: &[OpenAlarm],
     open_warnings: &[WarningRecord],
     now: Timestamp,
+    occasion: Occasion,
 ) -> Vec<Change> {
     let generation = engine.generation();
     let mut changes = Vec::new();
@@ -47,7 +69,8 @@ pub fn corrections(
         .collect();
     let message = |from: Option<Level>, to: Option<Level>| {
         format!(
-            "reconciled at start-up with configuration generation {}: {} -> {}",
+            "{} configuration generation {}: {} -> {}",
+            occasion.phrase(),
             generation.id,
             crate::model::level::level_name(from),
             crate::model::level::level_name(to)
@@ -73,6 +96,8 @@ pub fn corrections(
             rule: warning.rule.clone(),
             sensor: warning.sensor.clone(),
             evidence: Vec::new(),
+            causes: Vec::new(),
+            details: serde_json::Value::Null,
             generation: generation.id.clone(),
             message: message(Some(warning.level), level),
         }));
@@ -111,6 +136,8 @@ pub fn corrections(
             rule: alarm.rule.clone(),
             sensor: alarm.sensor.clone(),
             evidence: Vec::new(),
+            causes: Vec::new(),
+            details: serde_json::Value::Null,
             generation: generation.id.clone(),
             message: message(None, Some(*level)),
         }));

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{
-    AssetId, Change, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId, HazardId,
-    Level, MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, SourceFile, Summary,
-    Timestamp,
+    AssetId, Cause, Change, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId,
+    HazardId, Level, MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, SourceFile,
+    Summary, Timestamp,
 };
 
 pub mod postgres;
@@ -124,6 +124,9 @@ pub struct WarningRecord {
     pub generation: GenerationId,
     /// Message of the last change.
     pub message: String,
+    /// Upstream warnings whose cascades raised this one, as of its latest raise (a clear keeps
+    /// them, so a cleared warning still says why it was raised).
+    pub causes: Vec<Cause>,
 }
 
 /// One entry of a warning's level history.
@@ -147,6 +150,10 @@ pub struct LevelChange {
     pub message: String,
     /// The readings that justified it.
     pub evidence: Vec<Reading>,
+    /// Upstream warnings whose cascades raised its likelihood (empty when none).
+    pub causes: Vec<Cause>,
+    /// What a script returned as evidence or what a composite rule matched (`null` when none).
+    pub details: serde_json::Value,
 }
 
 /// A warning with its whole level history.
@@ -220,6 +227,62 @@ pub struct GenerationRecord {
     pub sources: Vec<SourceFile>,
 }
 
+/// A generation as `GET /config/generations` lists it: no source text, but when it went into
+/// force and what changed then.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GenerationListing {
+    /// Short id.
+    pub id: GenerationId,
+    /// Full SHA-256.
+    pub hash: String,
+    /// When it was first stored (clock time).
+    pub created_at: Timestamp,
+    /// When it last went into force; `None` if it never did (stored, then refused or superseded
+    /// before activation).
+    pub activated_at: Option<Timestamp>,
+    /// Counts.
+    pub summary: Summary,
+    /// What changed against the generation it replaced, as recorded at its latest activation
+    /// (`null` when never activated); see `model::diff::GenerationDiff::to_json`.
+    pub changes: serde_json::Value,
+}
+
+/// A shadow rule's finding as stored: what it would have raised.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ShadowRecord {
+    /// Store-assigned id.
+    pub id: i64,
+    /// The shadow rule.
+    pub rule: RuleId,
+    /// The sensor it evaluated.
+    pub sensor: SensorId,
+    /// The asset.
+    pub asset: AssetId,
+    /// The hazard it would have contributed to.
+    pub hazard: HazardId,
+    /// Level before.
+    pub from: Option<Level>,
+    /// Level it would have moved to (`None`: it would have cleared).
+    pub to: Option<Level>,
+    /// Event time.
+    pub ts: Timestamp,
+    /// One line for people.
+    pub message: String,
+    /// Config generation in force.
+    pub generation: GenerationId,
+}
+
+/// Filters for [`Store::shadow_findings`]; `None` means "any".
+#[derive(Clone, Debug, Default)]
+pub struct ShadowFilter {
+    /// Only this rule's findings.
+    pub rule: Option<RuleId>,
+    /// At or after this event time.
+    pub since: Option<Timestamp>,
+    /// At most this many, newest first; `0` means no limit.
+    pub limit: u32,
+}
+
 /// One migration this binary carries, and whether the store has applied it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct MigrationStatus {
@@ -271,8 +334,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A stored generation with its text.
     async fn generation(&self, id: &GenerationId) -> Result<Option<GenerationRecord>, StoreError>;
 
+    /// Records that a stored generation went into force at `at`, with `changes` (the diff
+    /// against the generation it replaced, as JSON). Activating it again (a rollback) moves its
+    /// activation time and replaces its changes. Returns `false` when no generation has that id.
+    async fn activate_generation(
+        &self,
+        id: &GenerationId,
+        at: Timestamp,
+        changes: &serde_json::Value,
+    ) -> Result<bool, StoreError>;
+
+    /// Stored generations, the most recently activated first, then never-activated ones newest
+    /// first; at most `limit` (`0`: no limit).
+    async fn generations(&self, limit: u32) -> Result<Vec<GenerationListing>, StoreError>;
+
     /// Applies engine output in one transaction: alarms are upserted or removed, warnings opened,
-    /// moved (with a level-history entry and evidence) or cleared, faults raised or cleared.
+    /// moved (with a level-history entry, evidence, causes and details) or cleared, faults raised
+    /// or cleared, shadow findings appended.
     async fn apply_changes(&self, changes: &[Change]) -> Result<(), StoreError>;
 
     /// Standing alarms, to restore engine state after a restart.
@@ -286,6 +364,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// One warning with its level history, if it exists.
     async fn warning(&self, id: i64) -> Result<Option<WarningDetail>, StoreError>;
+
+    /// Shadow findings matching a filter, newest first.
+    async fn shadow_findings(&self, filter: &ShadowFilter)
+    -> Result<Vec<ShadowRecord>, StoreError>;
 
     /// Faults, active ones first, newest first, at most `limit` (`0`: no limit); optionally of one
     /// sensor.

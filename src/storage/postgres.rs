@@ -109,7 +109,6 @@ impl_store!(
     store: PostgresStore,
     database: sqlx::Postgres,
     backend: Backend::Postgres,
-    evidence_param: "$9::jsonb",
-    evidence_column: "evidence::text",
+    json_cast: "::jsonb",
     lock_suffix: " FOR UPDATE",
 );

@@ -4,15 +4,34 @@
 //! fields are the table columns of the same names (see `docs/STORAGE.md`).
 
 use crate::model::{
-    AssetId, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId, HazardId, Level,
+    AssetId, Cause, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId, HazardId, Level,
     MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, Summary, Timestamp,
 };
 
-use super::{FaultRecord, LevelChange, StoreError, WarningRecord, WarningState};
+use super::{
+    FaultRecord, GenerationListing, LevelChange, ShadowRecord, StoreError, WarningRecord,
+    WarningState,
+};
 
-/// Columns of [`WarningRow`], in a form to paste after `SELECT`.
+/// Columns of [`WarningRow`], in a form to paste after `SELECT`. JSON columns are read as text
+/// with `CAST`, which both backends accept (a no-op on SQLite, `jsonb` -> `text` on PostgreSQL).
 pub(super) const WARNING_COLUMNS: &str = "id, asset, hazard, domain, district, department, state, \
-     level, peak_level, opened_at, updated_at, cleared_at, rule, sensor, generation, message";
+     level, peak_level, opened_at, updated_at, cleared_at, rule, sensor, generation, message, \
+     CAST(causes AS TEXT) AS causes";
+
+/// Columns of [`HistoryRow`].
+pub(super) const HISTORY_COLUMNS: &str = "seq, from_level, to_level, ts, rule, sensor, \
+     generation, message, CAST(evidence AS TEXT) AS evidence, CAST(causes AS TEXT) AS causes, \
+     CAST(details AS TEXT) AS details";
+
+/// Columns of [`ShadowRow`].
+pub(super) const SHADOW_COLUMNS: &str =
+    "id, rule, sensor, asset, hazard, from_level, to_level, ts, message, generation";
+
+/// Columns of [`GenerationRow`].
+pub(super) const GENERATION_COLUMNS: &str = "id, hash, created_at, domains, metrics, rules, \
+     districts, departments, assets, sensors, receptors, edges, cascades, activated_at, \
+     CAST(changes AS TEXT) AS changes";
 
 /// Columns of [`FaultRow`].
 pub(super) const FAULT_COLUMNS: &str =
@@ -50,6 +69,69 @@ pub(super) fn evidence_json(evidence: &[Reading]) -> Result<String, StoreError> 
     serde_json::to_string(evidence).map_err(|error| StoreError::Corrupt {
         operation: "apply_changes",
         detail: format!("evidence cannot be written as JSON: {error}"),
+    })
+}
+
+/// Causes as JSON text.
+pub(super) fn causes_json(causes: &[Cause]) -> Result<String, StoreError> {
+    serde_json::to_string(causes).map_err(|error| StoreError::Corrupt {
+        operation: "apply_changes",
+        detail: format!("causes cannot be written as JSON: {error}"),
+    })
+}
+
+/// Any JSON value as text (details, generation changes).
+pub(super) fn value_json(
+    operation: &'static str,
+    value: &serde_json::Value,
+) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| StoreError::Corrupt {
+        operation,
+        detail: format!("value cannot be written as JSON: {error}"),
+    })
+}
+
+/// One cause as stored in JSON (the model's `Cause` is deliberately not `Deserialize`).
+#[derive(serde::Deserialize)]
+struct StoredCause {
+    /// Cause field `cascade`.
+    cascade: String,
+    /// Cause field `asset`.
+    asset: String,
+    /// Cause field `hazard`.
+    hazard: String,
+    /// Cause field `level`, as a level name.
+    level: String,
+    /// Cause field `raise_likelihood`.
+    raise_likelihood: u8,
+}
+
+/// Causes back from JSON text.
+fn parse_causes(operation: &'static str, json: &str) -> Result<Vec<Cause>, StoreError> {
+    let stored: Vec<StoredCause> =
+        serde_json::from_str(json).map_err(|error| StoreError::Corrupt {
+            operation,
+            detail: format!("causes are not a list of causes: {error}"),
+        })?;
+    stored
+        .into_iter()
+        .map(|cause| {
+            Ok(Cause {
+                level: parse_level(operation, &cause.level)?,
+                cascade: cause.cascade,
+                asset: cause.asset,
+                hazard: cause.hazard,
+                raise_likelihood: cause.raise_likelihood,
+            })
+        })
+        .collect()
+}
+
+/// Any JSON value back from text.
+fn parse_value(operation: &'static str, json: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(json).map_err(|error| StoreError::Corrupt {
+        operation,
+        detail: format!("stored JSON cannot be read: {error}"),
     })
 }
 
@@ -152,6 +234,8 @@ pub(super) struct WarningRow {
     generation: String,
     /// Column `message`.
     message: String,
+    /// Column `causes` (JSON text).
+    causes: String,
 }
 
 impl WarningRow {
@@ -183,6 +267,7 @@ impl WarningRow {
             rule: RuleId::new(self.rule),
             sensor: SensorId::new(self.sensor),
             generation: GenerationId::new(self.generation),
+            causes: parse_causes(operation, &self.causes)?,
             message: self.message,
         })
     }
@@ -218,8 +303,12 @@ pub(super) struct HistoryRow {
     generation: String,
     /// Column `message`.
     message: String,
-    /// Column `evidence`.
+    /// Column `evidence` (JSON text).
     evidence: String,
+    /// Column `causes` (JSON text).
+    causes: String,
+    /// Column `details` (JSON text).
+    details: String,
 }
 
 impl HistoryRow {
@@ -235,6 +324,8 @@ impl HistoryRow {
             generation: GenerationId::new(self.generation),
             message: self.message,
             evidence: parse_evidence(operation, &self.evidence)?,
+            causes: parse_causes(operation, &self.causes)?,
+            details: parse_value(operation, &self.details)?,
         })
     }
 }
@@ -338,6 +429,8 @@ impl FaultRow {
 /// A row of `generations`.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct GenerationRow {
+    /// Short id.
+    pub(super) id: String,
     /// Full hash.
     pub(super) hash: String,
     /// When first stored.
@@ -356,20 +449,95 @@ pub(super) struct GenerationRow {
     assets: i64,
     /// Column `sensors`.
     sensors: i64,
+    /// Column `receptors`.
+    receptors: i64,
+    /// Column `edges`.
+    edges: i64,
+    /// Column `cascades`.
+    cascades: i64,
+    /// Column `activated_at`.
+    activated_at: Option<i64>,
+    /// Column `changes` (JSON text).
+    changes: Option<String>,
 }
 
 impl GenerationRow {
     /// The stored counts.
-    pub(super) fn summary(&self) -> Result<Summary, StoreError> {
-        const OP: &str = "generation";
+    pub(super) fn summary(&self, operation: &'static str) -> Result<Summary, StoreError> {
+        let op = operation;
         Ok(Summary {
-            domains: count(OP, "domains", self.domains)?,
-            metrics: count(OP, "metrics", self.metrics)?,
-            rules: count(OP, "rules", self.rules)?,
-            districts: count(OP, "districts", self.districts)?,
-            departments: count(OP, "departments", self.departments)?,
-            assets: count(OP, "assets", self.assets)?,
-            sensors: count(OP, "sensors", self.sensors)?,
+            domains: count(op, "domains", self.domains)?,
+            metrics: count(op, "metrics", self.metrics)?,
+            rules: count(op, "rules", self.rules)?,
+            districts: count(op, "districts", self.districts)?,
+            departments: count(op, "departments", self.departments)?,
+            assets: count(op, "assets", self.assets)?,
+            sensors: count(op, "sensors", self.sensors)?,
+            receptors: count(op, "receptors", self.receptors)?,
+            edges: count(op, "edges", self.edges)?,
+            cascades: count(op, "cascades", self.cascades)?,
+        })
+    }
+
+    /// The checked listing.
+    pub(super) fn into_listing(
+        self,
+        operation: &'static str,
+    ) -> Result<GenerationListing, StoreError> {
+        Ok(GenerationListing {
+            summary: self.summary(operation)?,
+            changes: match &self.changes {
+                Some(json) => parse_value(operation, json)?,
+                None => serde_json::Value::Null,
+            },
+            id: GenerationId::new(self.id),
+            hash: self.hash,
+            created_at: Timestamp(self.created_at),
+            activated_at: self.activated_at.map(Timestamp),
+        })
+    }
+}
+
+/// A row of `shadow_findings`.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ShadowRow {
+    /// Column `id`.
+    id: i64,
+    /// Column `rule`.
+    rule: String,
+    /// Column `sensor`.
+    sensor: String,
+    /// Column `asset`.
+    asset: String,
+    /// Column `hazard`.
+    hazard: String,
+    /// Column `from_level`.
+    from_level: Option<String>,
+    /// Column `to_level`.
+    to_level: Option<String>,
+    /// Column `ts`.
+    ts: i64,
+    /// Column `message`.
+    message: String,
+    /// Column `generation`.
+    generation: String,
+}
+
+impl ShadowRow {
+    /// The checked record.
+    pub(super) fn into_record(self) -> Result<ShadowRecord, StoreError> {
+        const OP: &str = "shadow_findings";
+        Ok(ShadowRecord {
+            id: self.id,
+            rule: RuleId::new(self.rule),
+            sensor: SensorId::new(self.sensor),
+            asset: AssetId::new(self.asset),
+            hazard: HazardId::new(self.hazard),
+            from: parse_optional_level(OP, self.from_level.as_deref())?,
+            to: parse_optional_level(OP, self.to_level.as_deref())?,
+            ts: Timestamp(self.ts),
+            message: self.message,
+            generation: GenerationId::new(self.generation),
         })
     }
 }
@@ -399,6 +567,25 @@ mod tests {
                 operation: "test",
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn causes_round_trip_through_json() {
+        let causes = vec![Cause {
+            cascade: "C4_water_burst_to_road_collapse".to_owned(),
+            asset: "main-1".to_owned(),
+            hazard: "pipe_burst".to_owned(),
+            level: Level::Orange,
+            raise_likelihood: 2,
+        }];
+        let json = causes_json(&causes).unwrap();
+        assert_eq!(parse_causes("test", &json).unwrap(), causes);
+        assert_eq!(parse_causes("test", "[]").unwrap(), Vec::new());
+        let bad_level = json.replace("orange", "purple");
+        assert!(matches!(
+            parse_causes("test", &bad_level),
+            Err(StoreError::Corrupt { detail, .. }) if detail.contains("purple")
         ));
     }
 

@@ -1,12 +1,12 @@
-//! Builds the filtered `SELECT`s (warnings, readings, faults) as SQL text plus the values to bind,
+//! Builds the filtered `SELECT`s (warnings, readings, faults, shadow findings, generations) as SQL text plus the values to bind,
 //! with `$1`-style placeholders, which both PostgreSQL and SQLite (through sqlx) accept. Only the
 //! filters that are set reach the SQL, so each backend's planner sees plain, index-friendly
 //! predicates instead of `($1 IS NULL OR ...)`.
 
 use crate::model::{MetricId, SensorId, Timestamp};
 
-use super::WarningFilter;
-use super::rows::{FAULT_COLUMNS, WARNING_COLUMNS};
+use super::rows::{FAULT_COLUMNS, GENERATION_COLUMNS, SHADOW_COLUMNS, WARNING_COLUMNS};
+use super::{ShadowFilter, WarningFilter};
 
 /// A value to bind to the next placeholder.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -136,6 +136,24 @@ pub(super) fn faults(sensor: Option<&SensorId>, limit: u32) -> Select<'_> {
     select.finish("active DESC, raised_at DESC, id DESC", limit)
 }
 
+/// Shadow findings, newest first.
+pub(super) fn shadow_findings(filter: &ShadowFilter) -> Select<'_> {
+    let mut select = Select::new(format!("SELECT {SHADOW_COLUMNS} FROM shadow_findings"));
+    select
+        .and_some("rule", "=", text(filter.rule.as_ref().map(|r| r.as_str())))
+        .and_some("ts", ">=", filter.since.map(|t| Bind::Int(t.millis())));
+    select.finish("ts DESC, id DESC", filter.limit)
+}
+
+/// Generations, the most recently activated first, never-activated ones last.
+pub(super) fn generations(limit: u32) -> Select<'static> {
+    let select = Select::new(format!("SELECT {GENERATION_COLUMNS} FROM generations"));
+    select.finish(
+        "activated_at DESC NULLS LAST, created_at DESC, id DESC",
+        limit,
+    )
+}
+
 fn text(value: Option<&str>) -> Option<Bind<'_>> {
     value.map(Bind::Text)
 }
@@ -168,6 +186,23 @@ mod tests {
                 Bind::Int(5),
                 Bind::Int(10)
             ]
+        );
+    }
+
+    #[test]
+    fn shadow_filters_by_rule_and_time() {
+        let filter = ShadowFilter {
+            rule: Some("gas.trial".into()),
+            since: Some(Timestamp(7)),
+            limit: 5,
+        };
+        let select = shadow_findings(&filter);
+        assert!(select.sql.ends_with(
+            " FROM shadow_findings WHERE rule = $1 AND ts >= $2 ORDER BY ts DESC, id DESC LIMIT $3"
+        ));
+        assert_eq!(
+            select.binds,
+            vec![Bind::Text("gas.trial"), Bind::Int(7), Bind::Int(5)]
         );
     }
 

@@ -7,7 +7,7 @@
 //! Each backend has a `pool` for reads and a `writer` pool for writes and migrations, and provides,
 //! as inherent methods: `begin_write` (a write transaction on `writer`), `migrator`,
 //! `insert_reading_batch` (the fast path, which differs: multi-row `VALUES` vs `UNNEST`), and the
-//! small SQL differences as macro arguments (JSON evidence column, row locks).
+//! small SQL differences as macro arguments (the JSON parameter cast, row locks).
 
 use rustc_hash::FxHashMap;
 
@@ -46,15 +46,16 @@ pub(super) fn mark_new(readings: &[Reading], inserted: &[(String, String, i64)])
 }
 
 /// Expands to `impl Store for $store`, given the backend's sqlx database type and the SQL that
-/// differs: how the evidence parameter is written into its column (`$10` or `$10::jsonb`), how
-/// it is read back as text, and the row-lock suffix for the open-warning lookup.
+/// differs: the cast that turns a JSON text parameter into the column's type (`""` on SQLite,
+/// where JSON columns are checked text; `"::jsonb"` on PostgreSQL) and the row-lock suffix for
+/// the open-warning lookup. JSON columns are read back as text with `CAST(... AS TEXT)`, which
+/// both accept.
 macro_rules! impl_store {
     (
         store: $store:ty,
         database: $db:ty,
         backend: $backend:expr,
-        evidence_param: $evidence_param:literal,
-        evidence_column: $evidence_column:literal,
+        json_cast: $json:literal,
         lock_suffix: $lock:literal $(,)?
     ) => {
         impl $store {
@@ -89,14 +90,16 @@ macro_rules! impl_store {
 
             /// Applies one warning change inside `apply_changes`: updates the open warning of the
             /// (asset, hazard) if there is one (even when the change says it opens one, as after a
-            /// restart), otherwise opens one; then appends a history entry.
+            /// restart), otherwise opens one; then appends a history entry. A raise or move
+            /// records the change's causes as the warning's latest; a clear keeps them.
             async fn apply_warning(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 change: &$crate::model::WarningChange,
             ) -> Result<(), $crate::storage::StoreError> {
-                use $crate::storage::rows::{OpenWarningRow, parse_level};
+                use $crate::storage::rows::{OpenWarningRow, causes_json, parse_level};
                 use $crate::storage::shared::query_error;
                 const OP: &str = "apply_changes";
+                let causes = causes_json(&change.causes)?;
 
                 // Two rounds at most: an insert that loses a race with another writer opening the
                 // same warning finds that warning on the second round and updates it.
@@ -116,47 +119,53 @@ macro_rules! impl_store {
                         let before = parse_level(OP, &open.level)?;
                         let peak = parse_level(OP, &open.peak_level)?;
                         let query = match change.to {
-                            Some(level) => sqlx::query(
-                                "UPDATE warnings SET level = $2, peak_level = $3, updated_at = $4, \
-                                 rule = $5, sensor = $6, generation = $7, message = $8 \
-                                 WHERE id = $1",
-                            )
+                            Some(level) => sqlx::query(concat!(
+                                "UPDATE warnings SET updated_at = $2, rule = $3, sensor = $4, \
+                                 generation = $5, message = $6, level = $7, peak_level = $8, \
+                                 causes = $9",
+                                $json,
+                                " WHERE id = $1"
+                            ))
                             .bind(open.id)
-                            .bind(level.as_str())
-                            .bind(peak.max(level).as_str()),
-                            None => sqlx::query(
-                                "UPDATE warnings SET state = 'cleared', cleared_at = $2, \
-                                 updated_at = $3, rule = $4, sensor = $5, generation = $6, \
-                                 message = $7 WHERE id = $1",
-                            )
-                            .bind(open.id)
-                            .bind(change.ts.millis()),
-                        };
-                        query
                             .bind(change.ts.millis())
                             .bind(change.rule.as_str())
                             .bind(change.sensor.as_str())
                             .bind(change.generation.as_str())
                             .bind(change.message.as_str())
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(query_error(OP))?;
-                        return Self::append_history(tx, open.id, Some(before), change).await;
+                            .bind(level.as_str())
+                            .bind(peak.max(level).as_str())
+                            .bind(causes.as_str()),
+                            None => sqlx::query(
+                                "UPDATE warnings SET updated_at = $2, rule = $3, sensor = $4, \
+                                 generation = $5, message = $6, state = 'cleared', \
+                                 cleared_at = $2 WHERE id = $1",
+                            )
+                            .bind(open.id)
+                            .bind(change.ts.millis())
+                            .bind(change.rule.as_str())
+                            .bind(change.sensor.as_str())
+                            .bind(change.generation.as_str())
+                            .bind(change.message.as_str()),
+                        };
+                        query.execute(&mut **tx).await.map_err(query_error(OP))?;
+                        return Self::append_history(tx, open.id, Some(before), change, &causes)
+                            .await;
                     }
 
                     // Nothing open: a clear has nothing to do; a raise opens a warning.
                     let Some(level) = change.to else {
                         return Ok(());
                     };
-                    let id: Option<i64> = sqlx::query_scalar(
+                    let id: Option<i64> = sqlx::query_scalar(concat!(
                         "INSERT INTO warnings (asset, hazard, domain, district, department, \
                          state, level, peak_level, opened_at, updated_at, cleared_at, rule, \
-                         sensor, generation, message) \
+                         sensor, generation, message, causes) \
                          VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $7, $7, NULL, $8, $9, $10, \
-                         $11) \
-                         ON CONFLICT (asset, hazard) WHERE state = 'open' DO NOTHING \
-                         RETURNING id",
-                    )
+                         $11, $12",
+                        $json,
+                        ") ON CONFLICT (asset, hazard) WHERE state = 'open' DO NOTHING \
+                         RETURNING id"
+                    ))
                     .bind(change.asset.as_str())
                     .bind(change.hazard.as_str())
                     .bind(change.domain.as_str())
@@ -168,11 +177,12 @@ macro_rules! impl_store {
                     .bind(change.sensor.as_str())
                     .bind(change.generation.as_str())
                     .bind(change.message.as_str())
+                    .bind(causes.as_str())
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(query_error(OP))?;
                     if let Some(id) = id {
-                        return Self::append_history(tx, id, None, change).await;
+                        return Self::append_history(tx, id, None, change, &causes).await;
                     }
                 }
                 Err($crate::storage::StoreError::Corrupt {
@@ -184,19 +194,27 @@ macro_rules! impl_store {
                 })
             }
 
-            /// Appends the next level-history entry of warning `id`.
+            /// Appends the next level-history entry of warning `id` (`causes` is the change's
+            /// causes as JSON text, already written for the warning row).
             async fn append_history(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 id: i64,
                 from: Option<$crate::model::Level>,
                 change: &$crate::model::WarningChange,
+                causes: &str,
             ) -> Result<(), $crate::storage::StoreError> {
+                const OP: &str = "apply_changes";
                 let evidence = $crate::storage::rows::evidence_json(&change.evidence)?;
+                let details = $crate::storage::rows::value_json(OP, &change.details)?;
                 sqlx::query(concat!(
                     "INSERT INTO warning_history (warning, seq, from_level, to_level, ts, rule, \
-                     sensor, generation, message, evidence) \
-                     SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, ",
-                    $evidence_param,
+                     sensor, generation, message, evidence, causes, details) \
+                     SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9",
+                    $json,
+                    ", $10",
+                    $json,
+                    ", $11",
+                    $json,
                     " FROM warning_history WHERE warning = $1"
                 ))
                 .bind(id)
@@ -208,6 +226,33 @@ macro_rules! impl_store {
                 .bind(change.generation.as_str())
                 .bind(change.message.as_str())
                 .bind(evidence)
+                .bind(causes)
+                .bind(details)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::storage::shared::query_error(OP))?;
+                Ok(())
+            }
+
+            /// Appends one shadow finding inside `apply_changes`.
+            async fn apply_shadow(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                finding: &$crate::model::ShadowFinding,
+            ) -> Result<(), $crate::storage::StoreError> {
+                sqlx::query(
+                    "INSERT INTO shadow_findings (rule, sensor, asset, hazard, from_level, \
+                     to_level, ts, message, generation) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(finding.rule.as_str())
+                .bind(finding.sensor.as_str())
+                .bind(finding.asset.as_str())
+                .bind(finding.hazard.as_str())
+                .bind(finding.from.map($crate::model::Level::as_str))
+                .bind(finding.to.map($crate::model::Level::as_str))
+                .bind(finding.ts.millis())
+                .bind(finding.message.as_str())
+                .bind(finding.generation.as_str())
                 .execute(&mut **tx)
                 .await
                 .map_err($crate::storage::shared::query_error("apply_changes"))?;
@@ -367,8 +412,8 @@ macro_rules! impl_store {
                 let mut tx = self.begin_write(OP).await?;
                 let inserted = sqlx::query(
                     "INSERT INTO generations (id, hash, created_at, domains, metrics, rules, \
-                     districts, departments, assets, sensors) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     districts, departments, assets, sensors, receptors, edges, cascades) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(generation.id.as_str())
@@ -381,6 +426,9 @@ macro_rules! impl_store {
                 .bind(count_column(summary.departments))
                 .bind(count_column(summary.assets))
                 .bind(count_column(summary.sensors))
+                .bind(count_column(summary.receptors))
+                .bind(count_column(summary.edges))
+                .bind(count_column(summary.cascades))
                 .execute(&mut *tx)
                 .await
                 .map_err(query_error(OP))?
@@ -409,10 +457,11 @@ macro_rules! impl_store {
             {
                 use $crate::storage::shared::query_error;
                 const OP: &str = "generation";
-                let row: Option<$crate::storage::rows::GenerationRow> = sqlx::query_as(
-                    "SELECT hash, created_at, domains, metrics, rules, districts, departments, \
-                     assets, sensors FROM generations WHERE id = $1",
-                )
+                let sql = format!(
+                    "SELECT {} FROM generations WHERE id = $1",
+                    $crate::storage::rows::GENERATION_COLUMNS
+                );
+                let row: Option<$crate::storage::rows::GenerationRow> = sqlx::query_as(&sql)
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await
@@ -430,7 +479,7 @@ macro_rules! impl_store {
                 .map_err(query_error(OP))?;
                 Ok(Some($crate::storage::GenerationRecord {
                     id: id.clone(),
-                    summary: row.summary()?,
+                    summary: row.summary(OP)?,
                     hash: row.hash,
                     created_at: $crate::model::Timestamp(row.created_at),
                     sources: sources
@@ -438,6 +487,74 @@ macro_rules! impl_store {
                         .map(|(path, text)| $crate::model::SourceFile { path, text })
                         .collect(),
                 }))
+            }
+
+            async fn activate_generation(
+                &self,
+                id: &$crate::model::GenerationId,
+                at: $crate::model::Timestamp,
+                changes: &serde_json::Value,
+            ) -> Result<bool, $crate::storage::StoreError> {
+                use $crate::storage::shared::query_error;
+                const OP: &str = "activate_generation";
+                let changes = $crate::storage::rows::value_json(OP, changes)?;
+                let mut tx = self.begin_write(OP).await?;
+                let updated = sqlx::query(concat!(
+                    "UPDATE generations SET activated_at = $2, changes = $3",
+                    $json,
+                    " WHERE id = $1"
+                ))
+                .bind(id.as_str())
+                .bind(at.millis())
+                .bind(changes)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?
+                .rows_affected();
+                tx.commit().await.map_err(query_error(OP))?;
+                Ok(updated == 1)
+            }
+
+            async fn generations(
+                &self,
+                limit: u32,
+            ) -> Result<Vec<$crate::storage::GenerationListing>, $crate::storage::StoreError>
+            {
+                const OP: &str = "generations";
+                let select = $crate::storage::select::generations(limit);
+                let mut query =
+                    sqlx::query_as::<_, $crate::storage::rows::GenerationRow>(&select.sql);
+                for bind in &select.binds {
+                    query = match *bind {
+                        $crate::storage::select::Bind::Text(text) => query.bind(text),
+                        $crate::storage::select::Bind::Int(int) => query.bind(int),
+                    };
+                }
+                let rows = query
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::storage::shared::query_error(OP))?;
+                rows.into_iter().map(|row| row.into_listing(OP)).collect()
+            }
+
+            async fn shadow_findings(
+                &self,
+                filter: &$crate::storage::ShadowFilter,
+            ) -> Result<Vec<$crate::storage::ShadowRecord>, $crate::storage::StoreError> {
+                let select = $crate::storage::select::shadow_findings(filter);
+                let mut query =
+                    sqlx::query_as::<_, $crate::storage::rows::ShadowRow>(&select.sql);
+                for bind in &select.binds {
+                    query = match *bind {
+                        $crate::storage::select::Bind::Text(text) => query.bind(text),
+                        $crate::storage::select::Bind::Int(int) => query.bind(int),
+                    };
+                }
+                let rows = query
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::storage::shared::query_error("shadow_findings"))?;
+                rows.into_iter().map(|row| row.into_record()).collect()
             }
 
             async fn apply_changes(
@@ -454,6 +571,7 @@ macro_rules! impl_store {
                         Change::Alarm(alarm) => Self::apply_alarm(&mut tx, alarm).await?,
                         Change::Warning(warning) => Self::apply_warning(&mut tx, warning).await?,
                         Change::Fault(fault) => Self::apply_fault(&mut tx, fault).await?,
+                        Change::Shadow(finding) => Self::apply_shadow(&mut tx, finding).await?,
                     }
                 }
                 tx.commit()
@@ -513,7 +631,9 @@ macro_rules! impl_store {
                 &self,
                 id: i64,
             ) -> Result<Option<$crate::storage::WarningDetail>, $crate::storage::StoreError> {
-                use $crate::storage::rows::{HistoryRow, WARNING_COLUMNS, WarningRow};
+                use $crate::storage::rows::{
+                    HISTORY_COLUMNS, HistoryRow, WARNING_COLUMNS, WarningRow,
+                };
                 use $crate::storage::shared::query_error;
                 const OP: &str = "warning";
                 let sql = format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE id = $1");
@@ -525,11 +645,11 @@ macro_rules! impl_store {
                 let Some(row) = row else {
                     return Ok(None);
                 };
-                let history: Vec<HistoryRow> = sqlx::query_as(concat!(
-                    "SELECT seq, from_level, to_level, ts, rule, sensor, generation, message, ",
-                    $evidence_column,
-                    " AS evidence FROM warning_history WHERE warning = $1 ORDER BY seq"
-                ))
+                let sql = format!(
+                    "SELECT {HISTORY_COLUMNS} FROM warning_history WHERE warning = $1 \
+                     ORDER BY seq"
+                );
+                let history: Vec<HistoryRow> = sqlx::query_as(&sql)
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await

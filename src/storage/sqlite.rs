@@ -226,8 +226,7 @@ impl_store!(
     store: SqliteStore,
     database: sqlx::Sqlite,
     backend: Backend::Sqlite,
-    evidence_param: "$9",
-    evidence_column: "evidence",
+    json_cast: "",
     lock_suffix: "",
 );
 

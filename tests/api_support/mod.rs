@@ -64,6 +64,7 @@ pub fn parts(sensors: usize) -> GenerationParts {
         ],
         objects: vec!["adjacent_space".to_owned()],
         metrics: vec![METRIC.into(), "gas.pressure".into()],
+        grading: None,
     };
     let metric = |id: &str, unit: &'static str, ladder: Option<Ladder>| Metric {
         id: id.into(),
@@ -80,7 +81,7 @@ pub fn parts(sensors: usize) -> GenerationParts {
         id: "gas.ch4_adjacent.ladder".into(),
         domain: "city_gas".into(),
         hazard: "gas_leak".into(),
-        metric: METRIC.into(),
+        metric: Some(METRIC.into()),
         objects: Vec::new(),
         kind: RuleKind::Threshold {
             ladder: None,
@@ -92,6 +93,7 @@ pub fn parts(sensors: usize) -> GenerationParts {
         },
         description: "combustible gas in adjacent space".to_owned(),
         basis: None,
+        shadow: false,
     };
     let mut assets = Vec::with_capacity(sensors);
     let mut registered = Vec::with_capacity(sensors);
@@ -137,6 +139,7 @@ pub fn parts(sensors: usize) -> GenerationParts {
         rules: vec![rule],
         assets,
         sensors: registered,
+        ..GenerationParts::default()
     }
 }
 

@@ -59,12 +59,13 @@ pub(super) fn rule(id: &str, metric: &str, kind: RuleKind) -> Rule {
         id: id.into(),
         domain: "city_gas".into(),
         hazard: "gas_leak".into(),
-        metric: metric.into(),
+        metric: Some(metric.into()),
         objects: Vec::new(),
         kind,
         clear: clear(0.0, 10),
         description: String::new(),
         basis: None,
+        shadow: false,
     }
 }
 
@@ -91,7 +92,7 @@ fn metric(id: &str, unit: &'static str, range: (f64, f64), ladder: Option<Ladder
     }
 }
 
-fn asset(id: &str) -> Asset {
+pub(super) fn asset(id: &str) -> Asset {
     Asset {
         id: id.into(),
         name: id.to_owned(),
@@ -151,6 +152,7 @@ pub(super) fn parts(rules: Vec<Rule>) -> GenerationParts {
             issuing_authority: Default::default(),
             objects: vec!["adjacent_space".to_owned()],
             metrics: vec!["gas.ch4".into(), "gas.pressure".into()],
+            grading: None,
         }],
         metrics: vec![
             metric("gas.ch4", "%LEL", (0.0, 100.0), Some(gas_ladder())),
@@ -163,6 +165,7 @@ pub(super) fn parts(rules: Vec<Rule>) -> GenerationParts {
             sensor("s2", "well-1", 0),
             sensor("s3", "well-2", 1),
         ],
+        ..GenerationParts::default()
     }
 }
 

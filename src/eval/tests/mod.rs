@@ -2,6 +2,7 @@
 
 mod faults;
 mod fixture;
+mod judgement;
 mod restore;
 mod rules;
 

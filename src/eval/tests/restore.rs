@@ -63,7 +63,7 @@ impl Stored {
                         self.faults.remove(&key);
                     }
                 }
-                Change::Warning(_) => {}
+                Change::Warning(_) | Change::Shadow(_) => {}
             }
         }
     }

@@ -1,0 +1,62 @@
+//! `GET /api/v1/config/generations`: the stored configuration generations, the most recently
+//! activated first, each with its counts and what changed when it went into force.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+
+use super::AppState;
+use super::error::ApiError;
+use super::params;
+use crate::model::GenerationId;
+use crate::storage::GenerationListing;
+
+/// Query parameters of `GET /config/generations`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct GenerationQuery {
+    /// At most this many (default 50, at most 1000).
+    limit: Option<String>,
+}
+
+/// One generation of the list.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct GenerationView {
+    /// The stored listing: id, hash, created_at, activated_at, summary, changes.
+    #[serde(flatten)]
+    listing: GenerationListing,
+    /// Whether it is the generation in force.
+    active: bool,
+}
+
+/// The list answer.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct GenerationList {
+    /// The generation in force.
+    current: GenerationId,
+    /// Stored generations, the most recently activated first.
+    generations: Vec<GenerationView>,
+}
+
+/// Lists generations.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<GenerationQuery>, QueryRejection>,
+) -> Result<Json<GenerationList>, ApiError> {
+    let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
+    let limit = params::limit(query.limit.as_deref(), 50, 1000)?;
+    let current = state.generation().id.clone();
+    let generations = state
+        .store
+        .generations(limit)
+        .await?
+        .into_iter()
+        .map(|listing| GenerationView {
+            active: listing.id == current,
+            listing,
+        })
+        .collect();
+    Ok(Json(GenerationList {
+        current,
+        generations,
+    }))
+}
