@@ -156,6 +156,44 @@ fn replay_of_the_minimal_example_raises_red_and_clears() {
     }
 }
 
+#[test]
+fn replay_of_the_shenyang_chains_shows_causes_and_shadow_findings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/shenyang");
+    let input = root.join("readings.ndjson");
+    let (code, out, stderr) = replay(&root, &input);
+    assert_eq!(code, 0, "{stderr}");
+    let warnings = of_type(&out, "warning");
+    // the rainstorm -> waterlogging -> metro chain: a metro warning caused by a waterlogging one
+    let caused: Vec<&&Value> = warnings.iter().filter(|w| w["causes"].is_array()).collect();
+    assert!(!caused.is_empty(), "no warning with causes: {out:?}");
+    for w in &caused {
+        let cause = &w["causes"][0];
+        for key in ["cascade", "asset", "hazard", "level"] {
+            assert!(cause[key].is_string(), "{key} missing in {cause}");
+        }
+    }
+    // the second link of the chain: a metro section's inflow warning raised by the waterlogging
+    // (`flooding`) warning of its entrance, which the rainstorm raised in turn
+    assert!(
+        caused.iter().any(|w| w["domain"] == "metro"
+            && w["rule"] == "C9_waterlogging_to_metro_inflow"
+            && w["causes"][0]["hazard"] == "flooding"),
+        "no metro warning caused by waterlogging: {caused:?}"
+    );
+    assert!(
+        caused.iter().any(|w| w["domain"] == "waterlogging"
+            && w["causes"][0]["cascade"] == "C8_rainstorm_to_waterlogging"),
+        "no waterlogging warning caused by the rainstorm: {caused:?}"
+    );
+    // warnings without a cascade carry no causes field at all
+    assert!(warnings.iter().any(|w| w.get("causes").is_none()));
+    let shadows = of_type(&out, "shadow");
+    assert!(!shadows.is_empty(), "no shadow finding: {out:?}");
+    for s in &shadows {
+        assert!(s["rule"].is_string() && s["level"].is_string(), "{s}");
+    }
+}
+
 /// Copies a directory tree.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

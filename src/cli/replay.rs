@@ -21,7 +21,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::model::level::level_name;
-use crate::model::{Change, FaultChange, Generation, Reading, Timestamp, WarningChange};
+use crate::model::{
+    Change, FaultChange, Generation, Reading, ShadowFinding, Timestamp, WarningChange,
+};
 use crate::ruletest::{Playback, compare, replay_episodes};
 
 /// Arguments of `tocsin replay`.
@@ -210,8 +212,8 @@ fn parse_line(line: &str) -> Result<Reading, String> {
     })
 }
 
-/// Prints warning and fault changes as JSON lines (alarm changes are not printed) and empties
-/// `changes`.
+/// Prints warning and fault changes and shadow findings as JSON lines (alarm changes are not
+/// printed) and empties `changes`.
 fn print_changes(
     writer: &mut impl Write,
     changes: &mut Vec<Change>,
@@ -227,7 +229,8 @@ fn print_changes(
                 tally.faults += 1;
                 fault_line(f)
             }
-            Change::Alarm(_) | Change::Shadow(_) => continue,
+            Change::Shadow(s) => shadow_line(s),
+            Change::Alarm(_) => continue,
         };
         writeln!(writer, "{line}").context("writing to standard output")?;
     }
@@ -236,7 +239,7 @@ fn print_changes(
 
 /// One warning change as a JSON line.
 fn warning_line(w: &WarningChange) -> serde_json::Value {
-    json!({
+    let mut line = json!({
         "type": "warning",
         "asset": w.asset,
         "hazard": w.hazard,
@@ -250,6 +253,29 @@ fn warning_line(w: &WarningChange) -> serde_json::Value {
         "department": w.department,
         "generation": w.generation,
         "message": w.message,
+    });
+    // the cause chain of a cascaded warning, only where there is one
+    if !w.causes.is_empty()
+        && let Some(fields) = line.as_object_mut()
+    {
+        fields.insert("causes".to_owned(), json!(w.causes));
+    }
+    line
+}
+
+/// What a shadow rule would have done, as a JSON line.
+fn shadow_line(s: &ShadowFinding) -> serde_json::Value {
+    json!({
+        "type": "shadow",
+        "rule": s.rule,
+        "sensor": s.sensor,
+        "asset": s.asset,
+        "hazard": s.hazard,
+        "level": level_name(s.to),
+        "from": level_name(s.from),
+        "ts": s.ts.to_rfc3339(),
+        "generation": s.generation,
+        "message": s.message,
     })
 }
 
