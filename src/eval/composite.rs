@@ -197,6 +197,24 @@ impl Composites {
         }
     }
 
+    /// The level of composite rule `rule`'s alarm recorded under `sensor`, if it stands.
+    pub(crate) fn level(&self, rule: u32, sensor: u32) -> Option<Level> {
+        let sequence = self
+            .sequences
+            .iter()
+            .filter(|s| s.rule == rule)
+            .find(|s| s.active.values().any(|x| *x == sensor))
+            .map(|s| s.level);
+        let cluster = || {
+            self.clusters
+                .iter()
+                .filter(|c| c.rule == rule)
+                .find(|c| c.asset_alarm.values().any(|x| *x == sensor))
+                .map(|c| c.level)
+        };
+        sequence.or_else(cluster)
+    }
+
     /// Every standing composite alarm as (rule, sensor it is recorded under, level), for a
     /// snapshot.
     pub(crate) fn standing(&self) -> Vec<(u32, u32, Level)> {

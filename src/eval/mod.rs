@@ -223,9 +223,12 @@ impl Engine {
         };
         let asset = self.generation.sensor_at(sensor).asset_ix.0;
         let hazard = self.plans[rule].hazard;
-        if let Some(slot) = self.warnings.find(asset, hazard) {
+        self.composites.restore(rule as u32, sensor.0, asset);
+        // a shadow rule's level is its own; it never counts towards a warning
+        if let Some(slot) = self.warnings.find(asset, hazard)
+            && !self.generation.rules[rule].shadow
+        {
             self.warnings.apply(slot, None, Some(alarm.level));
-            self.composites.restore(rule as u32, sensor.0, asset);
         }
     }
 
@@ -646,7 +649,17 @@ impl Engine {
 
     /// The alarm level of `rule` on `sensor` (inspection; a scan of the sensor's bindings).
     pub fn alarm_level(&self, sensor: &str, rule: &str) -> Option<Level> {
-        let metric = self.generation.rule(rule)?.metric.as_ref()?.as_str();
+        let Some(metric) = self.generation.rule(rule)?.metric.as_ref() else {
+            // a sequence or cluster rule: its alarms live with the composites
+            let ix = self
+                .generation
+                .rules
+                .iter()
+                .position(|r| r.id.as_str() == rule)?;
+            let sensor = self.generation.sensor_ix(sensor)?;
+            return self.composites.level(ix as u32, sensor.0);
+        };
+        let metric = metric.as_str();
         let stream = &self.streams[self.stream_of(sensor, metric)?];
         let first = stream.first_binding as usize;
         self.bindings[first..first + usize::from(stream.bindings)]

@@ -421,7 +421,10 @@ fn a_reload_resumes_composite_alarms_cascades_and_shadow_levels() {
     );
     assert_eq!(before.warning_level("well-2", "gas_accumulation"), Y);
 
+    assert_eq!(before.alarm_level("s2", "gas.leak_then_drop"), R);
+    assert_eq!(before.alarm_level("s1", "gas.leak_then_drop"), None);
     let mut after = crate::eval::Engine::resume(Arc::clone(&generation), &before.snapshot());
+    assert_eq!(after.alarm_level("s2", "gas.leak_then_drop"), R);
     assert_eq!(after.warning_level("well-1", "pipe_break"), R);
     assert_eq!(after.warning_level("well-1", "gas_leak"), Y);
     assert_eq!(after.warning_level("well-2", "gas_accumulation"), Y);
@@ -440,4 +443,75 @@ fn a_reload_resumes_composite_alarms_cascades_and_shadow_levels() {
         vec![("s2".to_owned(), None)]
     );
     assert_eq!(after.warning_level("well-2", "gas_accumulation"), None);
+}
+
+#[test]
+fn a_shadow_sequence_survives_a_reload_without_raising_a_warning() {
+    let mut shadow = sequence(10);
+    shadow.shadow = true;
+    let rules = vec![
+        threshold("gas.ch4.ladder", "gas.ch4", IMMEDIATE),
+        pressure_low(),
+        shadow,
+    ];
+    let generation = build(parts(rules));
+    let mut before = engine(&generation);
+    let changes = run(
+        &mut before,
+        &[
+            ch4("s1", 0.0, 12.0),
+            reading("s1", "gas.pressure", 5.0, 0.25),
+        ],
+    );
+    assert_eq!(shadows(&changes), 1);
+    assert_eq!(before.warning_level("well-1", "pipe_break"), None);
+    let mut after = crate::eval::Engine::resume(Arc::clone(&generation), &before.snapshot());
+    assert_eq!(after.warning_level("well-1", "pipe_break"), None);
+    // the pattern breaks: the finding is withdrawn, still as a shadow finding only
+    let changes = run(&mut after, &[reading("s1", "gas.pressure", 6.0, 0.4)]);
+    let changes = [
+        changes,
+        run(&mut after, &[reading("s1", "gas.pressure", 17.0, 0.4)]),
+    ]
+    .concat();
+    assert_eq!(shadows(&changes), 1, "{changes:#?}");
+    assert!(
+        warnings(&changes)
+            .iter()
+            .all(|w| w.hazard.as_str() != "pipe_break")
+    );
+}
+
+#[test]
+fn a_restart_restores_a_standing_sequence_alarm_that_reconciliation_leaves_alone() {
+    use crate::model::OpenAlarm;
+    use crate::runtime::reconcile::{Occasion, corrections};
+    let rules = vec![
+        threshold("gas.ch4.ladder", "gas.ch4", IMMEDIATE),
+        pressure_low(),
+        sequence(10),
+    ];
+    let generation = build(parts(rules));
+    // what the store holds after the sequence fired on s2 (and the alarms it matched)
+    let stored = |rule: &str, sensor: &str, hazard: &str, level: Level| OpenAlarm {
+        rule: rule.into(),
+        sensor: sensor.into(),
+        asset: "well-1".into(),
+        hazard: hazard.into(),
+        level,
+        since: at(5.0),
+    };
+    let alarms = vec![
+        stored("gas.ch4.ladder", "s1", "gas_leak", Level::Yellow),
+        stored("gas.pressure.low", "s2", "gas_leak", Level::Blue),
+        stored("gas.leak_then_drop", "s2", "pipe_break", Level::Red),
+    ];
+    let mut restarted = engine(&generation);
+    restarted.restore(&alarms, &[], &[]);
+    assert_eq!(restarted.warning_level("well-1", "pipe_break"), R);
+    let fixes = corrections(&restarted, &alarms, &[], at(30.0), Occasion::StartUp);
+    assert!(
+        !fixes.iter().any(|c| matches!(c, Change::Alarm(_))),
+        "{fixes:#?}"
+    );
 }
