@@ -3,7 +3,7 @@
 //! context escalation, with the defaults of `crate::grading` filled in. Every problem is
 //! reported at its key; the semantics are documented in `crate::grading`.
 
-use super::item::{Item, edit_distance, suggest};
+use super::item::{Item, edit_distance};
 use crate::config::raw::{
     ConsequenceDef, DomainDoc, GradingDef, Levels, LikelihoodDef, ReceptorRuleDef,
 };
@@ -402,17 +402,10 @@ fn receptor_rule(
     }
     let mut kinds = Vec::with_capacity(def.kinds.len());
     for (i, name) in def.kinds.iter().enumerate() {
-        match ReceptorKind::parse(name) {
+        let key = format!("{key}.kinds[{i}]");
+        match super::coupling::receptor_kind(item, &key, name, diagnostics) {
             Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
-            Some(_) => {}
-            None => diagnostics.push(
-                item.error(
-                    Code::UnknownRelation,
-                    &format!("{key}.kinds[{i}]"),
-                    format!("unknown receptor kind `{name}`"),
-                )
-                .with_hint(suggest(name, names(), "receptor kinds")),
-            ),
+            _ => {}
         }
     }
     if !(def.radius_m.is_finite() && def.radius_m > 0.0) {

@@ -45,6 +45,25 @@ pub(super) fn mark_new(readings: &[Reading], inserted: &[(String, String, i64)])
         .collect()
 }
 
+/// Runs a built `select::Select` on `$pool`, binding its parameters in order,
+/// and fetches every row as `$row`; a failure is a query error of operation `$op`.
+macro_rules! fetch_select {
+    ($pool:expr, $row:ty, $select:expr, $op:expr) => {{
+        let select = $select;
+        let mut query = sqlx::query_as::<_, $row>(&select.sql);
+        for bind in &select.binds {
+            query = match *bind {
+                $crate::storage::select::Bind::Text(text) => query.bind(text),
+                $crate::storage::select::Bind::Int(int) => query.bind(int),
+            };
+        }
+        query
+            .fetch_all($pool)
+            .await
+            .map_err($crate::storage::shared::query_error($op))
+    }};
+}
+
 /// Expands to `impl Store for $store`, given the backend's sqlx database type and the SQL that
 /// differs: the cast that turns a JSON text parameter into the column's type (`""` on SQLite,
 /// where JSON columns are checked text; `"::jsonb"` on PostgreSQL) and the row-lock suffix for
@@ -346,19 +365,12 @@ macro_rules! impl_store {
                 to: Option<$crate::model::Timestamp>,
                 limit: u32,
             ) -> Result<Vec<$crate::model::Reading>, $crate::storage::StoreError> {
-                let select = $crate::storage::select::readings(sensor, metric, from, to, limit);
-                let mut query =
-                    sqlx::query_as::<_, $crate::storage::rows::ReadingRow>(&select.sql);
-                for bind in &select.binds {
-                    query = match *bind {
-                        $crate::storage::select::Bind::Text(text) => query.bind(text),
-                        $crate::storage::select::Bind::Int(int) => query.bind(int),
-                    };
-                }
-                let rows = query
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error("readings"))?;
+                let rows = $crate::storage::shared::fetch_select!(
+                    &self.pool,
+                    $crate::storage::rows::ReadingRow,
+                    $crate::storage::select::readings(sensor, metric, from, to, limit),
+                    "readings"
+                )?;
                 Ok(rows.into_iter().map($crate::model::Reading::from).collect())
             }
 
@@ -521,19 +533,12 @@ macro_rules! impl_store {
             ) -> Result<Vec<$crate::storage::GenerationListing>, $crate::storage::StoreError>
             {
                 const OP: &str = "generations";
-                let select = $crate::storage::select::generations(limit);
-                let mut query =
-                    sqlx::query_as::<_, $crate::storage::rows::GenerationRow>(&select.sql);
-                for bind in &select.binds {
-                    query = match *bind {
-                        $crate::storage::select::Bind::Text(text) => query.bind(text),
-                        $crate::storage::select::Bind::Int(int) => query.bind(int),
-                    };
-                }
-                let rows = query
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error(OP))?;
+                let rows = $crate::storage::shared::fetch_select!(
+                    &self.pool,
+                    $crate::storage::rows::GenerationRow,
+                    $crate::storage::select::generations(limit),
+                    OP
+                )?;
                 rows.into_iter().map(|row| row.into_listing(OP)).collect()
             }
 
@@ -541,19 +546,12 @@ macro_rules! impl_store {
                 &self,
                 filter: &$crate::storage::ShadowFilter,
             ) -> Result<Vec<$crate::storage::ShadowRecord>, $crate::storage::StoreError> {
-                let select = $crate::storage::select::shadow_findings(filter);
-                let mut query =
-                    sqlx::query_as::<_, $crate::storage::rows::ShadowRow>(&select.sql);
-                for bind in &select.binds {
-                    query = match *bind {
-                        $crate::storage::select::Bind::Text(text) => query.bind(text),
-                        $crate::storage::select::Bind::Int(int) => query.bind(int),
-                    };
-                }
-                let rows = query
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error("shadow_findings"))?;
+                let rows = $crate::storage::shared::fetch_select!(
+                    &self.pool,
+                    $crate::storage::rows::ShadowRow,
+                    $crate::storage::select::shadow_findings(filter),
+                    "shadow_findings"
+                )?;
                 rows.into_iter().map(|row| row.into_record()).collect()
             }
 
@@ -609,19 +607,12 @@ macro_rules! impl_store {
                 &self,
                 filter: &$crate::storage::WarningFilter,
             ) -> Result<Vec<$crate::storage::WarningRecord>, $crate::storage::StoreError> {
-                let select = $crate::storage::select::warnings(filter);
-                let mut query =
-                    sqlx::query_as::<_, $crate::storage::rows::WarningRow>(&select.sql);
-                for bind in &select.binds {
-                    query = match *bind {
-                        $crate::storage::select::Bind::Text(text) => query.bind(text),
-                        $crate::storage::select::Bind::Int(int) => query.bind(int),
-                    };
-                }
-                let rows = query
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error("warnings"))?;
+                let rows = $crate::storage::shared::fetch_select!(
+                    &self.pool,
+                    $crate::storage::rows::WarningRow,
+                    $crate::storage::select::warnings(filter),
+                    "warnings"
+                )?;
                 rows.into_iter()
                     .map(|row| row.into_record("warnings"))
                     .collect()
@@ -668,25 +659,19 @@ macro_rules! impl_store {
                 sensor: Option<&$crate::model::SensorId>,
                 limit: u32,
             ) -> Result<Vec<$crate::storage::FaultRecord>, $crate::storage::StoreError> {
-                let select = $crate::storage::select::faults(sensor, limit);
-                let mut query = sqlx::query_as::<_, $crate::storage::rows::FaultRow>(&select.sql);
-                for bind in &select.binds {
-                    query = match *bind {
-                        $crate::storage::select::Bind::Text(text) => query.bind(text),
-                        $crate::storage::select::Bind::Int(int) => query.bind(int),
-                    };
-                }
-                let rows = query
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error("faults"))?;
+                let rows = $crate::storage::shared::fetch_select!(
+                    &self.pool,
+                    $crate::storage::rows::FaultRow,
+                    $crate::storage::select::faults(sensor, limit),
+                    "faults"
+                )?;
                 rows.into_iter().map(|row| row.into_record()).collect()
             }
         }
     };
 }
 
-pub(super) use impl_store;
+pub(super) use {fetch_select, impl_store};
 
 #[cfg(test)]
 mod tests {
