@@ -124,6 +124,8 @@ fn generation() -> Generation {
             code: "210102".into(),
             name: "和平区".to_owned(),
             parent: None,
+            government: None,
+            boundary: None,
         }],
         departments: vec![Department {
             id: "shenyang.construction".into(),
@@ -136,6 +138,7 @@ fn generation() -> Generation {
             name: "City gas".to_owned(),
             name_cn: "城镇燃气".to_owned(),
             lead_department: "shenyang.construction".into(),
+            co_departments: Vec::new(),
             issuing_authority: Default::default(),
             objects: vec!["adjacent_space".to_owned()],
             metrics: vec!["gas.ch4".into()],

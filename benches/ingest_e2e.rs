@@ -1,9 +1,11 @@
 //! End-to-end ingest bench: the real server on 127.0.0.1:0 (in-process), a few concurrent HTTP
 //! clients POSTing JSON batches of 1,000 readings from 100,000 registered sensors (neighbouring
-//! sensors per batch, as a gateway sends them, and sensors scattered over the registry), persisted to SQLite (temp file) and to
-//! PostgreSQL (a fresh database, skipped with a message when unreachable). Prints readings/s
-//! acknowledged (durable) and readings/s evaluated, then resident memory per sensor for 100,000
-//! sensors loaded into the engine.
+//! sensors per batch, as a gateway sends them, and sensors scattered over the registry), each
+//! with an ingest client's bearer token, persisted to SQLite (temp file) and to PostgreSQL (a
+//! fresh database, skipped with a message when unreachable). Prints readings/s acknowledged
+//! (durable) and readings/s evaluated, then resident memory per sensor for 100,000 sensors loaded
+//! into the engine, then what authentication costs a request (a cached token, and a store
+//! lookup).
 //!
 //! Run: `cargo bench --bench ingest_e2e` (env `TOCSIN_BENCH_BATCHES` = batches per run, default
 //! 200; `TOCSIN_TEST_POSTGRES` = admin URL, default `postgres://postgres@127.0.0.1:5432/postgres`).
@@ -12,13 +14,15 @@
 
 #[path = "../tests/api_support/mod.rs"]
 mod api_support;
+mod bench_support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use api_support::{METRIC, generation, sensor_id};
-use sqlx::Connection;
+use api_support::{METRIC, generation, sensor_id, token_for};
+use bench_support::{drop_database, fresh_postgres};
+use tocsin::auth::Authenticator;
 use tocsin::eval::Engine;
 use tocsin::model::{Clock, Reading, SystemClock, Timestamp};
 use tocsin::runtime::{Runtime, serve};
@@ -65,6 +69,7 @@ struct Outcome {
 
 async fn run_backend(url: &str, batches: usize, pattern: Pattern) -> Outcome {
     let store = tocsin::storage::open(url).await.unwrap();
+    let token = token_for(&*store, "ingest_client", None).await;
     let settings = Settings {
         tick_interval: Duration::ZERO,
         ..Settings::default()
@@ -91,6 +96,7 @@ async fn run_backend(url: &str, batches: usize, pattern: Pattern) -> Outcome {
         let url = url.clone();
         let acked = Arc::clone(&acked);
         let retries = Arc::clone(&retries);
+        let authorization = format!("Bearer {token}");
         clients.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut batch = client;
@@ -99,6 +105,7 @@ async fn run_backend(url: &str, batches: usize, pattern: Pattern) -> Outcome {
                 loop {
                     let response = http
                         .post(&url)
+                        .header("authorization", &authorization)
                         .header("content-type", "application/json")
                         .body(body.clone())
                         .send()
@@ -152,32 +159,6 @@ fn body(n: usize, base: i64, pattern: Pattern) -> String {
     serde_json::Value::Array(readings).to_string()
 }
 
-async fn fresh_postgres() -> Option<(String, String, sqlx::PgConnection)> {
-    let admin_url = std::env::var("TOCSIN_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let connect = sqlx::PgConnection::connect(&admin_url);
-    let mut admin = match tokio::time::timeout(Duration::from_secs(5), connect).await {
-        Ok(Ok(admin)) => admin,
-        Ok(Err(error)) => {
-            println!("postgres: skipped, not reachable: {error}");
-            return None;
-        }
-        Err(_) => {
-            println!("postgres: skipped, no answer within 5 s");
-            return None;
-        }
-    };
-    let name = format!("tocsin_bench_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(b, _)| b);
-    Some((format!("{base}/{name}"), name, admin))
-}
-
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -227,6 +208,41 @@ fn memory_per_sensor() {
         per(after_engine.saturating_sub(before))
     );
     drop(engine);
+}
+
+/// What the guard's token check costs a request: a cached token (every request but one per
+/// `Authenticator::TTL`), and a store lookup (the first request, and after the TTL), on SQLite.
+async fn auth_cost() {
+    const HITS: u32 = 100_000;
+    const LOOKUPS: u32 = 2_000;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("auth.db").display());
+    let store = tocsin::storage::open(&url).await.unwrap();
+    let token = token_for(&*store, "ingest_client", None).await;
+    let cached = Authenticator::new(Arc::clone(&store), Arc::new(SystemClock));
+    cached.authenticate(&token, None).await.unwrap();
+    let started = Instant::now();
+    for _ in 0..HITS {
+        cached.authenticate(&token, None).await.unwrap();
+    }
+    let hit = started.elapsed() / HITS;
+    let uncached = Authenticator::with_ttl(store, Arc::new(SystemClock), Duration::ZERO);
+    uncached.authenticate(&token, None).await.unwrap();
+    let started = Instant::now();
+    for _ in 0..LOOKUPS {
+        uncached.authenticate(&token, None).await.unwrap();
+    }
+    let lookup = started.elapsed() / LOOKUPS;
+    println!();
+    println!("authentication per request (SQLite)");
+    println!(
+        "  cached token               {:>8.2} us",
+        hit.as_secs_f64() * 1e6
+    );
+    println!(
+        "  store lookup (no cache)    {:>8.2} us",
+        lookup.as_secs_f64() * 1e6
+    );
 }
 
 fn print_row(backend: &str, pattern: Pattern, outcome: &Outcome) {
@@ -281,10 +297,8 @@ fn main() {
             };
             let outcome = run_backend(&url, batches, pattern).await;
             print_row("postgres", pattern, &outcome);
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
+            drop_database(&mut admin, &name).await;
         }
+        auth_cost().await;
     });
 }

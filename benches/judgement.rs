@@ -122,6 +122,8 @@ fn city() -> (GenerationParts, Duration) {
             code: "210102".into(),
             name: "和平区".to_owned(),
             parent: None,
+            government: None,
+            boundary: None,
         }],
         departments: vec![Department {
             id: "owner".into(),
@@ -134,6 +136,7 @@ fn city() -> (GenerationParts, Duration) {
             name: "City gas".to_owned(),
             name_cn: "城镇燃气".to_owned(),
             lead_department: "owner".into(),
+            co_departments: Vec::new(),
             issuing_authority: Default::default(),
             objects: vec!["main_segment".to_owned(), "adjacent_space".to_owned()],
             metrics: vec!["gas.ch4".into()],

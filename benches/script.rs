@@ -127,6 +127,8 @@ fn generation(script: &str) -> Generation {
             code: "210102".into(),
             name: "和平区".to_owned(),
             parent: None,
+            government: None,
+            boundary: None,
         }],
         departments: vec![Department {
             id: "owner.gas".into(),
@@ -139,6 +141,7 @@ fn generation(script: &str) -> Generation {
             name: "City gas".to_owned(),
             name_cn: "城镇燃气".to_owned(),
             lead_department: "owner.gas".into(),
+            co_departments: Vec::new(),
             issuing_authority: Default::default(),
             objects: vec!["adjacent_space".to_owned()],
             metrics: vec![CH4.into(), "gas.pressure".into()],

@@ -45,6 +45,22 @@ pub enum ErrorCode {
     ConfigInvalid,
     /// The server has no deployment directory to reload from.
     ReloadUnavailable,
+    /// No bearer token, or a token that is unknown or revoked.
+    Unauthorized,
+    /// The token's role may not use this endpoint, or the warning is outside the user's department or district.
+    Forbidden,
+    /// The workflow of the warning has no action of that name.
+    UnknownAction,
+    /// The action cannot be taken from the warning's current stage.
+    ActionNotAllowed,
+    /// The action requires a field (a note, evidence) that the request did not carry.
+    MissingField,
+    /// The warning's case changed while the action was being applied; read it again and retry.
+    CaseConflict,
+    /// A manual warning names an asset that is not registered in `city/`.
+    UnregisteredAsset,
+    /// The warning has not been issued yet, so there is no CAP alert for it.
+    NotIssued,
 }
 
 impl ErrorCode {
@@ -68,6 +84,14 @@ impl ErrorCode {
         ErrorCode::TooOld,
         ErrorCode::ConfigInvalid,
         ErrorCode::ReloadUnavailable,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::UnknownAction,
+        ErrorCode::ActionNotAllowed,
+        ErrorCode::MissingField,
+        ErrorCode::CaseConflict,
+        ErrorCode::UnregisteredAsset,
+        ErrorCode::NotIssued,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -103,6 +127,14 @@ impl ErrorCode {
             ErrorCode::TooOld => "too_old",
             ErrorCode::ConfigInvalid => "config_invalid",
             ErrorCode::ReloadUnavailable => "reload_unavailable",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::UnknownAction => "unknown_action",
+            ErrorCode::ActionNotAllowed => "action_not_allowed",
+            ErrorCode::MissingField => "missing_field",
+            ErrorCode::CaseConflict => "case_conflict",
+            ErrorCode::UnregisteredAsset => "unregistered_asset",
+            ErrorCode::NotIssued => "not_issued",
         }
     }
 
@@ -119,6 +151,11 @@ impl ErrorCode {
             | ErrorCode::ClockSkew
             | ErrorCode::TooOld => 400,
             ErrorCode::NotFound => 404,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::UnknownAction | ErrorCode::UnregisteredAsset => 400,
+            ErrorCode::ActionNotAllowed | ErrorCode::CaseConflict | ErrorCode::NotIssued => 409,
+            ErrorCode::MissingField => 422,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ReloadUnavailable => 409,
             ErrorCode::ConfigInvalid => 422,

@@ -4,6 +4,9 @@
 //! `model` <- `config` <- `compile` <- `eval` <- `ingest` / `storage` <- `api` <- `runtime` <- `cli`.
 
 pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod cap;
 pub mod cli;
 pub mod compile;
 pub mod config;
@@ -13,9 +16,12 @@ pub mod eval;
 pub mod grading;
 pub mod ingest;
 pub mod model;
+pub mod report;
 pub mod ruletest;
 pub mod runtime;
 pub mod script;
 pub mod settings;
+pub mod sim;
 pub mod storage;
 pub mod telemetry;
+pub mod workflow;

@@ -1,6 +1,7 @@
 //! The HTTP API in-process (`tower::ServiceExt::oneshot` on the router) over a real SQLite store in
-//! a temp file and a generation built in code. Time comes from a `ManualClock`; tests wait for the
-//! pipeline with `Runtime::flush`, never by sleeping.
+//! a temp file and a generation built in code, signed in with an admin token (authentication and
+//! roles themselves are `tests/access_matrix.rs`). Time comes from a `ManualClock`; tests wait for
+//! the pipeline with `Runtime::flush`, never by sleeping.
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report a test wants
 
@@ -9,7 +10,9 @@ mod api_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use api_support::{METRIC, T0, asset_id, generation, parts, reading, sensor_id};
+use api_support::{
+    METRIC, T0, admin_token, asset_id, generation, parts, reading, sensor_id, signed_in,
+};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
@@ -24,6 +27,7 @@ use tocsin::runtime::Runtime;
 use tocsin::settings::{IngestSettings, Settings};
 use tocsin::storage::{self, Store};
 use tocsin::telemetry::Metrics;
+use tocsin::workflow::desk::{Desk, FixedGeneration};
 use tower::ServiceExt;
 
 const SENSORS: usize = 4;
@@ -73,7 +77,7 @@ async fn start_with(
     )
     .await
     .unwrap();
-    let router = runtime.router();
+    let router = signed_in(runtime.router(), &admin_token(&*store).await);
     (runtime, router, store)
 }
 
@@ -283,6 +287,12 @@ async fn full_queue_answers_503_with_retry_after() {
     // Capacity 1 and no writer: one waiting batch fills the queue.
     let (queue, _inbox) = queue(1);
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
+    let token = admin_token(&*store).await;
+    let desk = Desk::new(
+        Arc::clone(&store),
+        Arc::new(FixedGeneration(Arc::clone(&generation))),
+        Arc::clone(&clock),
+    );
     let state = AppState {
         store,
         gate: Arc::new(ArcSwap::from_pointee(Gate::new(
@@ -295,8 +305,9 @@ async fn full_queue_answers_503_with_retry_after() {
         max_body_bytes: settings.ingest.max_body_bytes,
         retry_after_secs: 7,
         reload: None,
+        desk,
     };
-    let router = api::router(state);
+    let router = signed_in(api::router(state), &token);
     let _waiting = queue.submit(Vec::new()).unwrap();
     assert_eq!(queue.depth(), 1);
     let answer = post_json(&router, &json!([reading(0, 1.0, at(0))])).await;

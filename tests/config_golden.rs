@@ -111,13 +111,258 @@ fn shipped_packs_compile_alone() {
 }
 
 #[test]
+fn the_standard_workflow_is_the_default_of_every_shipped_domain() {
+    use std::time::Duration;
+    use tocsin::model::{Level, NotifyOn, Recipient, Role};
+    let generation = tocsin::compile::load(None).unwrap();
+    assert_eq!(generation.workflows.len(), 1);
+    let standard = generation.workflow("standard").unwrap();
+    assert!(standard.domains.is_empty(), "the default lists no domains");
+    for domain in &generation.domains {
+        let workflow = generation.workflow_for(domain.id.as_str()).unwrap();
+        assert_eq!(workflow.id.as_str(), "standard", "{}", domain.id);
+    }
+    // The closed loop of DOMAINS.md 2.5, initial stage first.
+    let stages: Vec<&str> = standard.stages.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        stages,
+        [
+            "detected",
+            "issued",
+            "acknowledged",
+            "on_site",
+            "controlled",
+            "resolved",
+            "closed",
+            "dismissed"
+        ]
+    );
+    assert_eq!(standard.initial.as_str(), "detected");
+    let terminal: Vec<&str> = standard
+        .stages
+        .iter()
+        .filter(|s| s.terminal)
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(terminal, ["closed", "dismissed"]);
+    // Its time limits per level (blue, yellow, orange, red).
+    let minutes = |m: u64| Some(Duration::from_secs(60 * m));
+    let limits = |stage: &str| standard.stage(stage).unwrap().deadline;
+    assert_eq!(
+        limits("detected"),
+        [minutes(120), minutes(30), minutes(10), minutes(5)]
+    );
+    assert_eq!(
+        limits("issued"),
+        [minutes(240), minutes(30), minutes(10), minutes(5)]
+    );
+    assert_eq!(
+        limits("acknowledged"),
+        [minutes(1440), minutes(120), minutes(30), minutes(15)]
+    );
+    assert_eq!(
+        limits("on_site"),
+        [minutes(1440), minutes(240), minutes(60), minutes(30)]
+    );
+    assert_eq!(
+        limits("controlled"),
+        [
+            minutes(7 * 1440),
+            minutes(72 * 60),
+            minutes(1440),
+            minutes(240)
+        ]
+    );
+    // Escalation at 1x / 2x / 3x, the last one a supervision item to the city duty office.
+    let ladder = &standard.stage("issued").unwrap().escalation;
+    let afters: Vec<f64> = ladder.iter().map(|r| r.after).collect();
+    assert_eq!(afters, [1.0, 2.0, 3.0]);
+    assert_eq!(ladder[0].recipients, [Recipient::Issued]);
+    assert_eq!(
+        ladder[1].recipients,
+        [
+            Recipient::DepartmentDutyLeader,
+            Recipient::DistrictGovernment
+        ]
+    );
+    assert_eq!(ladder[2].recipients, [Recipient::CityDutyOffice]);
+    assert!(ladder[2].supervision && !ladder[1].supervision);
+    assert_eq!(standard.city_duty_office.as_str(), "shenyang.duty_office");
+    assert!(generation.department("shenyang.duty_office").is_some());
+    // Issuing authority per level (DOMAINS.md 2.2).
+    let government = [Recipient::Department("shenyang.government".into())];
+    assert_eq!(standard.issuing_authority[Level::Red.index()], government);
+    assert_eq!(
+        standard.issuing_authority[Level::Orange.index()],
+        government
+    );
+    assert_eq!(
+        standard.issuing_authority[Level::Yellow.index()],
+        [Recipient::LeadDepartment]
+    );
+    // Who may do what; what closing and resolving require.
+    let close = standard.transition("close").unwrap();
+    assert_eq!(close.roles, [Role::DutyOfficer]);
+    assert_eq!(close.requires, [tocsin::model::Field::Note]);
+    let resolve = standard.transition("resolve").unwrap();
+    assert_eq!(resolve.requires.len(), 2);
+    assert!(resolve.roles.contains(&Role::DepartmentUser));
+    assert!(resolve.roles.contains(&Role::DistrictUser));
+    assert_eq!(standard.transition("feedback").unwrap().to, None);
+    let dismiss = standard.transition("dismiss").unwrap();
+    assert_eq!(dismiss.to.as_ref().unwrap().as_str(), "dismissed");
+    // The automatic transitions of the closed loop.
+    let auto = &standard.auto;
+    assert_eq!(
+        auto.on_cleared
+            .as_ref()
+            .unwrap()
+            .to
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "resolved"
+    );
+    assert_eq!(
+        auto.on_recurrence
+            .as_ref()
+            .unwrap()
+            .to
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "issued"
+    );
+    assert_eq!(
+        auto.on_raised
+            .as_ref()
+            .unwrap()
+            .to
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "issued"
+    );
+    assert!(
+        standard
+            .notify
+            .iter()
+            .any(|plan| plan.on == NotifyOn::Raised)
+    );
+}
+
+/// Writes `files` (path, text) under a fresh deployment directory.
+fn deployment_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_deployment_replaces_or_adds_workflows() {
+    let shipped = std::fs::read_to_string(root().join("workflows/standard.yaml")).unwrap();
+    // Replaced by id: the deployment's `standard` with a slower triage is the default.
+    let slower = shipped.replace(
+        "deadline: {red: 5m, orange: 10m, yellow: 30m, blue: 2h}",
+        "deadline: {red: 15m, orange: 30m, yellow: 1h, blue: 4h}",
+    );
+    assert_ne!(slower, shipped);
+    let dir = deployment_with(&[("workflows/standard.yaml", &slower)]);
+    let generation = tocsin::compile::load(Some(dir.path())).unwrap();
+    assert_eq!(generation.workflows.len(), 1);
+    let triage = generation
+        .workflow_for("bridges")
+        .unwrap()
+        .stage("detected")
+        .unwrap();
+    assert_eq!(
+        triage.deadline[tocsin::model::Level::Red.index()],
+        Some(std::time::Duration::from_secs(900))
+    );
+    // Added for one domain: gas follows it, the others the shipped default.
+    let gas = shipped
+        .replace("id: standard", "id: gas_loop")
+        .replace("default: true", "domains: [city_gas]");
+    let dir = deployment_with(&[("workflows/gas.yaml", &gas)]);
+    let generation = tocsin::compile::load(Some(dir.path())).unwrap();
+    assert_eq!(generation.workflows.len(), 2);
+    assert_eq!(
+        generation.workflow_for("city_gas").unwrap().id.as_str(),
+        "gas_loop"
+    );
+    assert_eq!(
+        generation.workflow_for("metro").unwrap().id.as_str(),
+        "standard"
+    );
+}
+
+#[test]
+fn assets_without_a_district_are_placed_by_boundaries() {
+    let registry = r#"version: 1
+districts:
+  - code: 210102
+    name: 和平区
+    government: heping.government
+    boundary: [[123.30, 41.70], [123.43, 41.70], [123.43, 41.80], [123.30, 41.80], [123.30, 41.70]]
+  - code: 210103
+    name: 沈河区
+    boundary: [[123.43, 41.70], [123.55, 41.70], [123.55, 41.85], [123.43, 41.85]]
+  - {code: 210100, name: 沈阳市, boundary: [[123.0, 41.5], [124.0, 41.5], [124.0, 42.2], [123.0, 42.2]]}
+departments:
+  - {id: heping.government, name: 和平区人民政府, district: 210102}
+  - {id: gas_co, name: 沈阳燃气有限公司}
+assets:
+  - {id: west, name: w, domain: city_gas, kind: adjacent_space, owner: gas_co, location: {lon: 123.39, lat: 41.78}}
+  - {id: east, name: e, domain: city_gas, kind: adjacent_space, owner: gas_co, location: {lon: 123.50, lat: 41.78}}
+  - {id: edge, name: on the shared edge, domain: city_gas, kind: adjacent_space, owner: gas_co, location: {lon: 123.43, lat: 41.75}}
+  - {id: north, name: n, domain: city_gas, kind: adjacent_space, owner: gas_co, location: {lon: 123.40, lat: 41.95}}
+  - {id: written, name: d, domain: city_gas, kind: adjacent_space, owner: gas_co, district: 210103, location: {lon: 123.39, lat: 41.78}}
+sensors:
+  - {id: s-west, asset: west}
+"#;
+    let csv = "id,name,domain,kind,owner,lon,lat
+csv-east,c,city_gas,adjacent_space,gas_co,123.45,41.80
+";
+    let dir = deployment_with(&[("city/registry.yaml", registry), ("city/assets.csv", csv)]);
+    let generation = tocsin::compile::load(Some(dir.path())).unwrap();
+    let district = |id: &str| generation.asset(id).unwrap().district.as_str().to_owned();
+    assert_eq!(district("west"), "210102");
+    assert_eq!(district("east"), "210103");
+    assert_eq!(district("csv-east"), "210103");
+    // On the shared edge both hold it (and the city): the smallest, 和平区, wins.
+    let heping = generation.district("210102").unwrap();
+    assert_eq!(
+        heping.boundary.as_ref().unwrap().len(),
+        4,
+        "the closing point is dropped"
+    );
+    assert_eq!(
+        heping.government.as_ref().unwrap().as_str(),
+        "heping.government"
+    );
+    assert_eq!(district("edge"), "210102");
+    // Inside the city only: the city.
+    assert_eq!(district("north"), "210100");
+    // A written district is kept.
+    assert_eq!(district("written"), "210103");
+    assert_eq!(
+        generation.sensor("s-west").unwrap().district.as_str(),
+        "210102"
+    );
+}
+
+#[test]
 fn minimal_example_validates_cleanly() {
     let (output, code) = validate(&root().join("examples/minimal"));
     assert_eq!(code, Some(0), "{output}");
     assert!(output.starts_with("ok: generation "), "{output}");
     assert!(
         output.ends_with(
-            ": 8 domains, 28 metrics, 32 rules, 2 districts, 19 departments, 6 assets, 10 sensors\n"
+            ": 8 domains, 28 metrics, 32 rules, 2 districts, 22 departments, 6 assets, 10 sensors\n"
         ),
         "{output}"
     );

@@ -1,8 +1,8 @@
 //! Robustness of `POST /api/v1/readings`: random bytes, random JSON, wrong types, huge numbers,
 //! deep nesting, NaN tokens and mixed arrays, sent in-process to the real router over a SQLite
-//! store. Whatever comes in, nothing panics and every answer is either 200 with a well-formed
-//! `{accepted, rejected}` or an error status with a JSON `{code, message}` whose code is known and
-//! matches the status.
+//! store, with an admin's bearer token. Whatever comes in, nothing panics and every answer is
+//! either 200 with a well-formed `{accepted, rejected}` or an error status with a JSON
+//! `{code, message}` whose code is known and matches the status.
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report a test wants
 
@@ -11,7 +11,7 @@ mod api_support;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use api_support::{METRIC, T0, generation, sensor_id};
+use api_support::{METRIC, T0, admin_token, generation, sensor_id, signed_in};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -43,8 +43,9 @@ fn harness() -> &'static Harness {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("props.db").display());
-        let runtime = tokio.block_on(async {
+        let (runtime, token) = tokio.block_on(async {
             let store = tocsin::storage::open(&url).await.unwrap();
+            let token = admin_token(&*store).await;
             let defaults = Settings::default();
             let settings = Settings {
                 tick_interval: Duration::ZERO,
@@ -54,16 +55,17 @@ fn harness() -> &'static Harness {
                 },
                 ..defaults
             };
-            Runtime::start(
+            let runtime = Runtime::start(
                 &settings,
                 Arc::new(generation(SENSORS)),
                 store,
                 Arc::new(ManualClock::new(T0)),
             )
             .await
-            .unwrap()
+            .unwrap();
+            (runtime, token)
         });
-        let router = runtime.router();
+        let router = signed_in(runtime.router(), &token);
         Harness {
             tokio,
             router,

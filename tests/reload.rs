@@ -1,8 +1,9 @@
 //! Hot reload end to end: a real runtime over a deployment directory (the shipped packs plus a
-//! small registry and two local rules) and a real store, driven through the router in-process.
-//! The main cases run on SQLite and PostgreSQL. Reloads are awaited through their answers or the
-//! runtime's reload events; the file watch and SIGHUP are awaited with a bounded number of
-//! attempts, never a fixed sleep. Time of readings comes from a `ManualClock`.
+//! small registry and two local rules) and a real store, driven through the router in-process
+//! with an admin's token (a rule editor's against a `tocsin serve` process). The main cases run
+//! on SQLite and PostgreSQL. Reloads are awaited through their answers or the runtime's reload
+//! events; the file watch and SIGHUP are awaited with a bounded number of attempts, never a fixed
+//! sleep. Time of readings comes from a `ManualClock`.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,6 +11,7 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+mod api_support;
 mod store_support;
 
 use std::path::{Path, PathBuf};
@@ -119,7 +121,8 @@ impl Server {
         )
         .await
         .unwrap();
-        let router = runtime.router();
+        let token = api_support::admin_token(&*store).await;
+        let router = api_support::signed_in(runtime.router(), &token);
         Server {
             runtime,
             router,
@@ -507,6 +510,20 @@ async fn sighup_reloads_a_running_server() {
         "60",
         Some("version: 1\ntick_interval: 1h\nreload:\n  watch: false\n"),
     );
+    let store = format!("sqlite://{}", data.path().join("tocsin.db").display());
+    let created = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args([
+            "token",
+            "create",
+            "--role",
+            "rule_editor",
+            "--store",
+            &store,
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
     let child = ServeProcess(
         Command::new(env!("CARGO_BIN_EXE_tocsin"))
             .arg("serve")
@@ -515,17 +532,20 @@ async fn sighup_reloads_a_running_server() {
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--store")
-            .arg(format!(
-                "sqlite://{}",
-                data.path().join("tocsin.db").display()
-            ))
+            .arg(&store)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
+        .default_headers(headers)
         .build()
         .unwrap();
     let config_url = format!("http://127.0.0.1:{port}/api/v1/config");

@@ -135,7 +135,8 @@ async fn migrating_twice_is_fine(store: Arc<dyn Store>) {
         versions,
         vec![
             (20261129000001, "init", true),
-            (20261130000001, "coupling and reload", true)
+            (20261130000001, "coupling and reload", true),
+            (20261201000001, "workflow audit access", true)
         ]
     );
 }
@@ -350,6 +351,9 @@ async fn warning_opens_moves_and_clears_with_history(store: Arc<dyn Store>) {
             generation: "g1".into(),
             message: "well-1 none at 400".to_owned(),
             causes: Vec::new(),
+            source: tocsin::model::Source::Sensor,
+            drill: false,
+            case: None,
         }
     );
 

@@ -1,6 +1,7 @@
 //! The one HTTP error boundary: every handler returns `Result<_, ApiError>`, and an [`ApiError`]
-//! becomes a JSON body `{code, message}` with the code's status. Store and internal failures are
-//! logged with their detail and answered with a short, stable message.
+//! becomes a JSON body `{code, message}` with the code's status (401 `unauthorized` also with
+//! `WWW-Authenticate: Bearer`). Store and internal failures are logged with their detail and
+//! answered with a short, stable message.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -89,6 +90,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.code == ErrorCode::Unauthorized {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -1,27 +1,37 @@
 //! The HTTP API under `/api/v1` (axum). Routes live in one file per resource; every handler
 //! returns `Result<_, ApiError>` ([`error`]), the one place errors become `{code, message}`
-//! bodies. The router is built from an [`AppState`] so tests can drive it in-process.
+//! bodies. The router is built from an [`AppState`] so tests can drive it in-process. Every route
+//! but `/healthz` and `/metrics` is behind the guard ([`guard`]): a bearer token whose role the
+//! access matrix (`crate::auth::matrix`) allows.
 
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
+use axum::{Extension, Router};
 
+use crate::auth::Authenticator;
 use crate::ingest::{Gate, IngestQueue};
 use crate::model::{Clock, Generation};
 use crate::storage::Store;
 use crate::telemetry::Metrics;
 
+mod actions;
+mod audit;
+mod cap;
 pub mod error;
 mod generations;
+mod guard;
+mod outbox;
 mod params;
 pub mod readings;
 pub mod reload;
+mod reports;
 mod sensors;
 mod shadow;
 mod system;
+mod tokens;
 mod warnings;
 
 pub use error::ApiError;
@@ -47,6 +57,8 @@ pub struct AppState {
     pub retry_after_secs: u32,
     /// What `POST /admin/reload` calls; `None` when the server has no deployment directory.
     pub reload: Option<Arc<dyn Reload>>,
+    /// The duty desk: workflow actions and manual warnings (`crate::workflow::desk`).
+    pub desk: crate::workflow::desk::Desk,
 }
 
 impl AppState {
@@ -57,13 +69,34 @@ impl AppState {
 }
 
 /// The router: every route under `/api/v1` (health and metrics also at the top level, where
-/// probes and Prometheus look by default), JSON 404 and 405 answers, and the body limit.
+/// probes and Prometheus look by default), behind the guard, JSON 404 and 405 answers, and the
+/// body limit. Token lookups are cached per router ([`Authenticator::TTL`]).
 pub fn router(state: AppState) -> Router {
+    let authenticator = Arc::new(Authenticator::new(
+        Arc::clone(&state.store),
+        Arc::clone(&state.clock),
+    ));
+    router_with(state, authenticator)
+}
+
+/// [`router`] with a given authenticator (to share its cache, or to set its lifetime in tests).
+pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router {
     let limit = state.max_body_bytes;
+    let guard = guard::Guard {
+        state: state.clone(),
+        authenticator: Arc::clone(&authenticator),
+    };
     let api = Router::new()
         .route("/readings", post(readings::post_readings))
-        .route("/warnings", get(warnings::list))
+        .route("/warnings", get(warnings::list).post(actions::report))
         .route("/warnings/{id}", get(warnings::detail))
+        .route("/warnings/{id}/actions", post(actions::act))
+        .route("/warnings/{id}/timeline", get(audit::timeline))
+        .route("/warnings/{id}/cap", get(cap::cap))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+        .route("/reports/daily", get(reports::daily))
+        .route("/outbox", get(outbox::list))
         .route("/faults", get(warnings::faults))
         .route("/sensors", get(sensors::list))
         .route("/sensors/{id}", get(sensors::detail))
@@ -72,14 +105,20 @@ pub fn router(state: AppState) -> Router {
         .route("/config/generations", get(generations::list))
         .route("/admin/reload", post(reload::reload))
         .route("/shadow", get(shadow::list))
+        .route("/users", get(tokens::users))
+        .route("/tokens", get(tokens::tokens).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/whoami", get(tokens::whoami))
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .method_not_allowed_fallback(system::method_not_allowed);
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
-        .nest("/api/v1", api)
+        .nest(crate::auth::matrix::API_PREFIX, api)
+        .route_layer(axum::middleware::from_fn_with_state(guard, guard::require))
         .fallback(system::not_found)
+        .layer(Extension(authenticator))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

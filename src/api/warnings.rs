@@ -1,14 +1,16 @@
 //! `GET /api/v1/warnings` (filtered list) and `GET /api/v1/warnings/{id}` (one warning with its
 //! level history and evidence), plus `GET /api/v1/faults`.
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
 
 use super::AppState;
 use super::error::ApiError;
 use super::params;
-use crate::model::{AssetId, DepartmentId, DistrictCode, DomainId, HazardId, Level, SensorId};
+use crate::model::{
+    AssetId, DepartmentId, DistrictCode, DomainId, HazardId, Level, Principal, SensorId,
+};
 use crate::storage::{FaultRecord, WarningDetail, WarningFilter, WarningRecord, WarningState};
 
 /// Query parameters of `GET /warnings`, as text; parsed into a [`WarningFilter`].
@@ -64,6 +66,7 @@ impl WarningQuery {
             hazard: self.hazard.as_deref().map(HazardId::from),
             since: params::instant("since", self.since.as_deref())?,
             limit: params::limit(self.limit.as_deref(), 100, 1000)?,
+            ..WarningFilter::default()
         })
     }
 }
@@ -75,13 +78,16 @@ pub(crate) struct WarningList {
     warnings: Vec<WarningRecord>,
 }
 
-/// Lists warnings.
+/// Lists warnings: for department and district users only their own
+/// (`crate::auth::scope::narrow`; a filter cannot widen that).
 pub(crate) async fn list(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<WarningQuery>, QueryRejection>,
 ) -> Result<Json<WarningList>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
-    let filter = query.filter()?;
+    let mut filter = query.filter()?;
+    crate::auth::scope::narrow(&principal, &mut filter);
     let warnings = state.store.warnings(&filter).await?;
     Ok(Json(WarningList { warnings }))
 }

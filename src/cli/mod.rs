@@ -6,11 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
+mod demo;
 mod graph;
 mod migrate;
 mod replay;
+mod report;
 mod serve;
 mod test;
+mod token;
 mod validate;
 
 /// Tocsin: urban-safety early-warning engine.
@@ -27,6 +31,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: HTTP ingest and query API over the store.
     Serve(serve::ServeArgs),
+    /// The embedded default: the Shenyang example city with simulated sensors and incidents,
+    /// served on an SQLite file on a fast clock; prints the URL and tokens.
+    Demo(demo::DemoArgs),
     /// Check a deployment directory; prints every problem, or a one-line summary.
     Validate {
         /// Deployment directory (layered over the shipped packs).
@@ -48,16 +55,26 @@ pub enum Command {
         #[arg(long, default_value = "sqlite://tocsin.db")]
         store: String,
     },
+    /// Users' API tokens: create (prints the token once), list, revoke.
+    Token(token::TokenArgs),
+    /// The hash-chained audit log: verify it, or list entries.
+    Audit(audit::AuditArgs),
+    /// Duty reports (日报) as Markdown or JSON.
+    Report(report::ReportArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Validate { config } => validate::run(&config),
         Command::Replay(args) => replay::run_args(&args),
         Command::Test(args) => test::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Migrate { store } => migrate::run(&store),
+        Command::Token(args) => token::run(&args),
+        Command::Audit(args) => audit::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

@@ -17,7 +17,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::model::level::level_name;
@@ -25,6 +24,7 @@ use crate::model::{
     Change, FaultChange, Generation, Reading, ShadowFinding, Timestamp, WarningChange,
 };
 use crate::ruletest::{Playback, compare, replay_episodes};
+use crate::sim::parse_reading_line;
 
 /// Arguments of `tocsin replay`.
 #[derive(Debug, clap::Args)]
@@ -39,30 +39,6 @@ pub struct ReplayArgs {
     /// re-grades instead of every warning change.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
-}
-
-/// One input line as written: `{"sensor": "...", "metric": "...", "value": 1.0, "ts": ...}`
-/// with `ts` RFC 3339 text or epoch milliseconds; other keys are ignored.
-#[derive(Debug, Deserialize)]
-struct RawReading {
-    /// Sensor id.
-    sensor: String,
-    /// Metric id.
-    metric: String,
-    /// Value in the metric's unit.
-    value: f64,
-    /// Event time.
-    ts: RawTime,
-}
-
-/// A timestamp as RFC 3339 text or epoch milliseconds.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawTime {
-    /// Epoch milliseconds.
-    Millis(i64),
-    /// RFC 3339 text.
-    Text(String),
 }
 
 /// Counts for the closing summary on stderr.
@@ -182,7 +158,7 @@ fn read_input(input: &Path, tally: &mut Tally) -> anyhow::Result<Vec<Reading>> {
         if line.trim().is_empty() {
             continue;
         }
-        match parse_line(&line) {
+        match parse_reading_line(&line) {
             Ok(reading) => readings.push(reading),
             Err(problem) => {
                 tally.bad_lines += 1;
@@ -191,25 +167,6 @@ fn read_input(input: &Path, tally: &mut Tally) -> anyhow::Result<Vec<Reading>> {
         }
     }
     Ok(readings)
-}
-
-/// Parses one NDJSON line into a reading.
-fn parse_line(line: &str) -> Result<Reading, String> {
-    let raw: RawReading = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    if !raw.value.is_finite() {
-        return Err(format!("value {} is not finite", raw.value));
-    }
-    let ts = match raw.ts {
-        RawTime::Millis(ms) => Timestamp(ms),
-        RawTime::Text(text) => Timestamp::parse_rfc3339(&text)
-            .ok_or_else(|| format!("timestamp {text:?} is not RFC 3339"))?,
-    };
-    Ok(Reading {
-        sensor: raw.sensor.as_str().into(),
-        metric: raw.metric.as_str().into(),
-        value: raw.value,
-        ts,
-    })
 }
 
 /// Prints warning and fault changes and shadow findings as JSON lines (alarm changes are not
@@ -291,24 +248,4 @@ fn fault_line(f: &FaultChange) -> serde_json::Value {
         "detail": f.detail,
         "generation": f.generation,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_parse_with_text_or_millisecond_times() {
-        let r = parse_line(
-            r#"{"sensor":"s1","metric":"gas.ch4","value":3.5,"ts":"2026-11-29T08:00:00+08:00"}"#,
-        )
-        .unwrap();
-        assert_eq!(r.ts.to_rfc3339(), "2026-11-29T00:00:00.000Z");
-        assert_eq!(r.value, 3.5);
-        let r = parse_line(r#"{"sensor":"s1","metric":"m","value":1,"ts":1000}"#).unwrap();
-        assert_eq!(r.ts, Timestamp(1000));
-        assert!(parse_line(r#"{"sensor":"s1","metric":"m","value":"x","ts":1}"#).is_err());
-        assert!(parse_line(r#"{"sensor":"s1","metric":"m","value":1,"ts":"noon"}"#).is_err());
-        assert!(parse_line("not json").is_err());
-    }
 }

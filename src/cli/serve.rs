@@ -66,7 +66,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints every diagnostic and the refusal; exit code 1.
-fn refuse(config: &std::path::Path, diagnostics: &[Diagnostic]) -> ExitCode {
+pub(super) fn refuse(config: &std::path::Path, diagnostics: &[Diagnostic]) -> ExitCode {
     for diagnostic in diagnostics {
         eprintln!("{diagnostic}");
     }

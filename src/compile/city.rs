@@ -1,9 +1,11 @@
-//! The city registry: districts (GB/T 2260 codes), departments, assets and sensors. A sensor's
-//! domain, object kind, district, department and location default from its asset; a value that
-//! differs from the asset's is a `conflict`.
+//! The city registry: districts (GB/T 2260 codes, their governments and boundaries),
+//! departments, assets and sensors. An asset without a `district` is placed by the district
+//! boundaries (`super::boundary`). A sensor's domain, object kind, district, department and
+//! location default from its asset; a value that differs from the asset's is a `conflict`.
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::boundary;
 use super::item::{Item, suggest};
 use super::ladder;
 use crate::config::raw::{
@@ -45,13 +47,47 @@ pub(super) fn districts(
         {
             diagnostics.push(bad_code(item, "parent", &parent.0));
         }
+        let boundary = def
+            .boundary
+            .as_ref()
+            .and_then(|points| boundary::boundary(item, "boundary", points, diagnostics));
         out.push(crate::model::District {
             code: DistrictCode::new(def.code.0.as_str()),
             name: def.name.clone(),
             parent: def.parent.as_ref().map(|p| DistrictCode::new(p.0.as_str())),
+            government: def.government.as_deref().map(DepartmentId::new),
+            boundary,
         });
     }
     out
+}
+
+/// Checks that every district's `government` is a registered department (departments are
+/// compiled after districts, since they name their district).
+pub(super) fn check_governments(
+    items: &[Item<'_, DistrictDef>],
+    departments: &[Department],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for item in items {
+        let Some(government) = &item.def.government else {
+            continue;
+        };
+        if !departments.iter().any(|d| d.id.as_str() == government) {
+            diagnostics.push(
+                item.error(
+                    Code::UnknownDepartment,
+                    "government",
+                    format!("unknown department `{government}`"),
+                )
+                .with_hint(suggest(
+                    government,
+                    departments.iter().map(|d| d.id.as_str()),
+                    "departments",
+                )),
+            );
+        }
+    }
 }
 
 /// An unknown-district diagnostic unless `code` is registered.
@@ -209,17 +245,25 @@ impl Registry<'_> {
             if let Some(domain) = self.domain(item, "domain", &def.domain, diagnostics) {
                 self.kind(item, "kind", domain, &def.kind, diagnostics);
             }
-            check_district(
-                item,
-                "district",
-                &def.district.0,
-                self.districts,
-                diagnostics,
-            );
             self.department(item, "owner", &def.owner, diagnostics);
+            let before = diagnostics.len();
             let location = def
                 .location
                 .map(|l| geo_point(item, "location", l, diagnostics));
+            let located = diagnostics.len() == before;
+            let district = match &def.district {
+                Some(code) => {
+                    check_district(item, "district", &code.0, self.districts, diagnostics);
+                    DistrictCode::new(code.0.as_str())
+                }
+                None => boundary::place(
+                    item,
+                    self.districts,
+                    location.filter(|_| located),
+                    diagnostics,
+                )
+                .unwrap_or_else(|| DistrictCode::new("")),
+            };
             for (name, value) in &def.attributes {
                 if !value.is_finite() {
                     diagnostics.push(item.error(
@@ -234,7 +278,7 @@ impl Registry<'_> {
                 name: def.name.clone(),
                 domain: DomainId::new(def.domain.as_str()),
                 kind: def.kind.clone(),
-                district: DistrictCode::new(def.district.0.as_str()),
+                district,
                 owner: DepartmentId::new(def.owner.as_str()),
                 location,
                 attributes: def.attributes.clone(),
@@ -316,7 +360,10 @@ impl Registry<'_> {
         if let Some(district) = &def.district {
             let before = diagnostics.len();
             check_district(item, "district", &district.0, self.districts, diagnostics);
-            if diagnostics.len() == before && district.0 != asset.district.as_str() {
+            if diagnostics.len() == before
+                && !asset.district.as_str().is_empty()
+                && district.0 != asset.district.as_str()
+            {
                 diagnostics.push(conflict("district", &district.0, asset.district.as_str()));
             }
         }

@@ -78,6 +78,11 @@ pub(super) fn domains(
             name: def.name.clone(),
             name_cn: def.name_cn.clone(),
             lead_department: DepartmentId::new(def.lead_department.as_str()),
+            co_departments: def
+                .co_departments
+                .iter()
+                .map(|id| DepartmentId::new(id.as_str()))
+                .collect(),
             issuing_authority: [
                 authority.blue.clone(),
                 authority.yellow.clone(),

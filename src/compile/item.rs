@@ -88,7 +88,7 @@ pub(super) fn merge<'a, T>(
 }
 
 /// A hint for an unknown reference: the closest known name, or the list of known names.
-pub(super) fn suggest<'k>(
+pub(crate) fn suggest<'k>(
     wanted: &str,
     known: impl Iterator<Item = &'k str>,
     what: &str,

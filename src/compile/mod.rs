@@ -1,8 +1,10 @@
 //! Raw -> model: resolve references, apply the deployment over the shipped packs, check ladders
 //! and units, and build a [`Generation`]. Every problem is collected; the generation is built only
-//! when there are none. Order of work: districts, departments, domains and metrics, rules,
-//! assets, sensors (each step only needs the ones before it).
+//! when there are none. Order of work: districts, departments (then district governments),
+//! domains and metrics, workflows, rules, assets (placed by district boundaries when they name
+//! no district), sensors (each step only needs the ones before it).
 
+mod boundary;
 mod city;
 mod composite;
 mod coupling;
@@ -11,6 +13,7 @@ mod grading;
 mod item;
 mod ladder;
 mod rules;
+mod workflow;
 
 use std::path::Path;
 
@@ -18,6 +21,7 @@ use crate::config::sources::{Body, read_all};
 use crate::config::{Diagnostic, Document};
 use crate::model::{Generation, GenerationParts, SourceFile};
 
+pub(crate) use item::suggest;
 use item::{Item, merge};
 
 /// Compiles the shipped packs layered with the deployment directory `deployment` (if any).
@@ -67,6 +71,7 @@ fn compile_documents(
     let mut receptors = Vec::new();
     let mut links = Vec::new();
     let mut cascades = Vec::new();
+    let mut workflow_docs = Vec::new();
     for doc in documents {
         match &doc.body {
             Body::Registry(registry) => {
@@ -120,7 +125,10 @@ fn compile_documents(
                     cascades.push(Item::new(def.id.clone(), doc, path, def));
                 }
             }
-            Body::Workflow => {}
+            Body::Workflow(workflow) => {
+                let id = workflow.id.clone();
+                workflow_docs.push(Item::new(id, doc, String::new(), &**workflow));
+            }
         }
     }
     let id_key = "id";
@@ -140,10 +148,14 @@ fn compile_documents(
     let receptors = merge(receptors, "receptor", id_key, diagnostics);
     let links = merge(links, "link", id_key, diagnostics);
     let cascades = merge(cascades, "cascade", id_key, diagnostics);
+    let workflow_docs = merge(workflow_docs, "workflow", id_key, diagnostics);
 
-    let districts = city::districts(&districts, diagnostics);
+    let district_items = districts;
+    let districts = city::districts(&district_items, diagnostics);
     let departments = city::departments(&departments, &districts, diagnostics);
+    city::check_governments(&district_items, &departments, diagnostics);
     let (domains, metrics) = domains::domains(&domain_docs, &departments, diagnostics);
+    let workflows = workflow::workflows(&workflow_docs, &domains, &departments, diagnostics);
     let scripts = composite::Scripts::new(sources);
     let rules = rules::rules(&rule_defs, &domains, &metrics, &scripts, diagnostics);
     let links = coupling::links(&links, &domains, diagnostics);
@@ -173,5 +185,6 @@ fn compile_documents(
         edges,
         links,
         cascades,
+        workflows,
     }
 }

@@ -56,6 +56,35 @@ pub enum Code {
     UnknownRule,
     /// A coupling relation or receptor kind outside the closed list.
     UnknownRelation,
+    /// A workflow names a stage it does not define (in a transition, an automatic transition, a
+    /// notification plan or `initial`).
+    UnknownStage,
+    /// A workflow stage that no transition or automatic transition leads to from the initial
+    /// stage.
+    UnreachableStage,
+    /// A workflow without a terminal stage, or a stage from which no terminal stage can be reached.
+    NoTerminalStage,
+    /// An action or automatic transition that leaves a terminal stage.
+    LeavesTerminalStage,
+    /// A role name outside the closed list.
+    UnknownRole,
+    /// A recipient word outside the closed list (`owner`, `lead_department`, `department:<id>`
+    /// ...).
+    UnknownRecipient,
+    /// A domain listed by two workflows, or several default workflows.
+    AmbiguousWorkflow,
+    /// Workflows exist but none is the default, or a workflow is neither the default nor lists
+    /// domains.
+    NoDefaultWorkflow,
+    /// An escalation ladder whose `after` multiples do not strictly increase.
+    EscalationOrder,
+    /// An escalation ladder on a stage without any deadline.
+    NoDeadline,
+    /// A district boundary that is not a ring of at least three `[lon, lat]` points enclosing an
+    /// area.
+    BadBoundary,
+    /// An asset without a `district` whose location lies inside no district boundary.
+    OutsideBoundaries,
 }
 
 impl Code {
@@ -86,6 +115,18 @@ impl Code {
             Code::ScriptSyntax => "script_syntax",
             Code::UnknownRule => "unknown_rule",
             Code::UnknownRelation => "unknown_relation",
+            Code::UnknownStage => "unknown_stage",
+            Code::UnreachableStage => "unreachable_stage",
+            Code::NoTerminalStage => "no_terminal_stage",
+            Code::LeavesTerminalStage => "leaves_terminal_stage",
+            Code::UnknownRole => "unknown_role",
+            Code::UnknownRecipient => "unknown_recipient",
+            Code::AmbiguousWorkflow => "ambiguous_workflow",
+            Code::NoDefaultWorkflow => "no_default_workflow",
+            Code::EscalationOrder => "escalation_order",
+            Code::NoDeadline => "no_deadline",
+            Code::BadBoundary => "bad_boundary",
+            Code::OutsideBoundaries => "outside_boundaries",
         }
     }
 
@@ -115,6 +156,18 @@ impl Code {
         Code::ScriptSyntax,
         Code::UnknownRule,
         Code::UnknownRelation,
+        Code::UnknownStage,
+        Code::UnreachableStage,
+        Code::NoTerminalStage,
+        Code::LeavesTerminalStage,
+        Code::UnknownRole,
+        Code::UnknownRecipient,
+        Code::AmbiguousWorkflow,
+        Code::NoDefaultWorkflow,
+        Code::EscalationOrder,
+        Code::NoDeadline,
+        Code::BadBoundary,
+        Code::OutsideBoundaries,
     ];
 }
 

@@ -6,6 +6,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod format;
 pub mod raw;
+pub mod raw_workflow;
 pub mod sources;
 pub mod table;
 

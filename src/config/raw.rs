@@ -36,8 +36,6 @@ impl Listed for RegistryDoc {
     }
 }
 
-impl Listed for WorkflowDoc {}
-
 impl Listed for SettingsDoc {}
 
 /// The `version:` every document carries; only `1` is accepted.
@@ -688,6 +686,11 @@ pub struct DistrictDef {
     pub name: String,
     /// Code of the city or province above.
     pub parent: Option<Text>,
+    /// Department id of the district government (属地) that territorial warnings go to.
+    pub government: Option<String>,
+    /// Boundary ring `[[lon, lat], ...]` (WGS84, at least three points); assets without a
+    /// `district` are placed by it. Points stay lists here so a bad one is named by `compile`.
+    pub boundary: Option<Vec<Vec<f64>>>,
 }
 
 /// A department.
@@ -739,8 +742,8 @@ pub struct AssetDef {
     pub domain: String,
     /// Object kind of the domain.
     pub kind: String,
-    /// District code.
-    pub district: Text,
+    /// District code; absent = placed by the district boundaries from `location`.
+    pub district: Option<Text>,
     /// Owner department id.
     pub owner: String,
     /// Position.
@@ -774,13 +777,6 @@ pub struct SensorDef {
     /// Per-metric ladder overrides.
     #[serde(default)]
     pub thresholds: BTreeMap<String, LadderDef>,
-}
-
-/// `workflows/*.yaml`: only the version is checked until the workflow engine lands.
-#[derive(Debug, Deserialize)]
-pub struct WorkflowDoc {
-    /// Must be 1.
-    pub version: Version,
 }
 
 /// `tocsin.yaml`: process settings.

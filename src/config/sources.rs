@@ -9,7 +9,8 @@ use include_dir::{Dir, include_dir};
 
 use super::diagnostic::{Code, Diagnostic};
 use super::format::{Positions, parse_yaml};
-use super::raw::{DomainDoc, RegistryDoc, RulesDoc, WorkflowDoc};
+use super::raw::{DomainDoc, RegistryDoc, RulesDoc};
+use super::raw_workflow::WorkflowDoc;
 use super::table::{Table, parse_table};
 use crate::model::SourceFile;
 
@@ -35,8 +36,8 @@ pub enum Body {
     Rules(RulesDoc),
     /// `city/*.yaml`, `city/*.csv`, `domains/departments.yaml`.
     Registry(RegistryDoc),
-    /// `workflows/*.yaml` (only the version is checked for now).
-    Workflow,
+    /// `workflows/*.yaml`: one closed-loop workflow.
+    Workflow(Box<WorkflowDoc>),
 }
 
 /// One parsed document.
@@ -308,7 +309,7 @@ impl Loaded {
             Folder::Rules => parse_yaml::<RulesDoc>(&file, &text)
                 .map(|(doc, positions)| (Body::Rules(doc), positions)),
             Folder::Workflows => parse_yaml::<WorkflowDoc>(&file, &text)
-                .map(|(_, positions)| (Body::Workflow, positions)),
+                .map(|(doc, positions)| (Body::Workflow(Box::new(doc)), positions)),
             Folder::City => registry(&file, &text, &file_name),
         };
         match parsed {

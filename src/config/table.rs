@@ -61,7 +61,7 @@ impl Table {
     fn required(self) -> &'static [&'static str] {
         match self {
             Table::Sensors => &["id", "asset"],
-            Table::Assets => &["id", "name", "domain", "kind", "district", "owner"],
+            Table::Assets => &["id", "name", "domain", "kind", "owner"],
         }
     }
 
@@ -213,7 +213,7 @@ pub fn parse_table(
                     name: row.get("name").unwrap_or_default().to_owned(),
                     domain: row.get("domain").unwrap_or_default().to_owned(),
                     kind: row.get("kind").unwrap_or_default().to_owned(),
-                    district: Text(row.get("district").unwrap_or_default().to_owned()),
+                    district: row.get("district").map(|d| Text(d.to_owned())),
                     owner: row.get("owner").unwrap_or_default().to_owned(),
                     location,
                     attributes,

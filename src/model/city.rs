@@ -33,6 +33,12 @@ pub struct District {
     pub name: String,
     /// The city or province above it, when registered.
     pub parent: Option<DistrictCode>,
+    /// The district government (区人民政府) that territorial warnings go to (属地), when
+    /// registered; routing falls back to the departments registered with this district.
+    pub government: Option<DepartmentId>,
+    /// The district's boundary (WGS84, closed ring, first point not repeated), when registered;
+    /// an asset without a `district` is placed in the district whose boundary holds it.
+    pub boundary: Option<Vec<GeoPoint>>,
 }
 
 /// A way to reach a department's duty desk.

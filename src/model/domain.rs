@@ -99,6 +99,8 @@ pub struct Domain {
     pub name_cn: String,
     /// Lead department (牵头部门) that receives its warnings.
     pub lead_department: DepartmentId,
+    /// Co-operating departments (配合部门), notified where a workflow names `co_departments`.
+    pub co_departments: Vec<DepartmentId>,
     /// Who issues a warning of each level (indexed by [`Level::index`]).
     pub issuing_authority: [String; 4],
     /// Object kinds the domain monitors.

@@ -11,6 +11,7 @@ use super::ids::{
     AssetId, DepartmentId, DistrictCode, DomainId, GenerationId, MetricId, RuleId, SensorId,
 };
 use super::rule::Rule;
+use super::workflow::Workflow;
 
 /// One configuration file as it was read, kept so auditors can see the exact text that fired.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -77,6 +78,8 @@ pub struct Generation {
     pub links: Vec<SpatialLink>,
     /// Cascade rules, in id order.
     pub cascades: Vec<Cascade>,
+    /// Closed-loop workflows, in id order.
+    pub workflows: Vec<Workflow>,
     /// Lookups built once by [`Generation::index`].
     index: Index,
 }
@@ -120,6 +123,8 @@ pub struct GenerationParts {
     pub links: Vec<SpatialLink>,
     /// Cascade rules, in id order.
     pub cascades: Vec<Cascade>,
+    /// Closed-loop workflows (exactly one with no `domains` is the default).
+    pub workflows: Vec<Workflow>,
 }
 
 impl Generation {
@@ -130,6 +135,7 @@ impl Generation {
         parts.sources.sort_by(|a, b| a.path.cmp(&b.path));
         parts.rules.sort_by(|a, b| a.id.cmp(&b.id));
         parts.cascades.sort_by(|a, b| a.id.cmp(&b.id));
+        parts.workflows.sort_by(|a, b| a.id.cmp(&b.id));
         let mut hasher = Sha256::new();
         for source in &parts.sources {
             hasher.update(source.path.as_bytes());
@@ -162,6 +168,7 @@ impl Generation {
             edges: parts.edges,
             links: parts.links,
             cascades: parts.cascades,
+            workflows: parts.workflows,
             index,
         }
     }
@@ -255,6 +262,26 @@ impl Generation {
     /// A district by GB/T 2260 code.
     pub fn district(&self, code: &str) -> Option<&District> {
         self.index.districts.get(code).map(|i| &self.districts[*i])
+    }
+
+    /// The workflow a domain's warnings follow: the one that lists the domain, else the default
+    /// (the one listing no domains). `None` only for a generation built without workflows.
+    pub fn workflow_for(&self, domain: &str) -> Option<&Workflow> {
+        self.workflows
+            .iter()
+            .find(|workflow| workflow.domains.iter().any(|d| d.as_str() == domain))
+            .or_else(|| {
+                self.workflows
+                    .iter()
+                    .find(|workflow| workflow.domains.is_empty())
+            })
+    }
+
+    /// A workflow by id.
+    pub fn workflow(&self, id: &str) -> Option<&Workflow> {
+        self.workflows
+            .iter()
+            .find(|workflow| workflow.id.as_str() == id)
     }
 
     /// A department by id.

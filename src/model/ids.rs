@@ -1,19 +1,16 @@
 //! Identifier newtypes. Each kind of id is its own type so that a sensor id can never be passed
 //! where an asset id is expected; all are cheap to clone (`Arc<str>`).
 
-use std::fmt;
-use std::sync::Arc;
-
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         #[serde(transparent)]
-        pub struct $name(Arc<str>);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// Wraps a string that has already been checked by the config compiler or the ingest gate.
-            pub fn new(id: impl Into<Arc<str>>) -> Self {
+            pub fn new(id: impl Into<std::sync::Arc<str>>) -> Self {
                 Self(id.into())
             }
 
@@ -23,14 +20,14 @@ macro_rules! id_type {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{}({:?})", stringify!($name), &*self.0)
             }
         }
@@ -85,3 +82,5 @@ id_type!(
     /// A compiled configuration generation: the first 16 hex digits of its content hash.
     GenerationId
 );
+
+pub(crate) use id_type;

@@ -1,6 +1,9 @@
 //! Validated domain types. Only `compile` builds them; they carry checked invariants (resolved
 //! references, ordered ladders) and deliberately do not implement `Deserialize`.
 
+pub mod access;
+pub mod audit;
+pub mod case;
 pub mod change;
 pub mod city;
 pub mod coupling;
@@ -14,7 +17,11 @@ pub mod reading;
 pub mod rule;
 pub mod time;
 pub mod unit;
+pub mod workflow;
 
+pub use access::{Actor, Principal, Role};
+pub use audit::{AuditAction, AuditDraft, AuditEntry};
+pub use case::{Case, Due, ManualWarning, Notification, Source};
 pub use change::{
     AlarmChange, Change, FaultChange, FaultKind, OpenAlarm, OpenFault, ShadowFinding, WarningChange,
 };
@@ -36,4 +43,8 @@ pub use rule::{
     AlarmMatch, ClearPolicy, ClusterSpec, Combine, Neighbourhood, Persistence, RateSpec, Rule,
     RuleKind, ScriptSpec, SequenceSpec,
 };
-pub use time::{Clock, ManualClock, SystemClock, Timestamp};
+pub use time::{Clock, ManualClock, ScaledClock, SystemClock, Timestamp};
+pub use workflow::{
+    ActionId, AutoTransition, AutoTransitions, Channel, Field, NotificationPlan, NotifyOn,
+    PerLevel, Recipient, Rung, Stage, StageId, Transition, Workflow, WorkflowId,
+};

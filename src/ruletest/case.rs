@@ -8,8 +8,12 @@ use crate::config::{Code, Diagnostic, Positions};
 use crate::model::{FaultKind, Level, Reading, SourceFile, Timestamp};
 
 use super::fragment::registry_document;
+
+mod workflow;
+
 use super::offset::{OFFSET_HINT, parse_offset};
 use super::raw::{CaseDef, ExpectDef, FaultKindDef, LevelDef, ReadingDef, TestDoc};
+pub(crate) use workflow::{CaseAction, WorkflowCheck};
 
 /// Offsets count from here when a case gives no `start`: 2026-01-01T00:00:00Z.
 pub(crate) const DEFAULT_START: Timestamp = Timestamp(1_767_225_600_000);
@@ -27,6 +31,8 @@ pub(crate) struct Case {
     pub(crate) start: Timestamp,
     /// Readings, in time order (stable for equal times).
     pub(crate) readings: Vec<CaseReading>,
+    /// Workflow actions, in time order (stable for equal times).
+    pub(crate) actions: Vec<CaseAction>,
     /// Expectations, in time order (stable for equal times).
     pub(crate) expectations: Vec<Expectation>,
 }
@@ -93,6 +99,8 @@ pub(crate) enum Check {
         /// Expected level.
         level: Option<Level>,
     },
+    /// The workflow state of the warning's case.
+    Workflow(WorkflowCheck),
     /// Whether a device fault stands.
     Fault {
         /// Sensor id.
@@ -233,6 +241,13 @@ impl Checker<'_> {
             );
         }
         readings.sort_by_key(|r| r.reading.ts);
+        let mut actions = Vec::new();
+        for (i, action) in def.actions.into_iter().enumerate() {
+            if let Some(a) = self.action(action, &format!("{path}.actions[{i}]"), start) {
+                actions.push(a);
+            }
+        }
+        actions.sort_by_key(|a| a.at);
         let mut expectations = Vec::new();
         for (i, expect) in def.expect.into_iter().enumerate() {
             if let Some(e) = self.expectation(expect, &format!("{path}.expect[{i}]"), start) {
@@ -240,7 +255,7 @@ impl Checker<'_> {
             }
         }
         expectations.sort_by_key(|e| e.at);
-        if expectations.is_empty() && self.diagnostics.is_empty() {
+        if expectations.is_empty() && actions.is_empty() && self.diagnostics.is_empty() {
             let d = self
                 .error(Code::MissingKey, path, "the case expects nothing")
                 .with_hint("add `expect:` items; a case that checks nothing cannot fail");
@@ -252,6 +267,7 @@ impl Checker<'_> {
             registry,
             start,
             readings,
+            actions,
             expectations,
         }
     }
@@ -379,7 +395,8 @@ impl Checker<'_> {
         let warning_keys = def.asset.is_some()
             || def.hazard.is_some()
             || def.level.is_some()
-            || def.caused_by.is_some();
+            || def.caused_by.is_some()
+            || workflow::has_workflow_keys(&def);
         let kinds = [
             warning_keys,
             def.shadow.is_some(),
@@ -405,7 +422,8 @@ impl Checker<'_> {
                     },
                 )
                 .with_hint(
-                    "give one of: `asset` + `hazard` + `level` (warning), `shadow`, `alarm`, `fault`",
+                    "give one of: `asset` + `hazard` + `level` and/or `stage`, `escalations`, \
+                     `escalated_to`, `notified`, `supervised` (warning), `shadow`, `alarm`, `fault`",
                 );
             self.push(d);
             return None;
@@ -458,6 +476,9 @@ impl Checker<'_> {
     /// The warning kinds: `at` + asset + hazard + level (+ caused_by), or `cleared_by` + asset +
     /// hazard.
     fn warning_check(&mut self, def: ExpectDef, path: &str, cleared: bool) -> Option<Check> {
+        if workflow::has_workflow_keys(&def) {
+            return self.workflow_check(def, path, cleared).map(Check::Workflow);
+        }
         let mut missing = Vec::new();
         if def.asset.is_none() {
             missing.push("`asset`");
@@ -523,7 +544,7 @@ impl Checker<'_> {
 }
 
 /// The model level of a written one.
-fn level(def: LevelDef) -> Option<Level> {
+pub(super) fn level(def: LevelDef) -> Option<Level> {
     match def {
         LevelDef::None => None,
         LevelDef::Blue => Some(Level::Blue),

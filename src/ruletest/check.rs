@@ -7,6 +7,8 @@ use crate::model::level::level_name;
 use crate::model::{Cause, Generation, Timestamp};
 
 use super::case::{Check, Expectation, ExpectedCause};
+use super::check_workflow::check_workflow;
+use super::duty::Duty;
 use super::observed::{LevelSeen, Observed};
 use super::offset::format_offset;
 use super::report::Failure;
@@ -15,6 +17,7 @@ use super::report::Failure;
 pub(crate) fn check(
     expectation: &Expectation,
     observed: &Observed,
+    duty: &Duty<'_>,
     generation: &Generation,
     start: Timestamp,
 ) -> Option<Failure> {
@@ -104,6 +107,18 @@ pub(crate) fn check(
             let expected = format!("{subject} level {}", level_name(*level));
             let mut actual = format!("{subject} {}", describe_level(seen, &at, "never moved"));
             actual.push_str(&unknown_rule_or_sensor(generation, rule, sensor));
+            (expected, actual)
+        }
+        Check::Workflow(workflow) => {
+            let (expected, mut actual) =
+                check_workflow(workflow, observed, duty, generation, start)?;
+            if duty.warning(&workflow.asset, &workflow.hazard).is_none() {
+                actual.push_str(&unknown_asset(
+                    generation,
+                    &workflow.asset,
+                    &workflow.hazard,
+                ));
+            }
             (expected, actual)
         }
         Check::Fault {

@@ -17,6 +17,8 @@
 mod baseline;
 mod case;
 mod check;
+mod check_workflow;
+mod duty;
 mod fragment;
 mod observed;
 mod offset;
@@ -24,6 +26,8 @@ mod playback;
 mod raw;
 mod report;
 mod runner;
+#[cfg(test)]
+mod workflow_tests;
 
 use std::path::Path;
 use std::sync::Arc;

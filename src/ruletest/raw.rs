@@ -41,6 +41,9 @@ pub(crate) struct CaseDef {
     /// Readings at offsets from `start`.
     #[serde(default)]
     pub(crate) readings: Vec<ReadingDef>,
+    /// People's workflow actions at offsets from `start`.
+    #[serde(default)]
+    pub(crate) actions: Vec<ActionDef>,
     /// What must hold, and when.
     #[serde(default)]
     pub(crate) expect: Vec<ExpectDef>,
@@ -64,6 +67,30 @@ pub(crate) struct ReadingDef {
     pub(crate) every: Option<DurationText>,
 }
 
+/// `{at, action, by}` with `note`, `evidence`, the warning (`asset` + `hazard`, needed when the
+/// case has several) and the refusal expected (`refused: missing_field`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ActionDef {
+    /// Offset it is taken at.
+    pub(crate) at: DurationText,
+    /// The workflow action (`issue`, `acknowledge`, `close` ...).
+    pub(crate) action: String,
+    /// The role of the user taking it.
+    pub(crate) by: String,
+    /// Free text.
+    pub(crate) note: Option<String>,
+    /// Evidence items.
+    #[serde(default)]
+    pub(crate) evidence: Vec<String>,
+    /// The API error code the action must be refused with.
+    pub(crate) refused: Option<String>,
+    /// Asset of the warning acted on.
+    pub(crate) asset: Option<String>,
+    /// Hazard of the warning acted on.
+    pub(crate) hazard: Option<String>,
+}
+
 /// One expectation. Which keys are set says what kind it is; `case` checks the combination.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +107,16 @@ pub(crate) struct ExpectDef {
     pub(crate) level: Option<LevelDef>,
     /// The cascades and upstream warnings that raised the warning.
     pub(crate) caused_by: Option<Vec<CauseDef>>,
+    /// The workflow stage of the warning's case (`none`: no case).
+    pub(crate) stage: Option<String>,
+    /// Recipients (words or department ids) an escalation rung has told; `[]`: none yet.
+    pub(crate) escalated_to: Option<Vec<String>>,
+    /// Recipients (words or department ids) any notification has told; `[]`: nobody yet.
+    pub(crate) notified: Option<Vec<String>>,
+    /// How many escalation rungs of the current stage have fired.
+    pub(crate) escalations: Option<u32>,
+    /// Whether a supervision item (督办件) is open.
+    pub(crate) supervised: Option<bool>,
     /// A shadow rule's finding.
     pub(crate) shadow: Option<RuleLevelDef>,
     /// A rule's alarm on a sensor.

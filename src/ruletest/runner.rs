@@ -1,69 +1,100 @@
-//! Running one case: readings and expectations merged in time order on the virtual clock
-//! (readings first at equal times, so an expectation at `t` sees every reading at or before
-//! `t`); the clock is advanced through every reading and expectation time, so offline faults
-//! and anything else that waits on the clock happen as they would on a server. Never sleeps.
+//! Running one case: readings, actions and expectations merged in time order on the virtual
+//! clock (at equal times readings first, then actions, then expectations, so an expectation at
+//! `t` sees every reading and action at or before `t`); the clock is advanced through every
+//! time, so offline faults, workflow timers and anything else that waits on the clock happen as
+//! they would on a server. Never sleeps.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::model::Generation;
+use crate::model::{Change, Generation};
 
-use super::case::{Case, CaseReading};
+use super::case::{Case, CaseAction, CaseReading, Expectation};
 use super::check::check;
+use super::check_workflow::take_action;
+use super::duty::Duty;
 use super::observed::Observed;
 use super::offset::format_offset;
 use super::playback::Playback;
 use super::report::Failure;
 
+/// What comes next in a case: at equal times readings first, then actions, then expectations.
+enum Next<'c> {
+    Reading(&'c CaseReading),
+    Action(&'c CaseAction),
+    Expectation(&'c Expectation),
+}
+
 /// Runs `case` on a fresh engine for `generation`; returns the expectations that did not hold
-/// (and readings the configuration does not know, once per sensor and metric).
+/// (and readings the configuration does not know, once per sensor and metric). The engine's
+/// warning changes drive the case's in-memory duty desk, whose timers fire as the clock passes
+/// them.
 pub(crate) fn run_case(case: &Case, generation: &Arc<Generation>) -> Vec<Failure> {
     let mut playback = Playback::new(Arc::clone(generation), case.start);
     let mut observed = Observed::default();
+    let mut duty = Duty::new(generation);
     let mut failures = Vec::new();
     let mut changes = Vec::new();
     let mut unknown = HashSet::new();
     let mut readings = case.readings.iter().peekable();
+    let mut actions = case.actions.iter().peekable();
     let mut expectations = case.expectations.iter().peekable();
     loop {
-        let reading_next = match (readings.peek(), expectations.peek()) {
-            (None, None) => break,
-            (Some(r), Some(e)) => r.reading.ts <= e.at,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
+        let candidates = [
+            readings.peek().map(|r| (r.reading.ts, 0)),
+            actions.peek().map(|a| (a.at, 1)),
+            expectations.peek().map(|e| (e.at, 2)),
+        ];
+        let next = match candidates.into_iter().flatten().min() {
+            None => break,
+            Some((_, 0)) => readings.next().map(Next::Reading),
+            Some((_, 1)) => actions.next().map(Next::Action),
+            Some(_) => expectations.next().map(Next::Expectation),
         };
-        if reading_next {
-            let Some(reading) = readings.next() else {
-                break;
-            };
-            let before = playback.engine().unknown_readings();
-            playback.feed(&reading.reading, &mut changes);
-            if playback.engine().unknown_readings() > before
-                && unknown.insert((
-                    reading.reading.sensor.clone(),
-                    reading.reading.metric.clone(),
-                ))
-            {
-                failures.push(unknown_reading(case, reading, generation));
+        match next {
+            None => break,
+            Some(Next::Reading(reading)) => {
+                duty.fire_due(reading.reading.ts);
+                let before = playback.engine().unknown_readings();
+                playback.feed(&reading.reading, &mut changes);
+                if playback.engine().unknown_readings() > before
+                    && unknown.insert((
+                        reading.reading.sensor.clone(),
+                        reading.reading.metric.clone(),
+                    ))
+                {
+                    failures.push(unknown_reading(case, reading, generation));
+                }
             }
-        } else {
-            let Some(expectation) = expectations.next() else {
-                break;
-            };
-            playback.advance(expectation.at, &mut changes);
-            for change in changes.drain(..) {
-                observed.record(&change);
+            Some(Next::Action(action)) => {
+                playback.advance(action.at, &mut changes);
+                take_in(&mut changes, &mut observed, &mut duty);
+                duty.fire_due(action.at);
+                failures.extend(take_action(action, &mut duty));
             }
-            if let Some(failure) = check(expectation, &observed, generation, case.start) {
-                failures.push(failure);
+            Some(Next::Expectation(expectation)) => {
+                playback.advance(expectation.at, &mut changes);
+                take_in(&mut changes, &mut observed, &mut duty);
+                duty.fire_due(expectation.at);
+                failures.extend(check(expectation, &observed, &duty, generation, case.start));
             }
         }
-        for change in changes.drain(..) {
-            observed.record(&change);
-        }
+        take_in(&mut changes, &mut observed, &mut duty);
     }
     failures.sort_by_key(|f| f.position);
     failures
+}
+
+/// Records the engine's changes and lets the duty desk react to warning changes (timers due
+/// before a change fire first).
+fn take_in(changes: &mut Vec<Change>, observed: &mut Observed, duty: &mut Duty<'_>) {
+    for change in changes.drain(..) {
+        observed.record(&change);
+        if let Change::Warning(warning) = &change {
+            duty.fire_due(warning.ts);
+            duty.react(warning);
+        }
+    }
 }
 
 /// A reading the engine ignored because the configuration does not know its sensor or metric.

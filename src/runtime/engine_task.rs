@@ -9,6 +9,9 @@
 //! open warnings with it (those of removed or changed rules are corrected, with the new
 //! generation), and from then on every change carries the new generation id.
 //!
+//! After every write, every clock tick and every swap it pokes the desk task (`super::desk_task`),
+//! which reacts to the changed warnings and fires due timers.
+//!
 //! A failed write is retried with capped backoff until it succeeds: dropping engine output would
 //! let the store and the engine drift apart. While it retries, the bounded channels fill and ingest
 //! answers 503, which is the honest answer while the store is down.
@@ -19,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::desk_task::DeskSignal;
 use super::reconcile::{self, Occasion};
 use crate::eval::Engine;
 use crate::ingest::EngineInput;
@@ -51,6 +55,8 @@ pub(crate) struct EngineTask {
     metrics: Arc<Metrics>,
     /// Time of reconciliation changes after a swap.
     clock: Arc<dyn Clock>,
+    /// Wakes the duty desk after writes and ticks.
+    desk: DeskSignal,
 }
 
 impl EngineTask {
@@ -60,12 +66,14 @@ impl EngineTask {
         store: Arc<dyn Store>,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
+        desk: DeskSignal,
     ) -> EngineTask {
         EngineTask {
             engine,
             store,
             metrics,
             clock,
+            desk,
         }
     }
 
@@ -88,10 +96,15 @@ impl EngineTask {
                 },
                 input = inbox.recv() => match input {
                     Some(input) => {
+                        let tick = matches!(input, EngineInput::Tick(_));
                         self.handle(input, &mut changes);
-                        if !changes.is_empty() {
+                        let wrote = !changes.is_empty();
+                        if wrote {
                             self.write(&changes).await;
                             changes.clear();
+                        }
+                        if wrote || tick {
+                            self.desk.poke();
                         }
                         self.report_script_faults();
                     }
@@ -159,6 +172,8 @@ impl EngineTask {
         if !corrections.is_empty() {
             self.write(&corrections).await;
         }
+        // The workflows may have changed too: let the desk look at due timers under them.
+        self.desk.poke();
         tracing::info!(
             generation = %swap.generation.id,
             %previous,

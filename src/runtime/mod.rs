@@ -1,6 +1,6 @@
 //! Wiring of the server process: restore the engine from the store, save and activate the
-//! generation record, start the batch writer, the engine task and the clock tick task, build the
-//! router, wire hot reload (API, SIGHUP, file watch) when there is a deployment directory, and shut
+//! generation record, let the duty desk catch up (pending reactions, overdue timers), start the
+//! batch writer, the engine task, the desk task and the clock tick task, build the router, wire hot reload (API, SIGHUP, file watch) when there is a deployment directory, and shut
 //! everything down in order (stop accepting, drain the queue, let the engine finish) on Ctrl-C or
 //! SIGTERM.
 
@@ -22,12 +22,15 @@ use crate::model::{Clock, Generation};
 use crate::settings::Settings;
 use crate::storage::{Store, StoreError, WarningFilter, WarningState};
 use crate::telemetry::Metrics;
+use crate::workflow::desk::{Desk, Generations};
 
+mod desk_task;
 mod engine_task;
 pub mod reconcile;
 pub mod reload;
 mod watch;
 
+use desk_task::DeskSignal;
 use engine_task::EngineTask;
 pub use reload::{ReloadEvent, Reloader};
 use watch::DirectoryWatch;
@@ -72,6 +75,10 @@ pub struct Runtime {
     engine_task: JoinHandle<()>,
     /// The clock tick task (aborted on shutdown).
     ticker: JoinHandle<()>,
+    /// Wakes the desk task and waits for it to settle.
+    desk: DeskSignal,
+    /// The desk task.
+    desk_task: JoinHandle<()>,
     /// The reloader, when there is a deployment directory.
     reloader: Option<Arc<Reloader>>,
     /// The debounced watch of the deployment directory (`reload.watch`).
@@ -151,6 +158,26 @@ impl Runtime {
             "engine restored"
         );
 
+        let gate = Arc::new(ArcSwap::from_pointee(Gate::new(
+            generation,
+            &settings.ingest,
+        )));
+        let desk = Desk::new(
+            Arc::clone(&store),
+            Arc::clone(&gate) as Arc<dyn Generations>,
+            Arc::clone(&clock),
+        );
+        // Catch up before serving: reactions the previous run did not make, timers that fell due
+        // while the server was down (each fires once; the case records it).
+        let caught_up = desk.run_round().await?;
+        tracing::info!(
+            reacted = caught_up.reacted,
+            fired = caught_up.fired,
+            left = caught_up.left,
+            "duty desk caught up"
+        );
+        let (desk_signal, desk_task) = desk_task::spawn(desk.clone());
+
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
         let (swap_tx, swap_rx) = mpsc::channel(1);
@@ -159,6 +186,7 @@ impl Runtime {
             Arc::clone(&store),
             Arc::clone(&metrics),
             Arc::clone(&clock),
+            desk_signal.clone(),
         );
         let engine_task = tokio::spawn(task.run(engine_rx, swap_rx));
 
@@ -177,10 +205,6 @@ impl Runtime {
             settings.tick_interval,
         ));
 
-        let gate = Arc::new(ArcSwap::from_pointee(Gate::new(
-            generation,
-            &settings.ingest,
-        )));
         let reloader = deployment.map(|deployment| {
             Arc::new(Reloader::new(
                 deployment.to_path_buf(),
@@ -221,6 +245,7 @@ impl Runtime {
             reload: reloader
                 .as_ref()
                 .map(|reloader| Arc::clone(reloader) as Arc<dyn Reload>),
+            desk,
         };
         Ok(Runtime {
             state,
@@ -228,6 +253,8 @@ impl Runtime {
             writer,
             engine_task,
             ticker,
+            desk: desk_signal,
+            desk_task,
             reloader,
             watch,
             hangup,
@@ -264,14 +291,22 @@ impl Runtime {
         &self.state.queue
     }
 
-    /// Waits until every reading queued so far is stored, evaluated, and its changes written.
+    /// The duty desk (workflow actions, manual warnings).
+    pub fn desk(&self) -> &Desk {
+        &self.state.desk
+    }
+
+    /// Waits until every reading queued so far is stored, evaluated, its changes written, and
+    /// the duty desk has reacted to them.
     pub async fn flush(&self) {
         if self.state.queue.flush().await.is_err() {
             tracing::warn!("flush after shutdown");
         }
+        self.settle().await;
     }
 
-    /// Runs one clock tick now (at the clock's time) and waits until its changes are written.
+    /// Runs one clock tick now (at the clock's time), waits until its changes are written, and
+    /// lets the duty desk react to them and fire the timers due at that time.
     pub async fn tick_now(&self) {
         let now = self.state.clock.now();
         let (done, answer) = oneshot::channel();
@@ -280,9 +315,17 @@ impl Runtime {
         {
             let _ = answer.await;
         }
+        self.settle().await;
     }
 
-    /// Stops the tick task, drains the queue, and waits for the writer and the engine task.
+    /// Runs the duty desk to completion now: reactions to everything written so far, then the
+    /// timers due at the clock's time.
+    pub async fn settle(&self) {
+        self.desk.settle().await;
+    }
+
+    /// Stops the tick task, drains the queue, and waits for the writer, the engine task and the
+    /// desk task.
     /// Routers built from this runtime must be dropped first, or the writer keeps waiting.
     pub async fn shutdown(self) {
         if let Some(watch) = self.watch {
@@ -297,11 +340,16 @@ impl Runtime {
         let _ = self.ticker.await;
         drop(self.state);
         drop(self.engine);
+        drop(self.desk);
         if let Err(error) = self.writer.await {
             tracing::error!(%error, "ingest writer failed");
         }
         if let Err(error) = self.engine_task.await {
             tracing::error!(%error, "engine task failed");
+        }
+        // The engine task dropped its signal; the desk drains the last pokes and stops.
+        if let Err(error) = self.desk_task.await {
+            tracing::error!(%error, "desk task failed");
         }
     }
 }

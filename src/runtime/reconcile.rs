@@ -6,12 +6,18 @@
 //! store says is standing with what the engine says, and writes the corrections as ordinary
 //! changes, so each one is in the warning's history with the new generation and a message saying
 //! why.
+//!
+//! Warnings people entered are not the engine's to correct: a manual warning (hotline, citizen,
+//! inspection) has no alarm behind it and is never lowered or cleared here, and neither is a drill
+//! (the engine never touches exercises). A warning where a manual report merged with a sensor
+//! warning is only ever raised to what the engine holds, never lowered or cleared: the duty
+//! officer's judgement stands until the case is closed.
 
 use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
 use crate::model::{
-    AlarmChange, AssetId, Change, HazardId, Level, OpenAlarm, Timestamp, WarningChange,
+    AlarmChange, AssetId, Change, HazardId, Level, OpenAlarm, Source, Timestamp, WarningChange,
 };
 use crate::storage::WarningRecord;
 
@@ -77,11 +83,19 @@ pub fn corrections(
         )
     };
 
+    // Drills are never the engine's; manual and merged warnings are handled below.
+    let engine_side = || open_warnings.iter().filter(|warning| !warning.drill);
+
     // Open warnings whose level the new configuration no longer supports.
-    for warning in open_warnings {
+    for warning in engine_side() {
         let key = (warning.asset.clone(), warning.hazard.clone());
         let level = standing.get(&key).copied();
-        if level == Some(warning.level) {
+        let correct = match warning.source {
+            Source::Sensor => level != Some(warning.level),
+            Source::Merged => level > Some(warning.level),
+            Source::Manual => false,
+        };
+        if !correct {
             continue;
         }
         changes.push(Change::Warning(WarningChange {
@@ -105,8 +119,7 @@ pub fn corrections(
 
     // Warnings the engine holds (from restored alarms) that the store has no open row for, e.g.
     // after a rule changed its hazard.
-    let stored: FxHashMap<(AssetId, HazardId), Level> = open_warnings
-        .iter()
+    let stored: FxHashMap<(AssetId, HazardId), Level> = engine_side()
         .map(|w| ((w.asset.clone(), w.hazard.clone()), w.level))
         .collect();
     for ((asset, hazard), level) in &standing {
@@ -143,4 +156,140 @@ pub fn corrections(
         }));
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{Generation, Source};
+    use crate::storage::{WarningRecord, WarningState};
+
+    const REGISTRY: &str = r#"version: 1
+districts:
+  - {code: "210102", name: 和平区}
+assets:
+  - {id: well-1, name: Well 1, domain: city_gas, kind: adjacent_space, district: "210102", owner: shenyang.construction, location: {lon: 123.42, lat: 41.79}}
+sensors:
+  - {id: ch4-1, asset: well-1, metrics: [gas.ch4_adjacent]}
+"#;
+
+    const RULES: &str = r#"version: 1
+rules:
+  - id: local.confined
+    domain: city_gas
+    metric: gas.ch4_adjacent
+    hazard: confined_gas
+    description: methane next to a gas main
+    threshold: {direction: above, levels: {yellow: 30, red: 80}}
+"#;
+
+    fn generation() -> Arc<Generation> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("city")).unwrap();
+        std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+        std::fs::write(dir.path().join("city/registry.yaml"), REGISTRY).unwrap();
+        std::fs::write(dir.path().join("rules/local.yaml"), RULES).unwrap();
+        Arc::new(crate::compile::load(Some(dir.path())).unwrap())
+    }
+
+    fn open(id: i64, level: Level, source: Source, drill: bool) -> WarningRecord {
+        WarningRecord {
+            id,
+            asset: "well-1".into(),
+            hazard: "confined_gas".into(),
+            domain: "city_gas".into(),
+            district: "210102".into(),
+            department: "shenyang.construction".into(),
+            state: WarningState::Open,
+            level,
+            peak_level: level,
+            opened_at: Timestamp(0),
+            updated_at: Timestamp(0),
+            cleared_at: None,
+            rule: "local.confined".into(),
+            sensor: "ch4-1".into(),
+            generation: "g".into(),
+            message: String::new(),
+            causes: Vec::new(),
+            source,
+            drill,
+            case: None,
+        }
+    }
+
+    /// The target level of each warning correction.
+    fn corrected(
+        engine: &Engine,
+        alarms: &[OpenAlarm],
+        warnings: &[WarningRecord],
+    ) -> Vec<Option<Level>> {
+        corrections(engine, alarms, warnings, Timestamp(1), Occasion::StartUp)
+            .into_iter()
+            .filter_map(|change| match change {
+                Change::Warning(warning) => Some(warning.to),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_sensor_warnings_are_lowered_or_cleared() {
+        let engine = Engine::new(generation());
+        // Nothing stands in the engine: a sensor warning is cleared ...
+        assert_eq!(
+            corrected(&engine, &[], &[open(1, Level::Red, Source::Sensor, false)]),
+            [None]
+        );
+        // ... a manual report, a merged warning and a drill are not.
+        for warning in [
+            open(2, Level::Yellow, Source::Manual, false),
+            open(3, Level::Red, Source::Merged, false),
+            open(4, Level::Orange, Source::Manual, true),
+        ] {
+            assert!(
+                corrected(&engine, &[], std::slice::from_ref(&warning)).is_empty(),
+                "{warning:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_merged_warning_is_only_ever_raised_to_what_the_engine_holds() {
+        let mut engine = Engine::new(generation());
+        let alarm = OpenAlarm {
+            rule: "local.confined".into(),
+            sensor: "ch4-1".into(),
+            asset: "well-1".into(),
+            hazard: "confined_gas".into(),
+            level: Level::Yellow,
+            since: Timestamp(0),
+        };
+        engine.restore(std::slice::from_ref(&alarm), &[], &[]);
+        let [(_, _, held)] = engine.standing_warnings()[..] else {
+            panic!("one standing warning");
+        };
+        assert!(held > Level::Blue && held < Level::Red, "{held:?}");
+        let below = Level::from_index(held.index() - 1).unwrap();
+        let above = held.raised().unwrap();
+        let alarms = [alarm];
+        assert_eq!(
+            corrected(&engine, &alarms, &[open(1, below, Source::Merged, false)]),
+            [Some(held)]
+        );
+        assert!(corrected(&engine, &alarms, &[open(1, above, Source::Merged, false)]).is_empty());
+        // The drill on the same asset and hazard neither counts as the engine's row nor moves.
+        assert_eq!(
+            corrected(
+                &engine,
+                &alarms,
+                &[open(5, Level::Red, Source::Manual, true)]
+            ),
+            [Some(held)],
+            "the engine's warning has no row of its own beside the drill, so it is opened"
+        );
+    }
 }

@@ -11,16 +11,25 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::model::{
-    AssetId, Cause, Change, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId,
-    HazardId, Level, MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, SourceFile,
+    AssetId, Case, Cause, Change, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId,
+    HazardId, Level, MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, Source, SourceFile,
     Summary, Timestamp,
 };
 
+mod access;
+mod access_sql;
+mod audit;
+mod audit_sql;
+mod case_sql;
+mod cases;
+mod manual_sql;
 pub mod postgres;
 mod rows;
 mod select;
 mod shared;
 pub mod sqlite;
+mod warning_sql;
+mod workflow_rows;
 
 /// Which backend a store URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -127,6 +136,12 @@ pub struct WarningRecord {
     /// Upstream warnings whose cascades raised this one, as of its latest raise (a clear keeps
     /// them, so a cleared warning still says why it was raised).
     pub causes: Vec<Cause>,
+    /// Raised by sensors, entered by a duty officer, or both merged.
+    pub source: Source,
+    /// An exercise (演练).
+    pub drill: bool,
+    /// Its workflow state, once the workflow has taken it up.
+    pub case: Option<Case>,
 }
 
 /// One entry of a warning's level history.
@@ -179,6 +194,15 @@ pub struct WarningFilter {
     pub district: Option<DistrictCode>,
     /// Department.
     pub department: Option<DepartmentId>,
+    /// Warnings a department user may see: the department is the warning's lead department or
+    /// one it was issued to.
+    pub visible_to_department: Option<DepartmentId>,
+    /// Workflow stage (`issued`, `closed` ...).
+    pub stage: Option<String>,
+    /// Exercises only (`true`) or real warnings only (`false`).
+    pub drill: Option<bool>,
+    /// Cases whose timer is due at or before this instant (overdue items).
+    pub due_before: Option<Timestamp>,
     /// Asset.
     pub asset: Option<AssetId>,
     /// Hazard.
@@ -294,9 +318,17 @@ pub struct MigrationStatus {
     pub applied: bool,
 }
 
-/// Everything Tocsin persists.
+pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
+pub use audit::{AuditFilter, AuditStore};
+pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
+
+/// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
+/// and the outbox ([`CaseStore`]), the audit log ([`AuditStore`]), users and tokens
+/// ([`AccessStore`]).
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    CaseStore + AuditStore + AccessStore + Send + Sync + std::fmt::Debug + 'static
+{
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -2,9 +2,11 @@
 //!
 //! Readings go in as one `INSERT ... SELECT FROM UNNEST(...)` per batch (four array parameters, no
 //! parameter limit, one plan) with `ON CONFLICT DO NOTHING`; only a batch holding re-sent readings
-//! is inserted again with `RETURNING` to learn which keys were new. The
-//! open-warning lookup takes a row lock (`FOR UPDATE`) so concurrent writers serialise on a
-//! warning; the partial unique index settles a race to open one. Evidence is `JSONB`.
+//! is inserted again with `RETURNING` to learn which keys were new. The live-warning lookups take
+//! a row lock (`FOR UPDATE`) so concurrent writers serialise on a warning; the partial unique
+//! index settles a race to open one. Appends to the audit log serialise on a transaction-scoped
+//! advisory lock (`audit_sql`). JSON columns are `JSONB`, except the audit log's `detail` (text:
+//! the hash covers it exactly).
 
 use std::str::FromStr;
 
@@ -13,7 +15,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::model::Reading;
 
+use super::access_sql::impl_access_store;
+use super::audit_sql::impl_audit_store;
+use super::case_sql::impl_case_store;
+use super::manual_sql::impl_manual_writes;
 use super::shared::{impl_store, mark_new, query_error};
+use super::warning_sql::impl_warning_writes;
 use super::{Backend, StoreError, redact_url};
 
 /// The PostgreSQL schema, embedded at build time.
@@ -110,5 +117,23 @@ impl_store!(
     database: sqlx::Postgres,
     backend: Backend::Postgres,
     json_cast: "::jsonb",
-    lock_suffix: " FOR UPDATE",
 );
+impl_warning_writes!(
+    store: PostgresStore,
+    database: sqlx::Postgres,
+    json_cast: "::jsonb",
+    lock_suffix: " FOR UPDATE",
+    lock_warning: " FOR UPDATE OF w",
+);
+impl_manual_writes!(
+    store: PostgresStore,
+    database: sqlx::Postgres,
+    lock_warning: " FOR UPDATE OF w",
+);
+impl_case_store!(store: PostgresStore, database: sqlx::Postgres, json_cast: "::jsonb");
+impl_audit_store!(
+    store: PostgresStore,
+    database: sqlx::Postgres,
+    serialize: "SELECT pg_advisory_xact_lock($1)",
+);
+impl_access_store!(store: PostgresStore, database: sqlx::Postgres);

@@ -5,7 +5,7 @@
 
 use crate::model::{
     AssetId, Cause, DepartmentId, DistrictCode, DomainId, FaultKind, GenerationId, HazardId, Level,
-    MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, Summary, Timestamp,
+    MetricId, OpenAlarm, OpenFault, Reading, RuleId, SensorId, Source, Summary, Timestamp,
 };
 
 use super::{
@@ -13,11 +13,18 @@ use super::{
     WarningState,
 };
 
-/// Columns of [`WarningRow`], in a form to paste after `SELECT`. JSON columns are read as text
-/// with `CAST`, which both backends accept (a no-op on SQLite, `jsonb` -> `text` on PostgreSQL).
-pub(super) const WARNING_COLUMNS: &str = "id, asset, hazard, domain, district, department, state, \
-     level, peak_level, opened_at, updated_at, cleared_at, rule, sensor, generation, message, \
-     CAST(causes AS TEXT) AS causes";
+/// Columns of [`WarningRow`] from `warnings w` (with its case from `cases c`, see
+/// [`WARNING_FROM`]), in a form to paste after `SELECT`. JSON columns are read as text with
+/// `CAST`, which both backends accept (a no-op on SQLite, `jsonb` -> `text` on PostgreSQL).
+pub(super) const WARNING_COLUMNS: &str = concat!(
+    "w.id, w.asset, w.hazard, w.domain, w.district, w.department, w.state, w.level, \
+     w.peak_level, w.opened_at, w.updated_at, w.cleared_at, w.rule, w.sensor, w.generation, \
+     w.message, CAST(w.causes AS TEXT) AS causes, w.source, w.drill, ",
+    super::workflow_rows::case_columns!()
+);
+
+/// The tables [`WARNING_COLUMNS`] come from: each warning with its case, if any.
+pub(super) const WARNING_FROM: &str = "warnings w LEFT JOIN cases c ON c.warning = w.id";
 
 /// Columns of [`HistoryRow`].
 pub(super) const HISTORY_COLUMNS: &str = "seq, from_level, to_level, ts, rule, sensor, \
@@ -236,6 +243,13 @@ pub(super) struct WarningRow {
     message: String,
     /// Column `causes` (JSON text).
     causes: String,
+    /// Column `source`.
+    source: String,
+    /// Column `drill`.
+    drill: bool,
+    /// Its case's columns (all `NULL` without a case).
+    #[sqlx(flatten)]
+    case: super::workflow_rows::CaseColumns,
 }
 
 impl WarningRow {
@@ -269,19 +283,29 @@ impl WarningRow {
             generation: GenerationId::new(self.generation),
             causes: parse_causes(operation, &self.causes)?,
             message: self.message,
+            source: Source::parse(&self.source).ok_or_else(|| StoreError::Corrupt {
+                operation,
+                detail: format!("warning {} has unknown source `{}`", self.id, self.source),
+            })?,
+            drill: self.drill,
+            case: self.case.into_case(operation)?,
         })
     }
 }
 
-/// The open warning of an (asset, hazard), as `apply_changes` needs it.
+/// The live warning of an (asset, hazard), as `apply_changes` and `report_manual` need it.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct OpenWarningRow {
     /// Its id.
     pub(super) id: i64,
+    /// `open` or `cleared`.
+    pub(super) state: String,
     /// Its current level name.
     pub(super) level: String,
     /// Its peak level name.
     pub(super) peak_level: String,
+    /// `sensor`, `manual` or `merged`.
+    pub(super) source: String,
 }
 
 /// A row of `warning_history` (evidence as JSON text).

@@ -1,20 +1,27 @@
-//! Builds the filtered `SELECT`s (warnings, readings, faults, shadow findings, generations) as SQL text plus the values to bind,
-//! with `$1`-style placeholders, which both PostgreSQL and SQLite (through sqlx) accept. Only the
+//! Builds the filtered `SELECT`s (warnings, readings, faults, shadow findings, generations,
+//! audit entries, outbox rows) as SQL text plus the values to bind, with `$1`-style placeholders, which both PostgreSQL and SQLite (through sqlx) accept. Only the
 //! filters that are set reach the SQL, so each backend's planner sees plain, index-friendly
 //! predicates instead of `($1 IS NULL OR ...)`.
 
 use crate::model::{MetricId, SensorId, Timestamp};
 
-use super::rows::{FAULT_COLUMNS, GENERATION_COLUMNS, SHADOW_COLUMNS, WARNING_COLUMNS};
-use super::{ShadowFilter, WarningFilter};
+use super::rows::{
+    FAULT_COLUMNS, GENERATION_COLUMNS, SHADOW_COLUMNS, WARNING_COLUMNS, WARNING_FROM,
+};
+use super::workflow_rows::{AUDIT_COLUMNS, OUTBOX_COLUMNS};
+use super::{AuditFilter, OutboxFilter, ShadowFilter, WarningFilter};
 
 /// A value to bind to the next placeholder.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Bind<'a> {
     /// Text (ids, names).
     Text(&'a str),
+    /// Text built for the query (a `LIKE` pattern).
+    Owned(String),
     /// An integer (timestamps, limits).
     Int(i64),
+    /// A flag.
+    Bool(bool),
 }
 
 /// A `SELECT` under construction.
@@ -60,6 +67,22 @@ impl<'a> Select<'a> {
         self
     }
 
+    /// Adds `AND (w.department = $n OR issued_to LIKE $m)`: the warnings a department may see
+    /// (its lead department, or one it was issued to, found in the case's JSON list).
+    fn and_visible_to(&mut self, department: &'a str) -> &mut Self {
+        self.binds.push(Bind::Text(department));
+        let lead = self.binds.len();
+        self.binds.push(Bind::Owned(issued_to_pattern(department)));
+        let issued = self.binds.len();
+        let keyword = if self.has_where { " AND " } else { " WHERE " };
+        self.has_where = true;
+        self.sql.push_str(&format!(
+            "{keyword}(w.department = ${lead} OR CAST(c.issued_to AS TEXT) LIKE ${issued} \
+             ESCAPE '!')"
+        ));
+        self
+    }
+
     /// Ends with `ORDER BY ...` and, unless `limit` is 0, `LIMIT $n`.
     fn finish(mut self, order_by: &str, limit: u32) -> Self {
         self.sql.push_str(" ORDER BY ");
@@ -75,41 +98,87 @@ impl<'a> Select<'a> {
 
 /// Warnings matching a filter, most recently changed first.
 pub(super) fn warnings(filter: &WarningFilter) -> Select<'_> {
-    let mut select = Select::new(format!("SELECT {WARNING_COLUMNS} FROM warnings"));
+    let mut select = Select::new(format!("SELECT {WARNING_COLUMNS} FROM {WARNING_FROM}"));
     select
-        .and_some("state", "=", filter.state.map(|s| Bind::Text(s.as_str())))
-        .and_some("level", "=", filter.level.map(|l| Bind::Text(l.as_str())))
+        .and_some("w.state", "=", filter.state.map(|s| Bind::Text(s.as_str())))
+        .and_some("w.level", "=", filter.level.map(|l| Bind::Text(l.as_str())))
         .and_some(
-            "domain",
+            "w.domain",
             "=",
             text(filter.domain.as_ref().map(|d| d.as_str())),
         )
         .and_some(
-            "district",
+            "w.district",
             "=",
             text(filter.district.as_ref().map(|d| d.as_str())),
         )
         .and_some(
-            "department",
+            "w.department",
             "=",
             text(filter.department.as_ref().map(|d| d.as_str())),
         )
         .and_some(
-            "asset",
+            "w.asset",
             "=",
             text(filter.asset.as_ref().map(|a| a.as_str())),
         )
         .and_some(
-            "hazard",
+            "w.hazard",
             "=",
             text(filter.hazard.as_ref().map(|h| h.as_str())),
         )
         .and_some(
-            "updated_at",
+            "w.updated_at",
             ">=",
             filter.since.map(|t| Bind::Int(t.millis())),
+        )
+        .and_some("w.drill", "=", filter.drill.map(Bind::Bool))
+        .and_some("c.stage", "=", text(filter.stage.as_deref()))
+        .and_some(
+            "c.due_at",
+            "<=",
+            filter.due_before.map(|t| Bind::Int(t.millis())),
         );
-    select.finish("updated_at DESC, id DESC", filter.limit)
+    if let Some(department) = &filter.visible_to_department {
+        select.and_visible_to(department.as_str());
+    }
+    select.finish("w.updated_at DESC, w.id DESC", filter.limit)
+}
+
+/// The `LIKE` pattern that finds `department` as an element of a JSON list of strings: its JSON
+/// string (quotes included), with `LIKE`'s wildcards and the escape character `!` escaped.
+fn issued_to_pattern(department: &str) -> String {
+    let quoted = serde_json::Value::from(department).to_string();
+    let mut pattern = String::with_capacity(quoted.len() + 4);
+    pattern.push('%');
+    for c in quoted.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Audit entries matching a filter, in `seq` order.
+pub(super) fn audit(filter: &AuditFilter) -> Select<'_> {
+    let mut select = Select::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log"));
+    select
+        .and_some("warning", "=", filter.warning.map(Bind::Int))
+        .and_some("actor", "=", text(filter.actor.as_deref()))
+        .and_some("action", "=", text(filter.action.as_deref()))
+        .and_some("at", ">=", filter.since.map(|t| Bind::Int(t.millis())))
+        .and_some("at", "<=", filter.until.map(|t| Bind::Int(t.millis())))
+        .and_some("seq", ">", filter.after_seq.map(Bind::Int));
+    select.finish("seq", filter.limit)
+}
+
+/// Outbox rows matching a filter, oldest first.
+pub(super) fn outbox(filter: &OutboxFilter) -> Select<'_> {
+    let mut select = Select::new(format!("SELECT {OUTBOX_COLUMNS} FROM outbox"));
+    select.and_some("warning", "=", filter.warning.map(Bind::Int));
+    select.finish("id", filter.limit)
 }
 
 /// Readings of one sensor, oldest first.
@@ -175,8 +244,9 @@ mod tests {
         };
         let select = warnings(&filter);
         assert!(select.sql.ends_with(
-            " FROM warnings WHERE state = $1 AND level = $2 AND updated_at >= $3 \
-             ORDER BY updated_at DESC, id DESC LIMIT $4"
+            " FROM warnings w LEFT JOIN cases c ON c.warning = w.id WHERE w.state = $1 \
+             AND w.level = $2 AND w.updated_at >= $3 ORDER BY w.updated_at DESC, w.id DESC \
+             LIMIT $4"
         ));
         assert_eq!(
             select.binds,
@@ -187,6 +257,52 @@ mod tests {
                 Bind::Int(10)
             ]
         );
+    }
+
+    #[test]
+    fn workflow_filters_reach_the_sql() {
+        let filter = WarningFilter {
+            visible_to_department: Some("shenyang.gas_company".into()),
+            stage: Some("issued".to_owned()),
+            drill: Some(true),
+            due_before: Some(Timestamp(9)),
+            ..WarningFilter::default()
+        };
+        let select = warnings(&filter);
+        assert!(select.sql.ends_with(
+            " WHERE w.drill = $1 AND c.stage = $2 AND c.due_at <= $3 AND (w.department = $4 \
+             OR CAST(c.issued_to AS TEXT) LIKE $5 ESCAPE '!') \
+             ORDER BY w.updated_at DESC, w.id DESC"
+        ));
+        assert_eq!(
+            select.binds,
+            vec![
+                Bind::Bool(true),
+                Bind::Text("issued"),
+                Bind::Int(9),
+                Bind::Text("shenyang.gas_company"),
+                Bind::Owned("%\"shenyang.gas!_company\"%".to_owned()),
+            ]
+        );
+        assert_eq!(issued_to_pattern("a%b!c"), "%\"a!%b!!c\"%");
+    }
+
+    #[test]
+    fn audit_filters_page_by_seq() {
+        let filter = AuditFilter {
+            warning: Some(4),
+            action: Some("workflow.transition".to_owned()),
+            until: Some(Timestamp(8)),
+            after_seq: Some(100),
+            limit: 50,
+            ..AuditFilter::default()
+        };
+        let select = audit(&filter);
+        assert!(select.sql.ends_with(
+            " FROM audit_log WHERE warning = $1 AND action = $2 AND at <= $3 AND seq > $4 \
+             ORDER BY seq LIMIT $5"
+        ));
+        assert_eq!(select.binds[3], Bind::Int(100));
     }
 
     #[test]

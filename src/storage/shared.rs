@@ -52,9 +52,11 @@ macro_rules! fetch_select {
         let select = $select;
         let mut query = sqlx::query_as::<_, $row>(&select.sql);
         for bind in &select.binds {
-            query = match *bind {
-                $crate::storage::select::Bind::Text(text) => query.bind(text),
-                $crate::storage::select::Bind::Int(int) => query.bind(int),
+            query = match bind {
+                $crate::storage::select::Bind::Text(text) => query.bind(*text),
+                $crate::storage::select::Bind::Owned(text) => query.bind(text.as_str()),
+                $crate::storage::select::Bind::Int(int) => query.bind(*int),
+                $crate::storage::select::Bind::Bool(flag) => query.bind(*flag),
             };
         }
         query
@@ -66,16 +68,15 @@ macro_rules! fetch_select {
 
 /// Expands to `impl Store for $store`, given the backend's sqlx database type and the SQL that
 /// differs: the cast that turns a JSON text parameter into the column's type (`""` on SQLite,
-/// where JSON columns are checked text; `"::jsonb"` on PostgreSQL) and the row-lock suffix for
-/// the open-warning lookup. JSON columns are read back as text with `CAST(... AS TEXT)`, which
-/// both accept.
+/// where JSON columns are checked text; `"::jsonb"` on PostgreSQL). JSON columns are read back as
+/// text with `CAST(... AS TEXT)`, which both accept. Warning writes are in `warning_sql`, the
+/// audit append in `audit_sql`.
 macro_rules! impl_store {
     (
         store: $store:ty,
         database: $db:ty,
         backend: $backend:expr,
-        json_cast: $json:literal,
-        lock_suffix: $lock:literal $(,)?
+        json_cast: $json:literal $(,)?
     ) => {
         impl $store {
             /// Applies one alarm change inside `apply_changes`.
@@ -104,152 +105,6 @@ macro_rules! impl_store {
                     .execute(&mut **tx)
                     .await
                     .map_err($crate::storage::shared::query_error("apply_changes"))?;
-                Ok(())
-            }
-
-            /// Applies one warning change inside `apply_changes`: updates the open warning of the
-            /// (asset, hazard) if there is one (even when the change says it opens one, as after a
-            /// restart), otherwise opens one; then appends a history entry. A raise or move
-            /// records the change's causes as the warning's latest; a clear keeps them.
-            async fn apply_warning(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                change: &$crate::model::WarningChange,
-            ) -> Result<(), $crate::storage::StoreError> {
-                use $crate::storage::rows::{OpenWarningRow, causes_json, parse_level};
-                use $crate::storage::shared::query_error;
-                const OP: &str = "apply_changes";
-                let causes = causes_json(&change.causes)?;
-
-                // Two rounds at most: an insert that loses a race with another writer opening the
-                // same warning finds that warning on the second round and updates it.
-                for _ in 0..2 {
-                    let open: Option<OpenWarningRow> = sqlx::query_as(concat!(
-                        "SELECT id, level, peak_level FROM warnings \
-                         WHERE asset = $1 AND hazard = $2 AND state = 'open'",
-                        $lock
-                    ))
-                    .bind(change.asset.as_str())
-                    .bind(change.hazard.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(query_error(OP))?;
-
-                    if let Some(open) = open {
-                        let before = parse_level(OP, &open.level)?;
-                        let peak = parse_level(OP, &open.peak_level)?;
-                        let query = match change.to {
-                            Some(level) => sqlx::query(concat!(
-                                "UPDATE warnings SET updated_at = $2, rule = $3, sensor = $4, \
-                                 generation = $5, message = $6, level = $7, peak_level = $8, \
-                                 causes = $9",
-                                $json,
-                                " WHERE id = $1"
-                            ))
-                            .bind(open.id)
-                            .bind(change.ts.millis())
-                            .bind(change.rule.as_str())
-                            .bind(change.sensor.as_str())
-                            .bind(change.generation.as_str())
-                            .bind(change.message.as_str())
-                            .bind(level.as_str())
-                            .bind(peak.max(level).as_str())
-                            .bind(causes.as_str()),
-                            None => sqlx::query(
-                                "UPDATE warnings SET updated_at = $2, rule = $3, sensor = $4, \
-                                 generation = $5, message = $6, state = 'cleared', \
-                                 cleared_at = $2 WHERE id = $1",
-                            )
-                            .bind(open.id)
-                            .bind(change.ts.millis())
-                            .bind(change.rule.as_str())
-                            .bind(change.sensor.as_str())
-                            .bind(change.generation.as_str())
-                            .bind(change.message.as_str()),
-                        };
-                        query.execute(&mut **tx).await.map_err(query_error(OP))?;
-                        return Self::append_history(tx, open.id, Some(before), change, &causes)
-                            .await;
-                    }
-
-                    // Nothing open: a clear has nothing to do; a raise opens a warning.
-                    let Some(level) = change.to else {
-                        return Ok(());
-                    };
-                    let id: Option<i64> = sqlx::query_scalar(concat!(
-                        "INSERT INTO warnings (asset, hazard, domain, district, department, \
-                         state, level, peak_level, opened_at, updated_at, cleared_at, rule, \
-                         sensor, generation, message, causes) \
-                         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $7, $7, NULL, $8, $9, $10, \
-                         $11, $12",
-                        $json,
-                        ") ON CONFLICT (asset, hazard) WHERE state = 'open' DO NOTHING \
-                         RETURNING id"
-                    ))
-                    .bind(change.asset.as_str())
-                    .bind(change.hazard.as_str())
-                    .bind(change.domain.as_str())
-                    .bind(change.district.as_str())
-                    .bind(change.department.as_str())
-                    .bind(level.as_str())
-                    .bind(change.ts.millis())
-                    .bind(change.rule.as_str())
-                    .bind(change.sensor.as_str())
-                    .bind(change.generation.as_str())
-                    .bind(change.message.as_str())
-                    .bind(causes.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(query_error(OP))?;
-                    if let Some(id) = id {
-                        return Self::append_history(tx, id, None, change, &causes).await;
-                    }
-                }
-                Err($crate::storage::StoreError::Corrupt {
-                    operation: OP,
-                    detail: format!(
-                        "open warning of {}/{} neither found nor insertable",
-                        change.asset, change.hazard
-                    ),
-                })
-            }
-
-            /// Appends the next level-history entry of warning `id` (`causes` is the change's
-            /// causes as JSON text, already written for the warning row).
-            async fn append_history(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                id: i64,
-                from: Option<$crate::model::Level>,
-                change: &$crate::model::WarningChange,
-                causes: &str,
-            ) -> Result<(), $crate::storage::StoreError> {
-                const OP: &str = "apply_changes";
-                let evidence = $crate::storage::rows::evidence_json(&change.evidence)?;
-                let details = $crate::storage::rows::value_json(OP, &change.details)?;
-                sqlx::query(concat!(
-                    "INSERT INTO warning_history (warning, seq, from_level, to_level, ts, rule, \
-                     sensor, generation, message, evidence, causes, details) \
-                     SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9",
-                    $json,
-                    ", $10",
-                    $json,
-                    ", $11",
-                    $json,
-                    " FROM warning_history WHERE warning = $1"
-                ))
-                .bind(id)
-                .bind(from.map($crate::model::Level::as_str))
-                .bind(change.to.map($crate::model::Level::as_str))
-                .bind(change.ts.millis())
-                .bind(change.rule.as_str())
-                .bind(change.sensor.as_str())
-                .bind(change.generation.as_str())
-                .bind(change.message.as_str())
-                .bind(evidence)
-                .bind(causes)
-                .bind(details)
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::storage::shared::query_error(OP))?;
                 Ok(())
             }
 
@@ -509,22 +364,35 @@ macro_rules! impl_store {
             ) -> Result<bool, $crate::storage::StoreError> {
                 use $crate::storage::shared::query_error;
                 const OP: &str = "activate_generation";
-                let changes = $crate::storage::rows::value_json(OP, changes)?;
+                let text = $crate::storage::rows::value_json(OP, changes)?;
                 let mut tx = self.begin_write(OP).await?;
-                let updated = sqlx::query(concat!(
+                let hash: Option<String> = sqlx::query_scalar(concat!(
                     "UPDATE generations SET activated_at = $2, changes = $3",
                     $json,
-                    " WHERE id = $1"
+                    " WHERE id = $1 RETURNING hash"
                 ))
                 .bind(id.as_str())
                 .bind(at.millis())
-                .bind(changes)
-                .execute(&mut *tx)
+                .bind(text)
+                .fetch_optional(&mut *tx)
                 .await
-                .map_err(query_error(OP))?
-                .rows_affected();
+                .map_err(query_error(OP))?;
+                let Some(hash) = hash else {
+                    tx.rollback().await.map_err(query_error(OP))?;
+                    return Ok(false);
+                };
+                let draft = $crate::model::AuditDraft {
+                    at,
+                    actor: "system:config".to_owned(),
+                    action: $crate::model::AuditAction::ConfigGeneration,
+                    warning: None,
+                    generation: Some(id.clone()),
+                    subject: format!("generation:{id}"),
+                    detail: serde_json::json!({"id": id.as_str(), "hash": hash, "changes": changes}),
+                };
+                Self::append_audit_tx(&mut tx, std::slice::from_ref(&draft), OP).await?;
                 tx.commit().await.map_err(query_error(OP))?;
-                Ok(updated == 1)
+                Ok(true)
             }
 
             async fn generations(
@@ -564,14 +432,18 @@ macro_rules! impl_store {
                     return Ok(());
                 }
                 let mut tx = self.begin_write("apply_changes").await?;
+                let mut audit = Vec::new();
                 for change in changes {
                     match change {
                         Change::Alarm(alarm) => Self::apply_alarm(&mut tx, alarm).await?,
-                        Change::Warning(warning) => Self::apply_warning(&mut tx, warning).await?,
+                        Change::Warning(warning) => {
+                            Self::apply_warning(&mut tx, warning, &mut audit).await?
+                        }
                         Change::Fault(fault) => Self::apply_fault(&mut tx, fault).await?,
                         Change::Shadow(finding) => Self::apply_shadow(&mut tx, finding).await?,
                     }
                 }
+                Self::append_audit_tx(&mut tx, &audit, "apply_changes").await?;
                 tx.commit()
                     .await
                     .map_err($crate::storage::shared::query_error("apply_changes"))
@@ -623,11 +495,11 @@ macro_rules! impl_store {
                 id: i64,
             ) -> Result<Option<$crate::storage::WarningDetail>, $crate::storage::StoreError> {
                 use $crate::storage::rows::{
-                    HISTORY_COLUMNS, HistoryRow, WARNING_COLUMNS, WarningRow,
+                    HISTORY_COLUMNS, HistoryRow, WARNING_COLUMNS, WARNING_FROM, WarningRow,
                 };
                 use $crate::storage::shared::query_error;
                 const OP: &str = "warning";
-                let sql = format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE id = $1");
+                let sql = format!("SELECT {WARNING_COLUMNS} FROM {WARNING_FROM} WHERE w.id = $1");
                 let row: Option<WarningRow> = sqlx::query_as(&sql)
                     .bind(id)
                     .fetch_optional(&self.pool)

@@ -20,7 +20,12 @@ use sqlx::sqlite::{
 
 use crate::model::Reading;
 
+use super::access_sql::impl_access_store;
+use super::audit_sql::impl_audit_store;
+use super::case_sql::impl_case_store;
+use super::manual_sql::impl_manual_writes;
 use super::shared::{impl_store, mark_new, query_error};
+use super::warning_sql::impl_warning_writes;
 use super::{Backend, StoreError};
 
 /// The SQLite schema, embedded at build time.
@@ -227,8 +232,26 @@ impl_store!(
     database: sqlx::Sqlite,
     backend: Backend::Sqlite,
     json_cast: "",
-    lock_suffix: "",
 );
+impl_warning_writes!(
+    store: SqliteStore,
+    database: sqlx::Sqlite,
+    json_cast: "",
+    lock_suffix: "",
+    lock_warning: "",
+);
+impl_manual_writes!(
+    store: SqliteStore,
+    database: sqlx::Sqlite,
+    lock_warning: "",
+);
+impl_case_store!(store: SqliteStore, database: sqlx::Sqlite, json_cast: "");
+impl_audit_store!(
+    store: SqliteStore,
+    database: sqlx::Sqlite,
+    serialize: "",
+);
+impl_access_store!(store: SqliteStore, database: sqlx::Sqlite);
 
 /// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING [RETURNING ...]` for
 /// `rows` readings. Anonymous `?` parameters: SQLite resolves named ones (`$1`) by a linear search per

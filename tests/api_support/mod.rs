@@ -1,17 +1,23 @@
-//! Shared by `tests/api.rs`, `tests/ingest_props.rs` and `benches/ingest_e2e.rs`: a generation
-//! built in code (one gas domain, one metric with a default ladder, one threshold rule, `n`
-//! sensors each on its own asset) and small request helpers.
+//! Shared by `tests/api.rs`, `tests/ingest_props.rs`, `tests/access_matrix.rs` and
+//! `benches/ingest_e2e.rs`: a generation built in code (one gas domain, one metric with a default
+//! ladder, one threshold rule, `n` sensors each on its own asset), small request helpers, and API
+//! tokens created through the store.
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request, header};
+use tocsin::auth::user;
 use tocsin::model::{
     Asset, AssetIx, ClearPolicy, Department, Direction, District, Domain, Generation,
     GenerationParts, GeoPoint, Ladder, Metric, Persistence, Rule, RuleKind, Sensor, SourceFile,
     Timestamp,
 };
+use tocsin::storage::Store;
 
 /// 2026-11-29T00:00:00Z.
 pub const T0: Timestamp = Timestamp(1_795_910_400_000);
@@ -44,6 +50,8 @@ pub fn parts(sensors: usize) -> GenerationParts {
         code: "210102".into(),
         name: "和平区".to_owned(),
         parent: None,
+        government: None,
+        boundary: None,
     };
     let department = Department {
         id: "shenyang.construction".into(),
@@ -56,6 +64,7 @@ pub fn parts(sensors: usize) -> GenerationParts {
         name: "City gas".to_owned(),
         name_cn: "城镇燃气".to_owned(),
         lead_department: "shenyang.construction".into(),
+        co_departments: Vec::new(),
         issuing_authority: [
             "district".to_owned(),
             "district".to_owned(),
@@ -151,4 +160,41 @@ pub fn reading(sensor: usize, value: f64, ts: Timestamp) -> serde_json::Value {
         "value": value,
         "ts": ts.millis(),
     })
+}
+
+/// A new user of `role` (with `scope` as its department or district, as the role needs) and its
+/// token, created through the store as `tocsin token create` does.
+pub async fn token_for(store: &dyn Store, role: &str, scope: Option<&str>) -> String {
+    let (department, district) = match role {
+        "department_user" => (scope, None),
+        "district_user" => (None, scope),
+        _ => (None, None),
+    };
+    let new_user = user::new_user(role, None, department, district, None).unwrap();
+    let (_, _, secret) = user::create_user(store, &new_user, "system:test", T0, None)
+        .await
+        .unwrap();
+    secret
+}
+
+/// An admin's token.
+pub async fn admin_token(store: &dyn Store) -> String {
+    token_for(store, "admin", None).await
+}
+
+/// `router` with `Authorization: Bearer <token>` added to every request that has none.
+pub fn signed_in(router: Router, token: &str) -> Router {
+    let value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    router.layer(axum::middleware::map_request(
+        move |mut request: Request<Body>| {
+            let value = value.clone();
+            async move {
+                request
+                    .headers_mut()
+                    .entry(header::AUTHORIZATION)
+                    .or_insert(value);
+                request
+            }
+        },
+    ))
 }

@@ -137,6 +137,8 @@ pub(super) fn parts(rules: Vec<Rule>) -> GenerationParts {
             code: "210102".into(),
             name: "和平区".to_owned(),
             parent: None,
+            government: None,
+            boundary: None,
         }],
         departments: vec![Department {
             id: "shenyang.construction".into(),
@@ -149,6 +151,7 @@ pub(super) fn parts(rules: Vec<Rule>) -> GenerationParts {
             name: "City gas".to_owned(),
             name_cn: "城镇燃气".to_owned(),
             lead_department: "shenyang.construction".into(),
+            co_departments: Vec::new(),
             issuing_authority: Default::default(),
             objects: vec!["adjacent_space".to_owned()],
             metrics: vec!["gas.ch4".into(), "gas.pressure".into()],
