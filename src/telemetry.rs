@@ -142,6 +142,14 @@ pub struct Metrics {
     script_errors: Family<ScriptLabel, Counter>,
     /// Findings of shadow rules written.
     shadow_findings: Counter,
+    /// Cases the duty desk saved reacting to warning changes.
+    desk_reactions: Counter,
+    /// Cases whose escalation timer the duty desk fired.
+    desk_timers_fired: Counter,
+    /// Warnings the duty desk left for a later round (conflicts, no workflow).
+    desk_left: Counter,
+    /// Duty-desk rounds that failed (store unavailable).
+    desk_round_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -170,6 +178,10 @@ impl Metrics {
         let config_reloads = Family::<OutcomeLabel, Counter>::default();
         let script_errors = Family::<ScriptLabel, Counter>::default();
         let shadow_findings = Counter::default();
+        let desk_reactions = Counter::default();
+        let desk_timers_fired = Counter::default();
+        let desk_left = Counter::default();
+        let desk_round_errors = Counter::default();
         registry.register(
             "tocsin_readings_accepted",
             "Readings that passed the quality gate and were committed",
@@ -250,6 +262,26 @@ impl Metrics {
             "Findings of shadow rules (recorded, never raised)",
             shadow_findings.clone(),
         );
+        registry.register(
+            "tocsin_desk_reactions",
+            "Cases the duty desk saved reacting to warning changes",
+            desk_reactions.clone(),
+        );
+        registry.register(
+            "tocsin_desk_timers_fired",
+            "Cases whose escalation timer the duty desk fired",
+            desk_timers_fired.clone(),
+        );
+        registry.register(
+            "tocsin_desk_left",
+            "Warnings the duty desk left for a later round (conflicts, no workflow)",
+            desk_left.clone(),
+        );
+        registry.register(
+            "tocsin_desk_round_errors",
+            "Duty-desk rounds that failed (store unavailable); retried at the next write or tick",
+            desk_round_errors.clone(),
+        );
         for outcome in ReloadCount::ALL {
             let _ = config_reloads.get_or_create(&OutcomeLabel {
                 outcome: outcome.as_str(),
@@ -282,6 +314,10 @@ impl Metrics {
             config_reloads,
             script_errors,
             shadow_findings,
+            desk_reactions,
+            desk_timers_fired,
+            desk_left,
+            desk_round_errors,
         }
     }
 
@@ -385,6 +421,19 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts what one duty-desk round did.
+    pub fn desk_round(&self, reacted: usize, fired: usize, left: usize) {
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        self.desk_reactions.inc_by(count(reacted));
+        self.desk_timers_fired.inc_by(count(fired));
+        self.desk_left.inc_by(count(left));
+    }
+
+    /// Counts a duty-desk round that failed.
+    pub fn desk_round_failed(&self) {
+        self.desk_round_errors.inc();
+    }
+
     /// Counts one stopped script evaluation.
     pub fn script_error(&self, fault: &ScriptFault) {
         self.script_errors
@@ -406,7 +455,17 @@ mod tests {
         metrics.readings_committed(3, 1);
         metrics.reading_rejected(ErrorCode::UnknownSensor);
         metrics.set_queue_depth(2);
+        metrics.desk_round(3, 2, 1);
+        metrics.desk_round_failed();
         let text = metrics.render();
+        for line in [
+            "tocsin_desk_reactions_total 3",
+            "tocsin_desk_timers_fired_total 2",
+            "tocsin_desk_left_total 1",
+            "tocsin_desk_round_errors_total 1",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
         assert!(text.contains("tocsin_readings_accepted_total 4"), "{text}");
         assert!(text.contains("tocsin_readings_duplicate_total 1"), "{text}");
         assert!(

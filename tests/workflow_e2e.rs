@@ -118,6 +118,30 @@ async fn closed_loop(url: String) {
     let case = server.case(id).await;
     assert!(!case.supervised);
     assert!(case.due.is_some(), "the 3x rung is still ahead");
+    // The desk's work shows on /metrics: each due rung fired so far (one per case save here,
+    // on both warnings) and the reactions.
+    let metrics = server.runtime.state().metrics.render();
+    let fired = server
+        .store
+        .audit(&tocsin::storage::AuditFilter {
+            action: Some("timer.fired".to_owned()),
+            ..tocsin::storage::AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    let line = format!("tocsin_desk_timers_fired_total {}", fired.len());
+    assert!(
+        fired.len() >= 2 && metrics.contains(&line),
+        "{line}: {metrics}"
+    );
+    assert!(
+        !metrics.contains("tocsin_desk_reactions_total 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tocsin_desk_round_errors_total 0"),
+        "{metrics}"
+    );
 
     // A hotline report on the other well, with no sensor warning behind it.
     let manual = server

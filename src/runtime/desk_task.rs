@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::ingest::Gate;
 use crate::model::Generation;
+use crate::telemetry::Metrics;
 use crate::workflow::desk::{Desk, Generations};
 
 /// Messages the desk task waits for.
@@ -50,12 +51,15 @@ impl DeskSignal {
 }
 
 /// Starts the desk task. It stops once every [`DeskSignal`] is dropped and its queue is drained.
-pub(crate) fn spawn(desk: Desk) -> (DeskSignal, JoinHandle<()>) {
+pub(crate) fn spawn(desk: Desk, metrics: Arc<Metrics>) -> (DeskSignal, JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(CAPACITY);
-    (DeskSignal(sender), tokio::spawn(run(desk, receiver)))
+    (
+        DeskSignal(sender),
+        tokio::spawn(run(desk, metrics, receiver)),
+    )
 }
 
-async fn run(desk: Desk, mut inbox: mpsc::Receiver<DeskInput>) {
+async fn run(desk: Desk, metrics: Arc<Metrics>, mut inbox: mpsc::Receiver<DeskInput>) {
     while let Some(first) = inbox.recv().await {
         let mut waiting = Vec::new();
         let mut next = Some(first);
@@ -65,7 +69,7 @@ async fn run(desk: Desk, mut inbox: mpsc::Receiver<DeskInput>) {
             }
             next = inbox.try_recv().ok();
         }
-        round(&desk).await;
+        round(&desk, &metrics).await;
         for done in waiting {
             let _ = done.send(());
         }
@@ -73,17 +77,22 @@ async fn run(desk: Desk, mut inbox: mpsc::Receiver<DeskInput>) {
     tracing::debug!("desk task stopped");
 }
 
-/// One round, logged.
-pub(crate) async fn round(desk: &Desk) {
+/// One round, logged and counted.
+pub(crate) async fn round(desk: &Desk, metrics: &Metrics) {
     match desk.run_round().await {
-        Ok(round) if round.reacted + round.fired + round.left > 0 => tracing::debug!(
-            reacted = round.reacted,
-            fired = round.fired,
-            left = round.left,
-            "desk round"
-        ),
-        Ok(_) => {}
+        Ok(round) => {
+            metrics.desk_round(round.reacted, round.fired, round.left);
+            if round.reacted + round.fired + round.left > 0 {
+                tracing::debug!(
+                    reacted = round.reacted,
+                    fired = round.fired,
+                    left = round.left,
+                    "desk round"
+                );
+            }
+        }
         Err(error) => {
+            metrics.desk_round_failed();
             tracing::error!(%error, "desk round failed; retried at the next write or tick");
         }
     }

@@ -170,13 +170,14 @@ impl Runtime {
         // Catch up before serving: reactions the previous run did not make, timers that fell due
         // while the server was down (each fires once; the case records it).
         let caught_up = desk.run_round().await?;
+        metrics.desk_round(caught_up.reacted, caught_up.fired, caught_up.left);
         tracing::info!(
             reacted = caught_up.reacted,
             fired = caught_up.fired,
             left = caught_up.left,
             "duty desk caught up"
         );
-        let (desk_signal, desk_task) = desk_task::spawn(desk.clone());
+        let (desk_signal, desk_task) = desk_task::spawn(desk.clone(), Arc::clone(&metrics));
 
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
