@@ -59,6 +59,8 @@ pub enum ErrorCode {
     CaseConflict,
     /// A manual warning names an asset that is not registered in `city/`.
     UnregisteredAsset,
+    /// A manual warning names a hazard that no rule of the asset's domain monitors.
+    UnmonitoredHazard,
     /// The warning has not been issued yet, so there is no CAP alert for it.
     NotIssued,
 }
@@ -91,6 +93,7 @@ impl ErrorCode {
         ErrorCode::MissingField,
         ErrorCode::CaseConflict,
         ErrorCode::UnregisteredAsset,
+        ErrorCode::UnmonitoredHazard,
         ErrorCode::NotIssued,
     ];
 
@@ -134,6 +137,7 @@ impl ErrorCode {
             ErrorCode::MissingField => "missing_field",
             ErrorCode::CaseConflict => "case_conflict",
             ErrorCode::UnregisteredAsset => "unregistered_asset",
+            ErrorCode::UnmonitoredHazard => "unmonitored_hazard",
             ErrorCode::NotIssued => "not_issued",
         }
     }
@@ -153,7 +157,9 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Unauthorized => 401,
             ErrorCode::Forbidden => 403,
-            ErrorCode::UnknownAction | ErrorCode::UnregisteredAsset => 400,
+            ErrorCode::UnknownAction
+            | ErrorCode::UnregisteredAsset
+            | ErrorCode::UnmonitoredHazard => 400,
             ErrorCode::ActionNotAllowed | ErrorCode::CaseConflict | ErrorCode::NotIssued => 409,
             ErrorCode::MissingField => 422,
             ErrorCode::MethodNotAllowed => 405,

@@ -2,6 +2,7 @@
 //! duty desk and auditors. Delivery itself belongs to the notifiers.
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 
 use super::error::ApiError;
@@ -28,8 +29,9 @@ pub(crate) struct OutboxList {
 /// Lists queued notifications.
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Query(query): Query<OutboxQuery>,
+    query: Result<Query<OutboxQuery>, QueryRejection>,
 ) -> Result<Json<OutboxList>, ApiError> {
+    let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
     let warning = match query.warning.as_deref() {
         None => None,
         Some(text) => Some(text.parse::<i64>().map_err(|_| {

@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::params;
 use crate::model::{
-    AssetId, DepartmentId, DistrictCode, DomainId, HazardId, Level, Principal, SensorId,
+    AssetId, DepartmentId, DistrictCode, DomainId, HazardId, Level, Principal, SensorId, Timestamp,
 };
 use crate::storage::{FaultRecord, WarningDetail, WarningFilter, WarningRecord, WarningState};
 
@@ -32,12 +32,18 @@ pub(crate) struct WarningQuery {
     hazard: Option<String>,
     /// Changed at or after (RFC 3339 or epoch ms).
     since: Option<String>,
+    /// Workflow stage of the warning's case (`issued`, `closed` ...).
+    stage: Option<String>,
+    /// `true`: exercises only; `false`: real warnings only.
+    drill: Option<String>,
+    /// `true`: only cases whose escalation timer is due now (overdue items).
+    overdue: Option<String>,
     /// At most this many (default 100, at most 1000).
     limit: Option<String>,
 }
 
 impl WarningQuery {
-    fn filter(&self) -> Result<WarningFilter, ApiError> {
+    fn filter(&self, now: Timestamp) -> Result<WarningFilter, ApiError> {
         let state = match self.state.as_deref() {
             None => None,
             Some("open") => Some(WarningState::Open),
@@ -56,9 +62,13 @@ impl WarningQuery {
                 ))
             })?),
         };
+        let overdue = flag("overdue", self.overdue.as_deref())?;
         Ok(WarningFilter {
             state,
             level,
+            stage: self.stage.clone(),
+            drill: flag("drill", self.drill.as_deref())?,
+            due_before: (overdue == Some(true)).then_some(now),
             domain: self.domain.as_deref().map(DomainId::from),
             district: self.district.as_deref().map(DistrictCode::from),
             department: self.department.as_deref().map(DepartmentId::from),
@@ -68,6 +78,18 @@ impl WarningQuery {
             limit: params::limit(self.limit.as_deref(), 100, 1000)?,
             ..WarningFilter::default()
         })
+    }
+}
+
+/// A `true`/`false` query parameter.
+fn flag(name: &str, text: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match text {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(ApiError::bad_query(format!(
+            "`{name}` must be true or false, got `{other}`"
+        ))),
     }
 }
 
@@ -86,7 +108,7 @@ pub(crate) async fn list(
     query: Result<Query<WarningQuery>, QueryRejection>,
 ) -> Result<Json<WarningList>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
-    let mut filter = query.filter()?;
+    let mut filter = query.filter(state.clock.now())?;
     crate::auth::scope::narrow(&principal, &mut filter);
     let warnings = state.store.warnings(&filter).await?;
     Ok(Json(WarningList { warnings }))
@@ -129,4 +151,43 @@ pub(crate) async fn faults(
     let sensor = query.sensor.as_deref().map(SensorId::from);
     let faults = state.store.faults(sensor.as_ref(), limit).await?;
     Ok(Json(FaultList { faults }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &str) -> Result<WarningFilter, ApiError> {
+        let uri: axum::http::Uri = format!("/api/v1/warnings?{pairs}").parse().unwrap();
+        let Query(query) = Query::<WarningQuery>::try_from_uri(&uri).unwrap();
+        query.filter(Timestamp(5_000))
+    }
+
+    #[test]
+    fn workflow_filters_reach_the_store_filter() {
+        let filter = query("stage=issued&drill=false&overdue=true").unwrap();
+        assert_eq!(filter.stage.as_deref(), Some("issued"));
+        assert_eq!(filter.drill, Some(false));
+        assert_eq!(
+            filter.due_before,
+            Some(Timestamp(5_000)),
+            "overdue as of now"
+        );
+        let filter = query("drill=true&overdue=false").unwrap();
+        assert_eq!((filter.drill, filter.due_before), (Some(true), None));
+        let filter = query("").unwrap();
+        assert_eq!(
+            (filter.stage, filter.drill, filter.due_before),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn a_bad_flag_is_a_bad_query_naming_it() {
+        for (pairs, name) in [("drill=maybe", "`drill`"), ("overdue=1", "`overdue`")] {
+            let error = query(pairs).unwrap_err();
+            assert_eq!(error.code, crate::error::ErrorCode::BadQuery, "{pairs}");
+            assert!(error.message.contains(name), "{pairs}: {}", error.message);
+        }
+    }
 }

@@ -41,7 +41,8 @@ pub enum DeskError {
         /// `; did you mean ...` or empty.
         hint: String,
     },
-    /// A manual report names a hazard no rule of the asset's domain declares (`malformed_body`).
+    /// A manual report names a hazard no rule of the asset's domain declares
+    /// (`unmonitored_hazard`).
     #[error("hazard `{hazard}` is not monitored in domain `{domain}` of asset `{asset}`; {hint}")]
     UnknownHazard {
         /// The hazard asked for.
@@ -80,9 +81,8 @@ impl DeskError {
             DeskError::Refused(refusal) => refusal.code(),
             DeskError::Conflict { .. } => ErrorCode::CaseConflict,
             DeskError::UnregisteredAsset { .. } => ErrorCode::UnregisteredAsset,
-            DeskError::UnknownHazard { .. } | DeskError::InvalidReport { .. } => {
-                ErrorCode::MalformedBody
-            }
+            DeskError::UnknownHazard { .. } => ErrorCode::UnmonitoredHazard,
+            DeskError::InvalidReport { .. } => ErrorCode::MalformedBody,
             DeskError::NoWorkflow(_) => ErrorCode::Internal,
             DeskError::Store(_) => ErrorCode::StoreUnavailable,
         }

@@ -221,13 +221,13 @@ mod tests {
         );
         check(
             |r| r.hazard = "gas_leek".to_owned(),
-            "malformed_body",
+            "unmonitored_hazard",
             "`gas_leak`",
         );
         // A hazard of another domain is not this asset's.
         check(
             |r| r.hazard = "main_burst".to_owned(),
-            "malformed_body",
+            "unmonitored_hazard",
             "city_gas",
         );
         check(
