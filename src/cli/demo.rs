@@ -50,6 +50,11 @@ pub struct DemoArgs {
 /// How often the simulated sensors send, the engine ticks and the board is redrawn (real time).
 const BEAT: Duration = Duration::from_secs(1);
 
+/// The simulated city starts this far into its recording (the readings before are delivered at
+/// once, stamped in the recent past), so the example's first incident, 40 minutes in, comes
+/// about 20 seconds after start at the default speed instead of 80.
+const LEAD_IN: Duration = Duration::from_secs(30 * 60);
+
 pub(crate) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::telemetry::init_tracing();
     if prepare_deployment(&args.dir)? {
@@ -96,9 +101,10 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         print_banner(&args, &generation, &recording, &tokens);
-        let feeder = Feeder::new(Player::new(Arc::clone(&recording), origin));
+        let feeder = Feeder::new(Player::new(Arc::clone(&recording), origin.minus(LEAD_IN)));
         let feeding = tokio::spawn(feeder.run(runtime.queue().clone(), Arc::new(clock), BEAT));
-        let board = tokio::spawn(board(Arc::clone(&store), generation, clock, origin));
+        let since = origin.minus(LEAD_IN);
+        let board = tokio::spawn(board(Arc::clone(&store), generation, clock, since));
         // The feeder holds a sender of the ingest queue: it must stop before the runtime drains
         // the queue, or the writer would wait for it forever.
         let shutdown = async move {
@@ -124,8 +130,9 @@ fn prepare_deployment(dir: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Where the simulated clock starts: now, or just after the newest stored reading when an
-/// earlier demo's fast clock ran ahead of the wall clock (older readings would be ignored).
+/// Where the simulated clock starts: now, or late enough that the first simulated reading
+/// (stamped [`LEAD_IN`] before the start) comes after the newest stored one, when an earlier
+/// demo's fast clock ran ahead of the wall clock (older readings would not be evaluated).
 async fn start_time(store: &dyn Store) -> anyhow::Result<Timestamp> {
     let latest = store
         .latest_reading_times(None)
@@ -135,7 +142,8 @@ async fn start_time(store: &dyn Store) -> anyhow::Result<Timestamp> {
         .map(|(_, _, at)| at)
         .max();
     let now = SystemClock.now();
-    Ok(latest.map_or(now, |at| now.max(at.plus(Duration::from_secs(60)))))
+    let after = |at: Timestamp| at.plus(Duration::from_secs(60)).plus(LEAD_IN);
+    Ok(latest.map_or(now, |at| now.max(after(at))))
 }
 
 /// The demo's two people and their tokens: (role, token).
