@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::boundary;
-use super::item::{Item, suggest};
+use super::item::{Item, known_department, suggest};
 use super::ladder;
 use crate::config::raw::{
     AssetDef, DepartmentDef, DistrictDef, LocationDef, OverrideDef, SensorDef,
@@ -70,22 +70,8 @@ pub(super) fn check_governments(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for item in items {
-        let Some(government) = &item.def.government else {
-            continue;
-        };
-        if !departments.iter().any(|d| d.id.as_str() == government) {
-            diagnostics.push(
-                item.error(
-                    Code::UnknownDepartment,
-                    "government",
-                    format!("unknown department `{government}`"),
-                )
-                .with_hint(suggest(
-                    government,
-                    departments.iter().map(|d| d.id.as_str()),
-                    "departments",
-                )),
-            );
+        if let Some(government) = &item.def.government {
+            known_department(item, "government", government, departments, diagnostics);
         }
     }
 }
@@ -208,31 +194,6 @@ impl Registry<'_> {
         }
     }
 
-    fn department<T>(
-        &self,
-        item: &Item<'_, T>,
-        key: &str,
-        id: &str,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> bool {
-        let known = self.departments.iter().any(|d| d.id.as_str() == id);
-        if !known {
-            diagnostics.push(
-                item.error(
-                    Code::UnknownDepartment,
-                    key,
-                    format!("unknown department `{id}`"),
-                )
-                .with_hint(suggest(
-                    id,
-                    self.departments.iter().map(|d| d.id.as_str()),
-                    "departments",
-                )),
-            );
-        }
-        known
-    }
-
     /// Assets (already layered).
     pub(super) fn assets(
         &self,
@@ -245,7 +206,7 @@ impl Registry<'_> {
             if let Some(domain) = self.domain(item, "domain", &def.domain, diagnostics) {
                 self.kind(item, "kind", domain, &def.kind, diagnostics);
             }
-            self.department(item, "owner", &def.owner, diagnostics);
+            known_department(item, "owner", &def.owner, self.departments, diagnostics);
             let before = diagnostics.len();
             let location = def
                 .location
@@ -368,7 +329,13 @@ impl Registry<'_> {
             }
         }
         if let Some(department) = &def.department
-            && self.department(item, "department", department, diagnostics)
+            && known_department(
+                item,
+                "department",
+                department,
+                self.departments,
+                diagnostics,
+            )
             && department.as_str() != asset.owner.as_str()
         {
             diagnostics.push(conflict("department", department, asset.owner.as_str()));

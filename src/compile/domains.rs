@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::item::{Item, suggest};
+use super::item::{Item, known_department};
 use super::ladder;
 use crate::config::raw::{DomainDoc, MetricDef};
 use crate::config::{Code, Diagnostic};
@@ -32,20 +32,7 @@ pub(super) fn domains(
                     .map(|(i, id)| (format!("co_departments[{i}]"), id)),
             )
         {
-            if !departments.iter().any(|d| d.id.as_str() == id) {
-                diagnostics.push(
-                    item.error(
-                        Code::UnknownDepartment,
-                        &key,
-                        format!("unknown department `{id}`"),
-                    )
-                    .with_hint(suggest(
-                        id,
-                        departments.iter().map(|d| d.id.as_str()),
-                        "departments",
-                    )),
-                );
-            }
+            known_department(item, &key, id, departments, diagnostics);
         }
         let mut metric_ids = Vec::new();
         for (i, metric_def) in def.metrics.iter().enumerate() {

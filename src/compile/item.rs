@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::config::{Code, Diagnostic, Document};
+use crate::model::Department;
 
 /// A raw item and where it was written.
 #[derive(Debug)]
@@ -85,6 +86,33 @@ pub(super) fn merge<'a, T>(
         }
     }
     merged
+}
+
+/// True when `id` is a registered department; otherwise pushes `unknown_department` at `key`
+/// of `item`, with the closest department as a hint.
+pub(super) fn known_department<T>(
+    item: &Item<'_, T>,
+    key: &str,
+    id: &str,
+    departments: &[Department],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let known = departments.iter().any(|d| d.id.as_str() == id);
+    if !known {
+        diagnostics.push(
+            item.error(
+                Code::UnknownDepartment,
+                key,
+                format!("unknown department `{id}`"),
+            )
+            .with_hint(suggest(
+                id,
+                departments.iter().map(|d| d.id.as_str()),
+                "departments",
+            )),
+        );
+    }
+    known
 }
 
 /// A hint for an unknown reference: the closest known name, or the list of known names.

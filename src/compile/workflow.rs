@@ -18,7 +18,7 @@ mod words;
 
 use std::collections::HashMap;
 
-use super::item::{Item, suggest};
+use super::item::{Item, known_department, suggest};
 use super::ladder;
 use crate::config::raw_workflow::{AutoTransitionDef, WorkflowDoc};
 use crate::config::{Code, Diagnostic};
@@ -93,7 +93,7 @@ impl<'a, 'd> Compiler<'a, 'd> {
             }
         }
         let duty_office = &def.city_duty_office;
-        words::department(
+        known_department(
             item,
             "city_duty_office",
             duty_office,

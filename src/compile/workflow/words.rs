@@ -2,7 +2,7 @@
 //! `department:<id>` ...), roles, channels and required fields. Each reader pushes a diagnostic
 //! with a suggestion for a name it does not know and leaves it out of the result.
 
-use crate::compile::item::{Item, suggest};
+use crate::compile::item::{Item, known_department, suggest};
 use crate::config::raw_workflow::WorkflowDoc;
 use crate::config::{Code, Diagnostic};
 use crate::model::{Channel, Department, DepartmentId, Field, Recipient, Role};
@@ -31,32 +31,6 @@ const NON_ACTING: [(Role, &str); 3] = [
     ),
 ];
 
-/// True when `id` is a registered department; otherwise pushes `unknown_department` at `key`.
-pub(super) fn department(
-    item: &Item<'_, WorkflowDoc>,
-    key: &str,
-    id: &str,
-    departments: &[Department],
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let known = departments.iter().any(|d| d.id.as_str() == id);
-    if !known {
-        diagnostics.push(
-            item.error(
-                Code::UnknownDepartment,
-                key,
-                format!("unknown department `{id}`"),
-            )
-            .with_hint(suggest(
-                id,
-                departments.iter().map(|d| d.id.as_str()),
-                "departments",
-            )),
-        );
-    }
-    known
-}
-
 /// The recipients listed at `key` (`key[i]` each), without duplicates, in the order written;
 /// an empty list is a `bad_value`.
 pub(super) fn recipients(
@@ -76,7 +50,7 @@ pub(super) fn recipients(
     for (i, name) in names.iter().enumerate() {
         let at = format!("{key}[{i}]");
         let recipient = match name.strip_prefix(DEPARTMENT_PREFIX) {
-            Some(id) => department(item, &at, id, departments, diagnostics)
+            Some(id) => known_department(item, &at, id, departments, diagnostics)
                 .then(|| Recipient::Department(DepartmentId::new(id))),
             None => {
                 let found = Recipient::from_word(name);
