@@ -226,20 +226,31 @@ async fn board(
 ) {
     let mut seen = HashMap::new();
     let mut timer = tokio::time::interval(BEAT);
+    // Warnings changed since the start, and every open one (an earlier run's warning whose case
+    // escalates now changes no warning row).
+    let changed = WarningFilter {
+        since: Some(since),
+        limit: 1_000,
+        ..WarningFilter::default()
+    };
+    let open = WarningFilter {
+        state: Some(WarningState::Open),
+        limit: 1_000,
+        ..WarningFilter::default()
+    };
     loop {
         timer.tick().await;
-        let filter = WarningFilter {
-            since: Some(since),
-            limit: 1_000,
-            ..WarningFilter::default()
-        };
-        match store.warnings(&filter).await {
-            Ok(warnings) => {
-                for line in board_lines(&mut seen, &warnings, &generation, clock.now()) {
-                    println!("{line}");
-                }
+        let mut warnings = Vec::new();
+        for filter in [&changed, &open] {
+            match store.warnings(filter).await {
+                Ok(found) => warnings.extend(found),
+                Err(error) => tracing::warn!(%error, "cannot read warnings for the board"),
             }
-            Err(error) => tracing::warn!(%error, "cannot read warnings for the board"),
+        }
+        warnings.sort_by_key(|w| w.id);
+        warnings.dedup_by_key(|w| w.id);
+        for line in board_lines(&mut seen, &warnings, &generation, clock.now()) {
+            println!("{line}");
         }
     }
 }
