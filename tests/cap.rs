@@ -825,7 +825,6 @@ async fn http(
     token: &str,
     body: Option<serde_json::Value>,
 ) -> (axum::http::StatusCode, String, String) {
-    use tower::ServiceExt;
     let request = axum::http::Request::builder()
         .method(method)
         .uri(uri)
@@ -835,21 +834,7 @@ async fn http(
             body.map(|b| b.to_string()).unwrap_or_default(),
         ))
         .unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        content_type,
-        String::from_utf8(bytes.to_vec()).unwrap(),
-    )
+    api_support::text_answer(router, request).await
 }
 
 #[tokio::test]

@@ -12,6 +12,9 @@
 )]
 
 mod api_support;
+#[macro_use]
+#[path = "store_support/backends.rs"]
+mod backends;
 mod store_support;
 
 use std::path::{Path, PathBuf};
@@ -403,29 +406,7 @@ async fn unchanged_reload_does_nothing(store: Arc<dyn Store>) {
     server.stop().await;
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::store_support::sqlite_memory().await).await;
-                }
-            )+
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::store_support::with_postgres_store(super::$name).await;
-                }
-            )+
-        }
-    };
-}
-
-on_both_stores!(
+store_tests!(
     valid_edit_keeps_unchanged_rule_state,
     removed_rule_warning_is_corrected_on_reload,
     invalid_edit_changes_nothing,

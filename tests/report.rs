@@ -582,26 +582,12 @@ async fn the_cli_prints_the_report() {
 
 /// `GET /api/v1/reports/daily` as the duty desk asks for it.
 async fn get(router: &axum::Router, uri: &str, token: &str) -> (u16, String, String) {
-    use tower::ServiceExt;
     let request = axum::http::Request::get(uri)
         .header("authorization", format!("Bearer {token}"))
         .body(axum::body::Body::empty())
         .unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        content_type,
-        String::from_utf8(bytes.to_vec()).unwrap(),
-    )
+    let (status, content_type, body) = api_support::text_answer(router, request).await;
+    (status.as_u16(), content_type, body)
 }
 
 #[tokio::test]

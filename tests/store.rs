@@ -7,6 +7,9 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+#[macro_use]
+#[path = "store_support/backends.rs"]
+mod backends;
 mod store_support;
 
 use std::sync::Arc;
@@ -923,28 +926,6 @@ async fn data_survives_reopening(url: String) {
         .unwrap();
     let only = only_warning(&store).await;
     assert_eq!((only.state, only.opened_at), (WarningState::Open, at(2)));
-}
-
-macro_rules! store_tests {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::store_support::sqlite_memory().await).await;
-                }
-            )+
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::store_support::with_postgres_store(super::$name).await;
-                }
-            )+
-        }
-    };
 }
 
 store_tests!(

@@ -8,6 +8,9 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+#[macro_use]
+#[path = "store_support/backends.rs"]
+mod backends;
 mod store_support;
 #[path = "store_support/workflow.rs"]
 mod workflow_support;
@@ -380,7 +383,7 @@ async fn tokens_sign_in_until_revoked(store: Arc<dyn Store>) {
     assert_eq!(continuous_chain(&store).await.len(), 5);
 }
 
-workflow_support::store_tests!(
+store_tests!(
     audit_chain_spans_every_writer,
     concurrent_appends_keep_one_chain,
     tokens_sign_in_until_revoked,

@@ -8,6 +8,9 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+#[macro_use]
+#[path = "store_support/backends.rs"]
+mod backends;
 mod store_support;
 #[path = "store_support/workflow.rs"]
 mod workflow_support;
@@ -641,7 +644,7 @@ async fn warnings_filter_by_workflow(store: Arc<dyn Store>) {
     assert_eq!(cases, vec![Some("acknowledged"), None, Some("issued")]);
 }
 
-workflow_support::store_tests!(
+store_tests!(
     cases_save_once_per_version,
     outbox_skips_known_keys,
     pending_reactions_follow_the_history,

@@ -198,3 +198,27 @@ pub fn signed_in(router: Router, token: &str) -> Router {
         },
     ))
 }
+
+/// Sends `request` through `router`; answers the status, the content type (empty when absent)
+/// and the body as text.
+pub async fn text_answer(
+    router: &Router,
+    request: Request<Body>,
+) -> (axum::http::StatusCode, String, String) {
+    use tower::ServiceExt;
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        content_type,
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}

@@ -1,7 +1,7 @@
 //! Helpers for the workflow store suites (`tests/store_workflow.rs`, `tests/store_access.rs`):
-//! engine changes, cases, notifications and audit drafts with fixed values, a check of the whole
-//! audit chain, and `store_tests!`. Included by those two files with `#[path]` (not from
-//! `store_support/mod.rs`, so the other suites do not compile it).
+//! engine changes, cases, notifications and audit drafts with fixed values, and a check of the
+//! whole audit chain (`store_tests!` is in `backends.rs`). Included by those two files with
+//! `#[path]` (not from `store_support/mod.rs`, so the other suites do not compile it).
 
 use std::sync::Arc;
 
@@ -152,29 +152,3 @@ pub(crate) async fn continuous_chain(store: &Arc<dyn Store>) -> Vec<AuditEntry> 
 pub(crate) fn actions(entries: &[AuditEntry]) -> Vec<&str> {
     entries.iter().map(|e| e.action.as_str()).collect()
 }
-
-/// One `#[tokio::test]` per backend for each named test fn taking `Arc<dyn Store>`:
-/// `sqlite::NAME` on an in-memory database, `postgres::NAME` on a fresh PostgreSQL database.
-macro_rules! store_tests {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::store_support::sqlite_memory().await).await;
-                }
-            )+
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::store_support::with_postgres_store(super::$name).await;
-                }
-            )+
-        }
-    };
-}
-
-pub(crate) use store_tests;
