@@ -7,6 +7,10 @@
 //! sensor, sensors in random order, timestamps one minute apart per sensor; values are a random
 //! walk around 2 %LEL with a few sensors crossing thresholds, so some levels move. Criterion prints
 //! the throughput in elements (readings) per second; the state size is printed before it.
+//!
+//! The `engine_state` group measures what crash safety costs on the same engine: taking and
+//! encoding its state image (what the engine task saves every `snapshot_interval`) and decoding it
+//! into a new engine (what a restart does); the image's size is printed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,7 +20,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use tocsin::eval::Engine;
+use tocsin::eval::{Engine, StateImage};
 use tocsin::model::{
     Asset, AssetIx, Change, ClearPolicy, Department, Direction, District, Domain, Generation,
     GenerationParts, GeoPoint, Ladder, Metric, Persistence, RateSpec, Reading, Rule, RuleKind,
@@ -248,6 +252,29 @@ fn hot_path(c: &mut Criterion) {
     });
     group.finish();
     assert_eq!(replay.engine.late_readings(), 0);
+
+    let image = replay.engine.image().encode();
+    eprintln!(
+        "engine_state: image of {} sensors = {} bytes ({:.1} bytes per sensor)",
+        SENSORS,
+        image.len(),
+        image.len() as f64 / SENSORS as f64
+    );
+    let mut group = c.benchmark_group("engine_state");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("snapshot_100k_sensors", |b| {
+        b.iter(|| replay.engine.image().encode().len());
+    });
+    group.bench_function("restore_100k_sensors", |b| {
+        b.iter(|| {
+            let decoded = StateImage::decode(&image).expect("image decodes");
+            Engine::from_image(Arc::clone(&generation), &decoded)
+                .expect("image fits")
+                .binding_count()
+        });
+    });
+    group.finish();
 }
 
 /// The engine and the pre-built rounds of readings that the measured passes cycle through.

@@ -84,6 +84,14 @@ pub struct Settings {
     /// How often the clock tick checks for offline sensors.
     #[serde(with = "crate::model::domain::duration_secs")]
     pub tick_interval: Duration,
+    /// How often the engine saves an image of its rule state (with the journal position it
+    /// includes); a restart replays at most this much of the journal.
+    #[serde(with = "crate::model::domain::duration_secs")]
+    pub snapshot_interval: Duration,
+    /// How long a graceful shutdown waits for queued readings to be committed and evaluated
+    /// before it stops anyway (the engine journal keeps what was not evaluated).
+    #[serde(with = "crate::model::domain::duration_secs")]
+    pub shutdown_grace: Duration,
     /// Hot reload.
     pub reload: ReloadSettings,
 }
@@ -95,6 +103,8 @@ impl Default for Settings {
             store: "sqlite://tocsin.db".to_owned(),
             ingest: IngestSettings::default(),
             tick_interval: Duration::from_secs(10),
+            snapshot_interval: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(10),
             reload: ReloadSettings::default(),
         }
     }
@@ -168,6 +178,12 @@ fn apply(
         };
     if let Some(text) = &doc.tick_interval {
         duration("tick_interval", text, &mut settings.tick_interval);
+    }
+    if let Some(text) = &doc.snapshot_interval {
+        duration("snapshot_interval", text, &mut settings.snapshot_interval);
+    }
+    if let Some(text) = &doc.shutdown_grace {
+        duration("shutdown_grace", text, &mut settings.shutdown_grace);
     }
     if let Some(ingest) = &doc.ingest {
         let target = &mut settings.ingest;

@@ -134,6 +134,8 @@ pub struct Metrics {
     store_apply_seconds: Histogram,
     /// Store operations that failed.
     store_errors: Counter,
+    /// 1 while the last store operation of the ingest writer and the engine succeeded, else 0.
+    store_up: Gauge,
     /// Engine ticks processed.
     ticks: Counter<u64, AtomicU64>,
     /// Configuration reloads, by outcome.
@@ -150,6 +152,12 @@ pub struct Metrics {
     desk_left: Counter,
     /// Duty-desk rounds that failed (store unavailable).
     desk_round_errors: Counter,
+    /// Size of the last saved engine state image.
+    engine_snapshot_bytes: Gauge,
+    /// Seconds taking and saving one engine state image took.
+    engine_snapshot_seconds: Histogram,
+    /// Journaled readings evaluated at start-up because the previous run had not (a crash).
+    engine_recovered_readings: Counter,
 }
 
 impl Default for Metrics {
@@ -174,6 +182,8 @@ impl Metrics {
         let store_write_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let store_apply_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let store_errors = Counter::default();
+        let store_up = Gauge::default();
+        store_up.set(1);
         let ticks = Counter::default();
         let config_reloads = Family::<OutcomeLabel, Counter>::default();
         let script_errors = Family::<ScriptLabel, Counter>::default();
@@ -182,6 +192,9 @@ impl Metrics {
         let desk_timers_fired = Counter::default();
         let desk_left = Counter::default();
         let desk_round_errors = Counter::default();
+        let engine_snapshot_bytes = Gauge::default();
+        let engine_snapshot_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        let engine_recovered_readings = Counter::default();
         registry.register(
             "tocsin_readings_accepted",
             "Readings that passed the quality gate and were committed",
@@ -243,6 +256,11 @@ impl Metrics {
             store_errors.clone(),
         );
         registry.register(
+            "tocsin_store_up",
+            "1 while the store takes the ingest writer's and the engine's writes, 0 while they fail",
+            store_up.clone(),
+        );
+        registry.register(
             "tocsin_engine_ticks",
             "Clock ticks processed by the engine",
             ticks.clone(),
@@ -282,6 +300,21 @@ impl Metrics {
             "Duty-desk rounds that failed (store unavailable); retried at the next write or tick",
             desk_round_errors.clone(),
         );
+        registry.register(
+            "tocsin_engine_snapshot_bytes",
+            "Size of the last saved engine state image",
+            engine_snapshot_bytes.clone(),
+        );
+        registry.register(
+            "tocsin_engine_snapshot_seconds",
+            "Duration of taking and saving one engine state image",
+            engine_snapshot_seconds.clone(),
+        );
+        registry.register(
+            "tocsin_engine_recovered_readings",
+            "Journaled readings evaluated at start-up that the previous run had not evaluated",
+            engine_recovered_readings.clone(),
+        );
         for outcome in ReloadCount::ALL {
             let _ = config_reloads.get_or_create(&OutcomeLabel {
                 outcome: outcome.as_str(),
@@ -310,6 +343,7 @@ impl Metrics {
             store_write_seconds,
             store_apply_seconds,
             store_errors,
+            store_up,
             ticks,
             config_reloads,
             script_errors,
@@ -318,6 +352,9 @@ impl Metrics {
             desk_timers_fired,
             desk_left,
             desk_round_errors,
+            engine_snapshot_bytes,
+            engine_snapshot_seconds,
+            engine_recovered_readings,
         }
     }
 
@@ -399,16 +436,31 @@ impl Metrics {
 
     /// Records how long an `insert_readings` transaction took.
     pub fn store_write(&self, took: Duration) {
+        self.store_up.set(1);
         self.store_write_seconds.observe(took.as_secs_f64());
     }
 
     /// Records how long an `apply_changes` transaction took.
     pub fn store_apply(&self, took: Duration) {
+        self.store_up.set(1);
         self.store_apply_seconds.observe(took.as_secs_f64());
     }
 
-    /// Counts a failed store operation.
+    /// Records a saved engine state image: its size and how long taking and saving it took.
+    pub fn engine_snapshot(&self, bytes: usize, took: Duration) {
+        self.engine_snapshot_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self.engine_snapshot_seconds.observe(took.as_secs_f64());
+    }
+
+    /// Counts journaled readings evaluated at start-up after a crash.
+    pub fn engine_recovered(&self, readings: u64) {
+        self.engine_recovered_readings.inc_by(readings);
+    }
+
+    /// Counts a failed store operation; the store is down until an operation succeeds.
     pub fn store_error(&self) {
+        self.store_up.set(0);
         self.store_errors.inc();
     }
 

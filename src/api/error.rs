@@ -9,6 +9,9 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ErrorCode;
 use crate::storage::StoreError;
 
+/// Seconds a client is told to wait after a 503 `store_unavailable`.
+const STORE_RETRY_AFTER_SECS: u32 = 5;
+
 /// An error answer of the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -16,7 +19,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What went wrong, for people (never internals).
     pub message: String,
-    /// Seconds to send in `Retry-After` (overload only).
+    /// Seconds to send in `Retry-After` (overload, store unavailable).
     pub retry_after: Option<u32>,
 }
 
@@ -58,13 +61,19 @@ impl ApiError {
         }
     }
 
-    /// 503 `store_unavailable`; the detail goes to the log.
+    /// 503 `store_unavailable` with `Retry-After`; the detail goes to the log.
     pub fn store(error: &StoreError) -> ApiError {
         tracing::error!(%error, "store request failed");
-        ApiError::new(
-            ErrorCode::StoreUnavailable,
-            "the store is unavailable; see the server log",
-        )
+        ApiError::unavailable("the store is unavailable; see the server log")
+    }
+
+    /// 503 `store_unavailable` with `Retry-After`: the store or the pipeline is away for a while
+    /// (an outage, a shutdown); nothing of the request was kept, so the client re-sends it.
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError {
+            retry_after: Some(STORE_RETRY_AFTER_SECS),
+            ..ApiError::new(ErrorCode::StoreUnavailable, message)
+        }
     }
 
     /// The HTTP status of the code.

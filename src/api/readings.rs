@@ -107,8 +107,5 @@ pub(crate) async fn post_readings(
 }
 
 fn shutting_down() -> ApiError {
-    ApiError::new(
-        ErrorCode::StoreUnavailable,
-        "the ingest pipeline is shutting down; retry later",
-    )
+    ApiError::unavailable("the ingest pipeline is shutting down; retry later")
 }

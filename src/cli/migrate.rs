@@ -60,16 +60,30 @@ mod tests {
     async fn migrating_twice_applies_once() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let mut files: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        files.sort();
+        let total = files.len();
         let first = migrate(&url).await.unwrap();
-        assert_eq!(first.len(), 4);
+        assert_eq!(first.len(), total + 1);
         assert_eq!(first[0], "applied 20261129000001 init");
         assert_eq!(first[1], "applied 20261130000001 coupling and reload");
         assert_eq!(first[2], "applied 20261201000001 workflow audit access");
-        assert!(first[3].ends_with(": applied 3 migration(s); 3 applied in all"));
+        assert_eq!(first[3], "applied 20261207000001 engine journal");
+        for (line, file) in first.iter().zip(&files) {
+            let version = file.split('_').next().unwrap();
+            assert!(line.starts_with(&format!("applied {version} ")), "{line}");
+        }
+        assert!(first[total].ends_with(&format!(
+            ": applied {total} migration(s); {total} applied in all"
+        )));
         let second = migrate(&url).await.unwrap();
         assert_eq!(
             second,
-            vec![format!("{url}: up to date (3 migrations applied)")]
+            vec![format!("{url}: up to date ({total} migrations applied)")]
         );
     }
 }

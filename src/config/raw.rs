@@ -793,6 +793,10 @@ pub struct SettingsDoc {
     pub ingest: Option<IngestDef>,
     /// Offline check period.
     pub tick_interval: Option<DurationText>,
+    /// How often the engine's state is saved.
+    pub snapshot_interval: Option<DurationText>,
+    /// How long a graceful shutdown waits for the pipeline to drain.
+    pub shutdown_grace: Option<DurationText>,
     /// Hot reload.
     pub reload: Option<ReloadDef>,
 }

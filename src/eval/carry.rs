@@ -115,3 +115,35 @@ impl Engine {
         engine
     }
 }
+
+impl Engine {
+    /// Sets every stream's device-fault flags to exactly the active `faults` the store holds
+    /// (the store is the record of what the clock tick raised while the engine was not
+    /// snapshotting). Emits nothing.
+    pub fn align_faults(&mut self, faults: &[OpenFault]) {
+        for stream in &mut self.streams {
+            stream.faults &= !(FAULT_OFFLINE | FAULT_OUT_OF_RANGE);
+        }
+        for fault in faults {
+            if let Some(s) = self.stream_of(fault.sensor.as_str(), fault.metric.as_str()) {
+                self.streams[s].faults |= match fault.kind {
+                    FaultKind::Offline => FAULT_OFFLINE,
+                    FaultKind::OutOfRange => FAULT_OUT_OF_RANGE,
+                };
+            }
+        }
+        self.next_offline_check = i64::MIN;
+    }
+
+    /// Forgets, for each stream of `pending`, the last reading time back to just before the
+    /// oldest of them, so those stored-but-unevaluated readings are evaluated and not taken for
+    /// re-sent ones (after a restore from the newest stored reading times).
+    pub fn rewind(&mut self, pending: &[Reading]) {
+        for reading in pending {
+            if let Some(s) = self.stream_of(reading.sensor.as_str(), reading.metric.as_str()) {
+                let stream = &mut self.streams[s];
+                stream.last_ts = stream.last_ts.min(reading.ts.0.saturating_sub(1));
+            }
+        }
+    }
+}

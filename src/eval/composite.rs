@@ -65,6 +65,39 @@ struct Cluster {
     asset_alarm: FxHashMap<u32, u32>,
 }
 
+/// The pattern state of one sequence rule, as kept in a state image.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SequenceImage {
+    /// Per asset: event time of the latest rising edge of `first`.
+    first_at: Vec<(u32, i64)>,
+    /// Per asset: `then` alarms standing at or above its level.
+    then_standing: Vec<(u32, u32)>,
+    /// Assets where the sequence alarm stands, with its sensor.
+    active: Vec<(u32, u32)>,
+}
+
+/// The pattern state of one cluster rule, as kept in a state image.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ClusterImage {
+    /// Per sensor with a standing matching alarm: when it rose.
+    raised_at: Vec<(u32, i64)>,
+    /// Sensors that are members of a raised cluster.
+    members: Vec<u32>,
+    /// Per asset: members on it.
+    asset_members: Vec<(u32, u32)>,
+    /// Per asset with a standing cluster alarm: its sensor.
+    asset_alarm: Vec<(u32, u32)>,
+}
+
+/// The pattern state of every composite rule, in rule order.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CompositeImage {
+    /// One per sequence rule.
+    sequences: Vec<SequenceImage>,
+    /// One per cluster rule.
+    clusters: Vec<ClusterImage>,
+}
+
 /// Every composite rule of an engine.
 #[derive(Debug, Default)]
 pub(crate) struct Composites {
@@ -195,6 +228,62 @@ impl Composites {
                 cluster.asset_alarm.insert(asset, sensor);
             }
         }
+    }
+
+    /// The pattern state of every composite rule (for the engine's state image), in rule order.
+    pub(crate) fn image(&self) -> CompositeImage {
+        fn pairs<V: Copy + Ord>(map: &FxHashMap<u32, V>) -> Vec<(u32, V)> {
+            let mut out: Vec<(u32, V)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+            out.sort_unstable();
+            out
+        }
+        CompositeImage {
+            sequences: self
+                .sequences
+                .iter()
+                .map(|s| SequenceImage {
+                    first_at: pairs(&s.first_at),
+                    then_standing: pairs(&s.then_standing),
+                    active: pairs(&s.active),
+                })
+                .collect(),
+            clusters: self
+                .clusters
+                .iter()
+                .map(|c| {
+                    let mut members: Vec<u32> = c.members.iter().copied().collect();
+                    members.sort_unstable();
+                    ClusterImage {
+                        raised_at: pairs(&c.raised_at),
+                        members,
+                        asset_members: pairs(&c.asset_members),
+                        asset_alarm: pairs(&c.asset_alarm),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Puts back pattern state taken by [`Composites::image`] under the same generation;
+    /// `false` (and nothing changed) when the rules differ in number.
+    pub(crate) fn restore_image(&mut self, image: &CompositeImage) -> bool {
+        if image.sequences.len() != self.sequences.len()
+            || image.clusters.len() != self.clusters.len()
+        {
+            return false;
+        }
+        for (sequence, saved) in self.sequences.iter_mut().zip(&image.sequences) {
+            sequence.first_at = saved.first_at.iter().copied().collect();
+            sequence.then_standing = saved.then_standing.iter().copied().collect();
+            sequence.active = saved.active.iter().copied().collect();
+        }
+        for (cluster, saved) in self.clusters.iter_mut().zip(&image.clusters) {
+            cluster.raised_at = saved.raised_at.iter().copied().collect();
+            cluster.members = saved.members.iter().copied().collect();
+            cluster.asset_members = saved.asset_members.iter().copied().collect();
+            cluster.asset_alarm = saved.asset_alarm.iter().copied().collect();
+        }
+        true
     }
 
     /// The level of composite rule `rule`'s alarm recorded under `sensor`, if it stands.

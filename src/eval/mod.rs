@@ -28,6 +28,7 @@ mod cascade;
 mod composite;
 mod emit;
 mod faults;
+mod image;
 mod rate;
 mod scripted;
 mod state;
@@ -35,6 +36,7 @@ mod threshold;
 mod warnings;
 
 pub use carry::EngineSnapshot;
+pub use image::{ImageError, StateImage};
 
 use build::{Check, MetricPlan, RulePlan};
 use cascade::{Cascades, Trigger};

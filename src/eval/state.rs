@@ -49,6 +49,19 @@ pub(crate) struct SampleRing {
 }
 
 impl SampleRing {
+    /// A ring holding `samples` (oldest first), as [`SampleRing::latest`] gave them.
+    pub(crate) fn from_samples(samples: &[(i64, f64)]) -> SampleRing {
+        let buf: Box<[Sample]> = samples
+            .iter()
+            .rev()
+            .take(MAX_SAMPLES)
+            .rev()
+            .map(|&(ts, value)| Sample { ts, value })
+            .collect();
+        let len = buf.len() as u32;
+        SampleRing { buf, head: 0, len }
+    }
+
     /// Number of samples held.
     pub(crate) fn len(&self) -> usize {
         self.len as usize

@@ -1,7 +1,8 @@
 //! The batch writer: drains the ingest queue, coalesces waiting batches up to the configured
-//! number of readings, commits them with `Store::insert_readings` (one transaction per chunk),
-//! answers each submission only after its commit, and forwards the readings that were new - in
-//! order - to the engine task through a second bounded channel. A full engine channel makes the
+//! number of readings, commits them with `JournalStore::commit_readings` (one transaction per
+//! chunk, which also appends the new readings to the engine journal), answers each submission only
+//! after its commit, and forwards the readings that were new - in order, with their journal
+//! position - to the engine task through a second bounded channel. A full engine channel makes the
 //! writer wait, which fills the ingest queue, which turns into 503s: back-pressure end to end.
 
 use std::sync::Arc;
@@ -17,8 +18,14 @@ use crate::telemetry::Metrics;
 /// What the engine task receives.
 #[derive(Debug)]
 pub enum EngineInput {
-    /// Newly stored readings, in commit order.
-    Readings(Vec<Reading>),
+    /// Newly stored readings, in commit order, with their journal position (`None` for readings
+    /// that were not journaled, e.g. fed straight to the engine by a test).
+    Readings {
+        /// Journal position of the batch.
+        seq: Option<i64>,
+        /// The readings.
+        readings: Vec<Reading>,
+    },
     /// A clock tick at this instant (offline checks).
     Tick(Timestamp),
     /// Answered once everything before it has been evaluated and its changes written.
@@ -94,7 +101,8 @@ impl Writer {
         tracing::debug!("ingest writer stopped");
     }
 
-    /// Commits the batches, answers them, and forwards the new readings.
+    /// Commits the batches chunk by chunk, answers them, and forwards each chunk's new readings
+    /// with its journal position.
     async fn commit(&self, batches: Vec<Submission>) {
         let mut readings = Vec::with_capacity(batches.iter().map(|b| b.readings.len()).sum());
         let mut answers = Vec::with_capacity(batches.len());
@@ -103,26 +111,32 @@ impl Writer {
             readings.extend(submission.readings);
         }
         let mut fresh = Vec::with_capacity(readings.len());
+        let mut journaled = Vec::new();
+        let mut failed = None;
         for chunk in readings.chunks(self.batch_limit) {
             let started = Instant::now();
-            match self.store.insert_readings(chunk).await {
-                Ok(new) => {
+            match self.store.commit_readings(chunk).await {
+                Ok(committed) => {
                     self.metrics.store_write(started.elapsed());
-                    fresh.extend(new);
+                    journaled.push((committed.seq, chunk.len()));
+                    fresh.extend(committed.new);
                 }
                 Err(error) => {
                     self.metrics.store_error();
                     tracing::error!(%error, readings = chunk.len(), "cannot store readings");
-                    let error = IngestError::Store(Arc::new(error));
-                    for (_, done) in answers {
-                        let _ = done.send(Err(error.clone()));
-                    }
-                    // Chunks committed before the failure stay stored; the client re-sends and
-                    // the store ignores what it already has. Evaluate what was committed.
-                    self.forward(readings.into_iter().zip(fresh)).await;
-                    return;
+                    failed = Some(IngestError::Store(Arc::new(error)));
+                    break;
                 }
             }
+        }
+        if let Some(error) = failed {
+            for (_, done) in answers {
+                let _ = done.send(Err(error.clone()));
+            }
+            // Chunks committed before the failure stay stored and journaled; the client re-sends
+            // and the store ignores what it already has. Evaluate what was committed.
+            self.forward(readings, &fresh, &journaled).await;
+            return;
         }
         if fresh.len() != readings.len() {
             tracing::error!(
@@ -145,14 +159,33 @@ impl Writer {
                 duplicate: len - new,
             }));
         }
-        self.forward(readings.into_iter().zip(fresh)).await;
+        self.forward(readings, &fresh, &journaled).await;
     }
 
-    /// Sends the readings flagged new to the engine task, waiting for room.
-    async fn forward(&self, flagged: impl Iterator<Item = (Reading, bool)>) {
-        let new: Vec<Reading> = flagged.filter(|(_, new)| *new).map(|(r, _)| r).collect();
-        if !new.is_empty() && self.engine.send(EngineInput::Readings(new)).await.is_err() {
-            tracing::error!("engine task stopped; stored readings not evaluated");
+    /// Sends each committed chunk's new readings (flagged in `fresh`) to the engine task with
+    /// the chunk's journal position, waiting for room.
+    async fn forward(
+        &self,
+        readings: Vec<Reading>,
+        fresh: &[bool],
+        chunks: &[(Option<i64>, usize)],
+    ) {
+        let mut flagged = readings.into_iter().zip(fresh.iter().copied());
+        for &(seq, len) in chunks {
+            let new: Vec<Reading> = flagged
+                .by_ref()
+                .take(len)
+                .filter(|(_, new)| *new)
+                .map(|(r, _)| r)
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            let input = EngineInput::Readings { seq, readings: new };
+            if self.engine.send(input).await.is_err() {
+                tracing::error!("engine task stopped; stored readings are evaluated at restart");
+                return;
+            }
         }
     }
 }
@@ -191,7 +224,11 @@ mod tests {
         assert_eq!(first.await.unwrap().unwrap(), committed(2, 0));
         assert_eq!(second.await.unwrap().unwrap(), committed(1, 1));
         assert_eq!(third.await.unwrap().unwrap(), committed(1, 0));
-        let Some(EngineInput::Readings(forwarded)) = engine_rx.recv().await else {
+        let Some(EngineInput::Readings {
+            seq: Some(_),
+            readings: forwarded,
+        }) = engine_rx.recv().await
+        else {
             panic!("expected one coalesced batch of readings");
         };
         let keys: Vec<(&str, i64)> = forwarded

@@ -12,6 +12,11 @@
 //! After every write, every clock tick and every swap it pokes the desk task (`super::desk_task`),
 //! which reacts to the changed warnings and fires due timers.
 //!
+//! The changes a journaled batch causes are written together with its journal position
+//! (`JournalStore::apply_evaluated`), and every `snapshot_interval` (and after each swap) the task
+//! saves an image of the engine's state with the position it includes, so a restart continues
+//! exactly where this task stopped (`super::recovery`).
+//!
 //! A failed write is retried with capped backoff until it succeeds: dropping engine output would
 //! let the store and the engine drift apart. While it retries, the bounded channels fill and ingest
 //! answers 503, which is the honest answer while the store is down.
@@ -26,8 +31,8 @@ use super::desk_task::DeskSignal;
 use super::reconcile::{self, Occasion};
 use crate::eval::Engine;
 use crate::ingest::EngineInput;
-use crate::model::{Change, Clock, Generation};
-use crate::storage::{Store, StoreError, WarningFilter, WarningState};
+use crate::model::{Change, Clock, Generation, Timestamp};
+use crate::storage::{EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState};
 use crate::telemetry::Metrics;
 
 /// First wait before retrying a failed store operation; doubled each time up to [`RETRY_MAX`].
@@ -57,16 +62,25 @@ pub(crate) struct EngineTask {
     clock: Arc<dyn Clock>,
     /// Wakes the duty desk after writes and ticks.
     desk: DeskSignal,
+    /// The journal position the engine's state includes.
+    evaluated_seq: i64,
+    /// How often the engine's state is saved.
+    snapshot_interval: Duration,
+    /// Clock time of the last saved snapshot.
+    snapshot_at: Timestamp,
 }
 
 impl EngineTask {
-    /// A task over a restored engine.
+    /// A task over a restored engine whose state includes the journal up to `evaluated_seq`
+    /// (saved as a snapshot at `snapshot_at`).
     pub(crate) fn new(
         engine: Engine,
         store: Arc<dyn Store>,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
         desk: DeskSignal,
+        (evaluated_seq, snapshot_at): (i64, Timestamp),
+        snapshot_interval: Duration,
     ) -> EngineTask {
         EngineTask {
             engine,
@@ -74,6 +88,9 @@ impl EngineTask {
             metrics,
             clock,
             desk,
+            evaluated_seq,
+            snapshot_interval,
+            snapshot_at,
         }
     }
 
@@ -97,16 +114,17 @@ impl EngineTask {
                 input = inbox.recv() => match input {
                     Some(input) => {
                         let tick = matches!(input, EngineInput::Tick(_));
-                        self.handle(input, &mut changes);
+                        let through = self.handle(input, &mut changes);
                         let wrote = !changes.is_empty();
                         if wrote {
-                            self.write(&changes).await;
+                            self.write(&changes, through).await;
                             changes.clear();
                         }
                         if wrote || tick {
                             self.desk.poke();
                         }
                         self.report_script_faults();
+                        self.snapshot_when_due().await;
                     }
                     None => break,
                 },
@@ -115,22 +133,67 @@ impl EngineTask {
         tracing::debug!("engine task stopped");
     }
 
-    /// Evaluates one message.
-    fn handle(&mut self, input: EngineInput, changes: &mut Vec<Change>) {
+    /// Evaluates one message; returns the journal position its changes reach, if it is a
+    /// journaled batch.
+    fn handle(&mut self, input: EngineInput, changes: &mut Vec<Change>) -> Option<i64> {
         match input {
-            EngineInput::Readings(readings) => {
+            EngineInput::Readings { seq, readings } => {
                 let late_before = self.engine.late_readings();
                 self.engine.evaluate_batch(&readings, changes);
                 self.metrics
                     .readings_late(self.engine.late_readings() - late_before);
                 self.metrics.evaluated(readings.len() as u64);
+                if let Some(seq) = seq {
+                    self.evaluated_seq = self.evaluated_seq.max(seq);
+                }
+                seq
             }
             EngineInput::Tick(now) => {
                 self.engine.tick(now, changes);
                 self.metrics.ticked();
+                None
             }
             EngineInput::Flush(done) => {
                 let _ = done.send(());
+                None
+            }
+        }
+    }
+
+    /// Saves an image of the engine's state when `snapshot_interval` has passed since the last.
+    async fn snapshot_when_due(&mut self) {
+        let now = self.clock.now();
+        let due = self
+            .snapshot_at
+            .millis()
+            .saturating_add(i64::try_from(self.snapshot_interval.as_millis()).unwrap_or(i64::MAX));
+        if now.millis() >= due {
+            self.snapshot().await;
+        }
+    }
+
+    /// Saves an image of the engine's state with the journal position it includes. Every
+    /// message's changes were written before this point, so the position is fully applied. A
+    /// failure is logged and counted; the journal keeps what a restart needs until the next try.
+    async fn snapshot(&mut self) {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let record = EngineSnapshotRecord {
+            generation: self.engine.generation().id.clone(),
+            seq: self.evaluated_seq,
+            taken_at: now,
+            state: self.engine.image().encode(),
+        };
+        let bytes = record.state.len();
+        match self.store.save_engine_snapshot(&record).await {
+            Ok(()) => {
+                self.snapshot_at = now;
+                self.metrics.engine_snapshot(bytes, started.elapsed());
+                tracing::debug!(seq = record.seq, bytes, "engine state saved");
+            }
+            Err(error) => {
+                self.metrics.store_error();
+                tracing::error!(%error, "cannot save the engine state; the journal keeps what a restart needs");
             }
         }
     }
@@ -170,8 +233,10 @@ impl EngineTask {
         );
         self.engine = engine;
         if !corrections.is_empty() {
-            self.write(&corrections).await;
+            self.write(&corrections, None).await;
         }
+        // The state image is laid out by the generation: save one under the new generation now.
+        self.snapshot().await;
         // The workflows may have changed too: let the desk look at due timers under them.
         self.desk.poke();
         tracing::info!(
@@ -209,12 +274,17 @@ impl EngineTask {
         }
     }
 
-    /// Writes `changes`, retrying until the store takes them.
-    async fn write(&self, changes: &[Change]) {
+    /// Writes `changes` (with the journal position they reach, if any), retrying until the store
+    /// takes them.
+    async fn write(&self, changes: &[Change], through: Option<i64>) {
         let mut wait = RETRY_FIRST;
         loop {
             let started = Instant::now();
-            match self.store.apply_changes(changes).await {
+            let written = match through {
+                Some(seq) => self.store.apply_evaluated(changes, seq).await,
+                None => self.store.apply_changes(changes).await,
+            };
+            match written {
                 Ok(()) => {
                     self.metrics.store_apply(started.elapsed());
                     self.metrics.changes_written(changes);

@@ -16,17 +16,19 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState, Reload};
-use crate::eval::Engine;
 use crate::ingest::{EngineInput, Gate, IngestQueue, Writer, queue};
 use crate::model::{Clock, Generation};
 use crate::settings::Settings;
-use crate::storage::{Store, StoreError, WarningFilter, WarningState};
+use crate::storage::{
+    EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState, retry_transient,
+};
 use crate::telemetry::Metrics;
 use crate::workflow::desk::{Desk, Generations};
 
 mod desk_task;
 mod engine_task;
 pub mod reconcile;
+mod recovery;
 pub mod reload;
 mod watch;
 
@@ -85,6 +87,8 @@ pub struct Runtime {
     watch: Option<DirectoryWatch>,
     /// The SIGHUP listener.
     hangup: Option<JoinHandle<()>>,
+    /// How long shutdown waits for the pipeline to drain.
+    shutdown_grace: Duration,
 }
 
 impl Runtime {
@@ -125,11 +129,9 @@ impl Runtime {
             .save_generation(&reload::generation_record(&generation, clock.now()))
             .await?;
         reload::activate_at_start(&*store, &generation, clock.now()).await?;
+        let recovered = recovery::recover(&*store, &generation, &metrics).await?;
+        let engine = recovered.engine;
         let alarms = store.open_alarms().await?;
-        let faults = store.open_faults().await?;
-        let latest = store.latest_reading_times(None).await?;
-        let mut engine = Engine::new(Arc::clone(&generation));
-        engine.restore(&alarms, &faults, &latest);
         let open_warnings = store
             .warnings(&WarningFilter {
                 state: Some(WarningState::Open),
@@ -149,14 +151,26 @@ impl Runtime {
                 changes = corrections.len(),
                 "stored alarms and warnings no longer match the configuration; reconciled"
             );
-            store.apply_changes(&corrections).await?;
+            retry_transient(20, || store.apply_changes(&corrections)).await?;
         }
         tracing::info!(
             generation = %generation.id,
             alarms = alarms.len(),
-            faults = faults.len(),
+            from_image = recovered.from_image,
+            replayed = recovered.replayed,
+            recovered = recovered.recovered,
             "engine restored"
         );
+        // Save the restored state now: the journal behind it can go, and an image of this
+        // generation exists before anything else happens.
+        let snapshot_at = clock.now();
+        let snapshot = EngineSnapshotRecord {
+            generation: generation.id.clone(),
+            seq: recovered.evaluated_seq,
+            taken_at: snapshot_at,
+            state: engine.image().encode(),
+        };
+        retry_transient(20, || store.save_engine_snapshot(&snapshot)).await?;
 
         let gate = Arc::new(ArcSwap::from_pointee(Gate::new(
             generation,
@@ -169,7 +183,7 @@ impl Runtime {
         );
         // Catch up before serving: reactions the previous run did not make, timers that fell due
         // while the server was down (each fires once; the case records it).
-        let caught_up = desk.run_round().await?;
+        let caught_up = retry_transient(20, || desk.run_round()).await?;
         metrics.desk_round(caught_up.reacted, caught_up.fired, caught_up.left);
         tracing::info!(
             reacted = caught_up.reacted,
@@ -188,6 +202,8 @@ impl Runtime {
             Arc::clone(&metrics),
             Arc::clone(&clock),
             desk_signal.clone(),
+            (recovered.evaluated_seq, snapshot_at),
+            settings.snapshot_interval,
         );
         let engine_task = tokio::spawn(task.run(engine_rx, swap_rx));
 
@@ -259,6 +275,7 @@ impl Runtime {
             reloader,
             watch,
             hangup,
+            shutdown_grace: settings.shutdown_grace,
         })
     }
 
@@ -326,8 +343,11 @@ impl Runtime {
     }
 
     /// Stops the tick task, drains the queue, and waits for the writer, the engine task and the
-    /// desk task.
-    /// Routers built from this runtime must be dropped first, or the writer keeps waiting.
+    /// desk task - for at most `settings.shutdown_grace`. When the store is down the engine task
+    /// would retry its writes forever; past the grace the tasks are stopped instead, which loses
+    /// nothing: every acknowledged batch is in the engine journal and is evaluated at the next
+    /// start, and a request still waiting for its commit gets 503 and is re-sent by its client.
+    /// Routers built from this runtime must be dropped first, or the writer waits for the grace.
     pub async fn shutdown(self) {
         if let Some(watch) = self.watch {
             watch.stop().await;
@@ -342,15 +362,30 @@ impl Runtime {
         drop(self.state);
         drop(self.engine);
         drop(self.desk);
-        if let Err(error) = self.writer.await {
-            tracing::error!(%error, "ingest writer failed");
-        }
-        if let Err(error) = self.engine_task.await {
-            tracing::error!(%error, "engine task failed");
-        }
-        // The engine task dropped its signal; the desk drains the last pokes and stops.
-        if let Err(error) = self.desk_task.await {
-            tracing::error!(%error, "desk task failed");
+        let mut tasks = [
+            ("ingest writer", self.writer),
+            ("engine task", self.engine_task),
+            // the engine task drops its signal; the desk drains the last pokes and stops
+            ("desk task", self.desk_task),
+        ];
+        let drained = tokio::time::timeout(self.shutdown_grace, async {
+            for (name, task) in &mut tasks {
+                if let Err(error) = task.await {
+                    tracing::error!(%error, "{name} failed");
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                grace_ms = self.shutdown_grace.as_millis() as u64,
+                "shutdown grace passed (is the store down?); stopping; what was not written is \
+                 in the engine journal and is evaluated at the next start"
+            );
+            for (_, task) in tasks {
+                task.abort();
+                let _ = task.await;
+            }
         }
     }
 }

@@ -136,6 +136,26 @@ impl History {
         stop.checked_sub(1).map(|i| samples[i].1)
     }
 
+    /// Every stream's samples, oldest first (for the engine's state image).
+    pub(crate) fn image(&self) -> Vec<Vec<(i64, f64)>> {
+        self.streams
+            .iter()
+            .map(|s| s.samples.iter().copied().collect())
+            .collect()
+    }
+
+    /// Puts back samples taken by [`History::image`] of a history with the same streams;
+    /// `false` (and nothing changed) when the number of streams differs.
+    pub(crate) fn restore_image(&mut self, image: &[Vec<(i64, f64)>]) -> bool {
+        if image.len() != self.streams.len() {
+            return false;
+        }
+        for (stream, samples) in self.streams.iter_mut().zip(image) {
+            stream.samples = samples.iter().copied().collect();
+        }
+        true
+    }
+
     /// Samples held by `stream` (for tests and sizing).
     #[cfg(test)]
     pub(crate) fn held(&self, stream: u32) -> usize {

@@ -141,6 +141,17 @@ impl ScriptHost {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The samples the scripts' windows read, per watched stream (for the engine's state image).
+    pub(crate) fn history_image(&self) -> Vec<Vec<(i64, f64)>> {
+        api::lock(&self.desk).history.image()
+    }
+
+    /// Puts back samples taken by [`ScriptHost::history_image`] under the same generation;
+    /// `false` when they do not fit.
+    pub(crate) fn restore_history(&mut self, image: &[Vec<(i64, f64)>]) -> bool {
+        api::lock(&self.desk).history.restore_image(image)
+    }
+
     /// Records an in-range reading of a watched stream (call it for every such reading, in
     /// event-time order per stream; an older or repeated time is ignored). Samples older than
     /// the longest lookback of the rules reading the stream are dropped.

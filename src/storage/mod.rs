@@ -22,6 +22,8 @@ mod audit;
 mod audit_sql;
 mod case_sql;
 mod cases;
+mod journal;
+mod journal_sql;
 mod manual_sql;
 pub mod postgres;
 mod rows;
@@ -76,6 +78,50 @@ pub enum StoreError {
         /// What was wrong.
         detail: String,
     },
+}
+
+impl StoreError {
+    /// Whether trying the same operation again may succeed: the database chose this transaction
+    /// as a deadlock victim or failed it on a serialization conflict (PostgreSQL), or the file
+    /// was locked or busy (SQLite), or the connection was lost. Typical right after a crash,
+    /// while the dead process's last transaction is still being rolled back.
+    pub fn is_transient(&self) -> bool {
+        let StoreError::Query { source, .. } = self else {
+            return false;
+        };
+        match source {
+            sqlx::Error::Database(error) => matches!(
+                error.code().as_deref(),
+                // deadlock, serialization failure, lock not available; SQLITE_BUSY, SQLITE_LOCKED
+                Some("40P01" | "40001" | "55P03" | "5" | "6" | "261" | "517")
+            ),
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            _ => false,
+        }
+    }
+}
+
+/// Runs `operation` until it succeeds or fails with an error that is not
+/// [transient](StoreError::is_transient), waiting 50 ms, 100 ms, ... up to 2 s between tries,
+/// for at most `attempts` tries.
+pub async fn retry_transient<T, F, Fut>(attempts: u32, mut operation: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut wait = std::time::Duration::from_millis(50);
+    let mut tries = 1;
+    loop {
+        match operation().await {
+            Err(error) if error.is_transient() && tries < attempts => {
+                tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "store busy; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(2));
+                tries += 1;
+            }
+            outcome => return outcome,
+        }
+    }
 }
 
 /// Whether a warning is still open.
@@ -321,13 +367,14 @@ pub struct MigrationStatus {
 pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
+pub use journal::{EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
 /// and the outbox ([`CaseStore`]), the audit log ([`AuditStore`]), users and tokens
 /// ([`AccessStore`]).
 #[async_trait]
 pub trait Store:
-    CaseStore + AuditStore + AccessStore + Send + Sync + std::fmt::Debug + 'static
+    CaseStore + AuditStore + AccessStore + JournalStore + Send + Sync + std::fmt::Debug + 'static
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;
@@ -339,7 +386,9 @@ pub trait Store:
     async fn migration_status(&self) -> Result<Vec<MigrationStatus>, StoreError>;
 
     /// Inserts a batch in one transaction, ignoring readings already stored (same sensor, metric,
-    /// ts). Returns, in input order, whether each reading was new. Durable when it returns.
+    /// ts). Returns, in input order, whether each reading was new. Durable when it returns. The
+    /// readings are not queued for evaluation (imports, tests); ingest uses
+    /// [`JournalStore::commit_readings`].
     async fn insert_readings(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError>;
 
     /// Readings of one sensor, oldest first, within `[from, to]`, at most `limit` (`0`: no limit).

@@ -18,6 +18,8 @@ use crate::model::Reading;
 use super::access_sql::impl_access_store;
 use super::audit_sql::impl_audit_store;
 use super::case_sql::impl_case_store;
+use super::journal::Journaled;
+use super::journal_sql::impl_journal_store;
 use super::manual_sql::impl_manual_writes;
 use super::shared::{impl_store, mark_new, query_error};
 use super::warning_sql::impl_warning_writes;
@@ -28,6 +30,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Connections per process.
 const CONNECTIONS: u32 = 8;
+
+/// Longest wait for a connection from the pool.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The shared store for larger deployments.
 #[derive(Debug)]
@@ -48,6 +53,9 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url).map_err(open_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
+            // while the server is unreachable, fail an operation within seconds (ingest then
+            // answers 503) instead of queueing it for sqlx's default 30 s
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(open_error)?;
@@ -70,10 +78,15 @@ impl PostgresStore {
         self.writer.begin().await.map_err(query_error(operation))
     }
 
-    /// Inserts a non-empty batch in one transaction. As on SQLite, the fast path compares the
-    /// row count with the batch size and only a batch with re-sent readings is inserted again
-    /// with `RETURNING` (after a rollback) to learn which keys were new.
-    async fn insert_reading_batch(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError> {
+    /// Inserts a non-empty batch in one transaction and, with `journal`, appends the new
+    /// readings to the engine journal in the same transaction. As on SQLite, the fast path
+    /// compares the row count with the batch size and only a batch with re-sent readings is
+    /// inserted again with `RETURNING` (after a rollback) to learn which keys were new.
+    async fn insert_reading_batch(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> Result<Journaled, StoreError> {
         const OP: &str = "insert_readings";
         const INSERT: &str = "INSERT INTO readings (sensor, metric, ts, value) \
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::float8[]) \
@@ -94,21 +107,27 @@ impl PostgresStore {
             .map_err(query_error(OP))?
             .rows_affected();
         if stored == readings.len() as u64 {
+            let new = vec![true; readings.len()];
+            let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
             tx.commit().await.map_err(query_error(OP))?;
-            return Ok(vec![true; readings.len()]);
+            return Ok(Journaled { new, seq });
         }
         tx.rollback().await.map_err(query_error(OP))?;
 
+        let mut tx = self.begin_write(OP).await?;
         let inserted: Vec<(String, String, i64)> =
             sqlx::query_as(&format!("{INSERT} RETURNING sensor, metric, ts"))
                 .bind(&sensors)
                 .bind(&metrics)
                 .bind(&times)
                 .bind(&values)
-                .fetch_all(&self.writer)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(query_error(OP))?;
-        Ok(mark_new(readings, &inserted))
+        let new = mark_new(readings, &inserted);
+        let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+        tx.commit().await.map_err(query_error(OP))?;
+        Ok(Journaled { new, seq })
     }
 }
 
@@ -137,3 +156,4 @@ impl_audit_store!(
     serialize: "SELECT pg_advisory_xact_lock($1)",
 );
 impl_access_store!(store: PostgresStore, database: sqlx::Postgres);
+impl_journal_store!(store: PostgresStore, database: sqlx::Postgres);

@@ -133,6 +133,29 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// Writes engine output inside `tx`: alarms, warnings (with their audit entries),
+            /// faults and shadow findings.
+            async fn write_changes(
+                &self,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                changes: &[$crate::model::Change],
+                operation: &'static str,
+            ) -> Result<(), $crate::storage::StoreError> {
+                use $crate::model::Change;
+                let mut audit = Vec::new();
+                for change in changes {
+                    match change {
+                        Change::Alarm(alarm) => Self::apply_alarm(tx, alarm).await?,
+                        Change::Warning(warning) => {
+                            Self::apply_warning(tx, warning, &mut audit).await?
+                        }
+                        Change::Fault(fault) => Self::apply_fault(tx, fault).await?,
+                        Change::Shadow(finding) => Self::apply_shadow(tx, finding).await?,
+                    }
+                }
+                Self::append_audit_tx(tx, &audit, operation).await
+            }
+
             /// Applies one fault change inside `apply_changes`.
             async fn apply_fault(
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -209,7 +232,7 @@ macro_rules! impl_store {
                 if readings.is_empty() {
                     return Ok(Vec::new());
                 }
-                self.insert_reading_batch(readings).await
+                Ok(self.insert_reading_batch(readings, false).await?.new)
             }
 
             async fn readings(
@@ -427,23 +450,11 @@ macro_rules! impl_store {
                 &self,
                 changes: &[$crate::model::Change],
             ) -> Result<(), $crate::storage::StoreError> {
-                use $crate::model::Change;
                 if changes.is_empty() {
                     return Ok(());
                 }
                 let mut tx = self.begin_write("apply_changes").await?;
-                let mut audit = Vec::new();
-                for change in changes {
-                    match change {
-                        Change::Alarm(alarm) => Self::apply_alarm(&mut tx, alarm).await?,
-                        Change::Warning(warning) => {
-                            Self::apply_warning(&mut tx, warning, &mut audit).await?
-                        }
-                        Change::Fault(fault) => Self::apply_fault(&mut tx, fault).await?,
-                        Change::Shadow(finding) => Self::apply_shadow(&mut tx, finding).await?,
-                    }
-                }
-                Self::append_audit_tx(&mut tx, &audit, "apply_changes").await?;
+                self.write_changes(&mut tx, changes, "apply_changes").await?;
                 tx.commit()
                     .await
                     .map_err($crate::storage::shared::query_error("apply_changes"))

@@ -23,6 +23,8 @@ use crate::model::Reading;
 use super::access_sql::impl_access_store;
 use super::audit_sql::impl_audit_store;
 use super::case_sql::impl_case_store;
+use super::journal::Journaled;
+use super::journal_sql::impl_journal_store;
 use super::manual_sql::impl_manual_writes;
 use super::shared::{impl_store, mark_new, query_error};
 use super::warning_sql::impl_warning_writes;
@@ -132,12 +134,17 @@ impl SqliteStore {
             .map_err(query_error(operation))
     }
 
-    /// Inserts a non-empty batch in one transaction, chunk by chunk. The fast path inserts
+    /// Inserts a non-empty batch in one transaction, chunk by chunk, and with `journal` appends
+    /// the new readings to the engine journal in the same transaction. The fast path inserts
     /// without `RETURNING` and compares counts: when every reading was new (the normal case) that
     /// is the answer, and no row comes back through the driver. When a count falls short (a
     /// re-sent batch) the transaction is rolled back and the batch inserted again with
     /// `RETURNING`, which names the new keys.
-    async fn insert_reading_batch(&self, readings: &[Reading]) -> Result<Vec<bool>, StoreError> {
+    async fn insert_reading_batch(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> Result<Journaled, StoreError> {
         const OP: &str = "insert_readings";
         let mut tx = self.begin_write(OP).await?;
         let mut all_new = true;
@@ -155,8 +162,10 @@ impl SqliteStore {
             }
         }
         if all_new {
+            let new = vec![true; readings.len()];
+            let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
             tx.commit().await.map_err(query_error(OP))?;
-            return Ok(vec![true; readings.len()]);
+            return Ok(Journaled { new, seq });
         }
         tx.rollback().await.map_err(query_error(OP))?;
 
@@ -170,8 +179,10 @@ impl SqliteStore {
             );
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(query_error(OP))?);
         }
+        let new = mark_new(readings, &inserted);
+        let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
         tx.commit().await.map_err(query_error(OP))?;
-        Ok(mark_new(readings, &inserted))
+        Ok(Journaled { new, seq })
     }
 
     /// The insert for a chunk of `rows` readings. Full chunks reuse one cached prepared statement
@@ -335,3 +346,4 @@ mod tests {
         assert!(insert_sql(1, Returning::Nothing).ends_with("(?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     }
 }
+impl_journal_store!(store: SqliteStore, database: sqlx::Sqlite);
