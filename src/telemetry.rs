@@ -63,6 +63,13 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+/// Label of the refused-request counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    /// Why the request was refused (`missing_token`, `unknown_token`, `role`, `scope` ...).
+    reason: &'static str,
+}
+
 /// Label of the script-error counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ScriptLabel {
@@ -150,6 +157,8 @@ pub struct Metrics {
     desk_left: Counter,
     /// Duty-desk rounds that failed (store unavailable).
     desk_round_errors: Counter,
+    /// Requests refused by the guard, by reason (every refusal, audited or not).
+    auth_refused: Family<ReasonLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -182,6 +191,7 @@ impl Metrics {
         let desk_timers_fired = Counter::default();
         let desk_left = Counter::default();
         let desk_round_errors = Counter::default();
+        let auth_refused = Family::<ReasonLabel, Counter>::default();
         registry.register(
             "tocsin_readings_accepted",
             "Readings that passed the quality gate and were committed",
@@ -282,6 +292,11 @@ impl Metrics {
             "Duty-desk rounds that failed (store unavailable); retried at the next write or tick",
             desk_round_errors.clone(),
         );
+        registry.register(
+            "tocsin_auth_refused",
+            "Requests refused by the guard (401/403), by reason; audited or only counted",
+            auth_refused.clone(),
+        );
         for outcome in ReloadCount::ALL {
             let _ = config_reloads.get_or_create(&OutcomeLabel {
                 outcome: outcome.as_str(),
@@ -318,6 +333,7 @@ impl Metrics {
             desk_timers_fired,
             desk_left,
             desk_round_errors,
+            auth_refused,
         }
     }
 
@@ -390,6 +406,11 @@ impl Metrics {
     pub fn set_queue_depth(&self, depth: usize) {
         self.queue_depth
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a request refused by the guard.
+    pub fn auth_refused(&self, reason: &'static str) {
+        self.auth_refused.get_or_create(&ReasonLabel { reason }).inc();
     }
 
     /// Counts a request refused because the queue was full.

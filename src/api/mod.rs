@@ -85,6 +85,7 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
     let guard = guard::Guard {
         state: state.clone(),
         authenticator: Arc::clone(&authenticator),
+        budget: Arc::default(),
     };
     let api = Router::new()
         .route("/readings", post(readings::post_readings))
