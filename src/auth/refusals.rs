@@ -188,7 +188,7 @@ mod tests {
     fn paths_are_cut_on_a_character_boundary_with_a_marker() {
         let cases: &[(&str, usize, &str)] = &[
             ("/api/v1/warnings", 256, "/api/v1/warnings"),
-            ("/abcdef", 4, "/abc…[+4 bytes]"),
+            ("/abcdef", 4, "/abc…[+3 bytes]"),
             // 'é' is two bytes: cutting at 2 would split it, so the cut moves back to 1.
             ("/éé", 2, "/…[+4 bytes]"),
             ("", 0, ""),
