@@ -31,6 +31,8 @@ pub struct IngestSettings {
     pub max_age: Duration,
     /// Seconds a client is told to wait when overloaded.
     pub retry_after_secs: u32,
+    /// Request-body bytes held at once by all ingest requests; beyond it 503 `overloaded`.
+    pub max_inflight_bytes: usize,
 }
 
 impl Default for IngestSettings {
@@ -42,6 +44,7 @@ impl Default for IngestSettings {
             max_clock_skew: Duration::from_secs(300),
             max_age: Duration::from_secs(30 * 24 * 3600),
             retry_after_secs: 1,
+            max_inflight_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -181,6 +184,9 @@ fn apply(
         target.queue_capacity = ingest.queue_capacity.unwrap_or(target.queue_capacity);
         target.writer_batch = ingest.writer_batch.unwrap_or(target.writer_batch);
         target.retry_after_secs = ingest.retry_after_secs.unwrap_or(target.retry_after_secs);
+        target.max_inflight_bytes = ingest
+            .max_inflight_bytes
+            .unwrap_or(target.max_inflight_bytes);
     }
     if let Some(reload) = &doc.reload {
         if let Some(watch) = reload.watch {
@@ -203,6 +209,7 @@ fn apply(
         ("ingest.queue_capacity", settings.ingest.queue_capacity),
         ("ingest.writer_batch", settings.ingest.writer_batch),
         ("ingest.max_body_bytes", settings.ingest.max_body_bytes),
+        ("ingest.max_inflight_bytes", settings.ingest.max_inflight_bytes),
     ] {
         if value == 0 {
             diagnostics.push(Diagnostic::new(
