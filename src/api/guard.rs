@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use crate::auth::matrix::{self, Access, Scope};
-use crate::auth::refusals::{PATH_LIMIT, RefusalBudget, Verdict, bounded_path};
+use crate::auth::refusals::{PATH_LIMIT, RefusalBudget, Verdict, bounded_text};
 use crate::auth::{AuthError, Authenticator, SignedIn, scope, token};
 use crate::error::ErrorCode;
 use crate::model::{Actor, AuditAction, AuditDraft, Principal, Role};
@@ -228,7 +228,7 @@ async fn audit_refusal(guard: &Guard, method: &str, path: &str, pattern: &str, r
             }),
         });
     }
-    let path = bounded_path(path, PATH_LIMIT);
+    let path = bounded_text(path, PATH_LIMIT);
     let actor = refused.principal.as_ref().map_or_else(
         || "anonymous".to_owned(),
         |principal| Actor::user(principal).id,

@@ -16,6 +16,7 @@ use futures::StreamExt;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::auth::refusals::bounded_text;
 use crate::error::ErrorCode;
 use crate::ingest::queue::{BodyBytes, BudgetSpent};
 use crate::ingest::{BodyError, BodyFormat, IngestError, Item, Rejection, parse_body};
@@ -67,6 +68,10 @@ pub(crate) async fn post_readings(
             Item::Malformed(message) => Err((
                 ErrorCode::MalformedReading,
                 format!("line is not JSON: {message}"),
+            )),
+            Item::DuplicateKey(key) => Err((
+                ErrorCode::MalformedReading,
+                format!("key `{}` is given twice; send each key once", bounded_text(key, 64)),
             )),
         };
         match outcome {

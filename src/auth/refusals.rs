@@ -2,7 +2,7 @@
 //! being refused, so the `auth.refused` audit trail is bounded three ways:
 //!
 //! - the request path recorded with a refusal is cut to [`PATH_LIMIT`] bytes (on a character
-//!   boundary, with a marker saying how much was left out), see [`bounded_path`];
+//!   boundary, with a marker saying how much was left out), see [`bounded_text`];
 //! - refusal rows are written from a token bucket ([`RefusalBudget`], timed by the injectable
 //!   clock): [`RefusalBudget::PER_MINUTE`] rows a minute, in bursts of at most
 //!   [`RefusalBudget::BURST`]. Beyond it a refusal is only counted (the caller counts every refusal
@@ -23,17 +23,17 @@ use crate::model::time::duration_millis;
 /// Most bytes of a request path written to the audit log with a refusal.
 pub const PATH_LIMIT: usize = 256;
 
-/// `path` cut to at most `limit` bytes on a character boundary, with a marker
+/// `text` (a request path, a message) cut to at most `limit` bytes on a character boundary, with a marker
 /// `…[+N bytes]` naming how many bytes were left out; unchanged when short enough.
-pub fn bounded_path(path: &str, limit: usize) -> String {
-    if path.len() <= limit {
-        return path.to_owned();
+pub fn bounded_text(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
     }
     let mut end = limit;
-    while !path.is_char_boundary(end) {
+    while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…[+{} bytes]", &path[..end], path.len() - end)
+    format!("{}…[+{} bytes]", &text[..end], text.len() - end)
 }
 
 /// What to do with one refusal.
@@ -194,10 +194,10 @@ mod tests {
             ("", 0, ""),
         ];
         for (path, limit, expected) in cases {
-            assert_eq!(bounded_path(path, *limit), *expected, "{path} at {limit}");
+            assert_eq!(bounded_text(path, *limit), *expected, "{path} at {limit}");
         }
         let long = "/".repeat(60_000);
-        assert!(bounded_path(&long, PATH_LIMIT).len() < PATH_LIMIT + 32);
+        assert!(bounded_text(&long, PATH_LIMIT).len() < PATH_LIMIT + 32);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::api::{AppliedReload, Reload, ReloadFailure, ReloadOutcome, ReloadTrig
 use crate::config::Diagnostic;
 use crate::ingest::Gate;
 use crate::model::diff::GenerationDiff;
-use crate::auth::refusals::bounded_path;
+use crate::auth::refusals::bounded_text;
 use crate::model::{Actor, AuditAction, AuditDraft, Clock, Generation, Timestamp};
 use crate::settings::IngestSettings;
 use crate::storage::{GenerationRecord, Store, StoreError};
@@ -309,11 +309,11 @@ fn refusal_draft(
         .take(AUDITED_DIAGNOSTICS)
         .map(|diagnostic| {
             serde_json::json!({
-                "file": bounded_path(&diagnostic.file, AUDITED_MESSAGE_BYTES),
+                "file": bounded_text(&diagnostic.file, AUDITED_MESSAGE_BYTES),
                 "line": diagnostic.line,
                 "column": diagnostic.column,
                 "code": diagnostic.code.as_str(),
-                "message": bounded_path(&diagnostic.message, AUDITED_MESSAGE_BYTES),
+                "message": bounded_text(&diagnostic.message, AUDITED_MESSAGE_BYTES),
             })
         })
         .collect();
