@@ -24,9 +24,13 @@ pub fn may_see(principal: &Principal, warning: &WarningRecord) -> bool {
     }
 }
 
-/// A district no warning has: what a district user's filter becomes when it asks for another
-/// district than its own, or has none.
-const NO_DISTRICT: &str = "\u{0}no-district";
+/// A district no warning has (codes are six digits): what a district user's filter becomes when
+/// it asks for another district than its own, or has none. No NUL byte: PostgreSQL refuses those
+/// in text.
+const NO_DISTRICT: &str = "(no district)";
+
+/// A department no warning has, for a department user without one.
+const NO_DEPARTMENT: &str = "(no department)";
 
 /// Narrows a warning filter to what `principal` may see (the store then never returns others).
 /// Narrowing intersects: a district user asking for another district gets nothing, not its own.
@@ -37,7 +41,7 @@ pub fn narrow(principal: &Principal, filter: &mut WarningFilter) {
                 principal
                     .department
                     .clone()
-                    .unwrap_or_else(|| "\u{0}no-department".into()),
+                    .unwrap_or_else(|| NO_DEPARTMENT.into()),
             );
         }
         Role::DistrictUser => {
