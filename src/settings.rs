@@ -209,7 +209,10 @@ fn apply(
         ("ingest.queue_capacity", settings.ingest.queue_capacity),
         ("ingest.writer_batch", settings.ingest.writer_batch),
         ("ingest.max_body_bytes", settings.ingest.max_body_bytes),
-        ("ingest.max_inflight_bytes", settings.ingest.max_inflight_bytes),
+        (
+            "ingest.max_inflight_bytes",
+            settings.ingest.max_inflight_bytes,
+        ),
     ] {
         if value == 0 {
             diagnostics.push(Diagnostic::new(

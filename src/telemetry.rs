@@ -410,7 +410,9 @@ impl Metrics {
 
     /// Counts a request refused by the guard.
     pub fn auth_refused(&self, reason: &'static str) {
-        self.auth_refused.get_or_create(&ReasonLabel { reason }).inc();
+        self.auth_refused
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// Counts a request refused because the queue was full.

@@ -264,7 +264,11 @@ async fn scoped_users_stay_in_their_scope(store: Arc<dyn Store>) {
     // The probes are still audited, with the warning in their detail.
     let probes = refusal_rows(&*app.store).await;
     assert_eq!(probes.len(), 3);
-    assert!(probes.iter().all(|p| p.detail.contains(&format!("\"warning\":{warning}"))));
+    assert!(
+        probes
+            .iter()
+            .all(|p| p.detail.contains(&format!("\"warning\":{warning}")))
+    );
 
     let district = token_for(&*app.store, "district_user", Some("210102")).await;
     let own = get(&app.router, "/api/v1/warnings", Some(&district)).await;
@@ -286,10 +290,9 @@ async fn scoped_users_stay_in_their_scope(store: Arc<dyn Store>) {
     assert_eq!(same.body["warnings"].as_array().unwrap().len(), 1);
 }
 
-
-
 async fn post_body(router: &Router, body: Body, length: Option<usize>) -> Answer {
-    let mut request = Request::post("/api/v1/readings").header(header::CONTENT_TYPE, "application/json");
+    let mut request =
+        Request::post("/api/v1/readings").header(header::CONTENT_TYPE, "application/json");
     if let Some(length) = length {
         request = request.header(header::CONTENT_LENGTH, length);
     }
@@ -309,17 +312,42 @@ async fn request_bytes_in_flight_are_bounded() {
     // Other requests hold most of the budget.
     let held = app.queue.reserve_bytes(4090).unwrap();
     let answer = post_body(&router, Body::from(batch.clone()), Some(batch.len())).await;
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
     assert_eq!(answer.body["code"], json!("overloaded"));
     assert_eq!(answer.headers[header::RETRY_AFTER], "7");
     // Streamed without a length: refused once the chunks outgrow what is left.
-    let chunks: Vec<Result<String, std::io::Error>> =
-        (0..10).map(|_| Ok(" ".repeat(50))).chain([Ok(batch.clone())]).collect();
-    let answer = post_body(&router, Body::from_stream(futures::stream::iter(chunks)), None).await;
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
-    assert!(app.metrics.render().contains("tocsin_ingest_overloaded_total 2"));
+    let chunks: Vec<Result<String, std::io::Error>> = (0..10)
+        .map(|_| Ok(" ".repeat(50)))
+        .chain([Ok(batch.clone())])
+        .collect();
+    let answer = post_body(
+        &router,
+        Body::from_stream(futures::stream::iter(chunks)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    assert!(
+        app.metrics
+            .render()
+            .contains("tocsin_ingest_overloaded_total 2")
+    );
     drop(held);
-    assert_eq!(app.queue.inflight_bytes(), 0, "refused requests hold nothing");
+    assert_eq!(
+        app.queue.inflight_bytes(),
+        0,
+        "refused requests hold nothing"
+    );
 
     // With the budget free, the same body passes the buffering (and, with no writer behind this
     // queue, waits in it: the answer is not awaited here).
@@ -327,7 +355,11 @@ async fn request_bytes_in_flight_are_bounded() {
     assert_eq!(declared_too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     let empty = post_body(&router, Body::from("[]"), Some(2)).await;
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
-    assert_eq!(app.queue.inflight_bytes(), 0, "answered requests give their bytes back");
+    assert_eq!(
+        app.queue.inflight_bytes(),
+        0,
+        "answered requests give their bytes back"
+    );
 }
 
 /// The lenient re-read of bare `NaN` tokens never shows its internal placeholder, and a reading
@@ -349,13 +381,19 @@ async fn odd_readings_get_clear_answers() {
     assert_eq!(answer.body["accepted"], json!(0));
     let rejected = answer.body["rejected"].as_array().unwrap();
     let text = answer.body.to_string();
-    assert!(!text.contains("non-finite") && !text.contains("\\u0000"), "{text}");
+    assert!(
+        !text.contains("non-finite") && !text.contains("\\u0000"),
+        "{text}"
+    );
     assert_eq!(rejected[0]["code"], json!("bad_timestamp"));
     assert!(rejected[0]["message"].as_str().unwrap().contains("NaN"));
     assert_eq!(rejected[1]["code"], json!("malformed_reading"));
     assert_eq!(rejected[2]["code"], json!("malformed_reading"));
     assert!(
-        rejected[2]["message"].as_str().unwrap().contains("`value` is given twice"),
+        rejected[2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`value` is given twice"),
         "{text}"
     );
 }
@@ -431,7 +469,12 @@ async fn refused_reloads_are_audited(store: Arc<dyn Store>) {
             .unwrap(),
     )
     .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
     let problems = answer.body["diagnostics"].as_array().unwrap().len();
     let refused = store
         .audit(&AuditFilter {
@@ -441,7 +484,11 @@ async fn refused_reloads_are_audited(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(refused.len(), 1, "{refused:?}");
-    assert!(refused[0].actor.starts_with("user:"), "{}", refused[0].actor);
+    assert!(
+        refused[0].actor.starts_with("user:"),
+        "{}",
+        refused[0].actor
+    );
     let detail: Value = serde_json::from_str(&refused[0].detail).unwrap();
     assert_eq!(detail["trigger"], json!("api"));
     assert_eq!(detail["problems"], json!(problems));
@@ -488,7 +535,10 @@ async fn one_edit_is_one_reload() {
         .expect("no reload within 30 s")
         .unwrap();
     assert_eq!(first.trigger, ReloadTrigger::Watch);
-    assert!(matches!(first.outcome, ReloadOutcome::Applied(_)), "{first:?}");
+    assert!(
+        matches!(first.outcome, ReloadOutcome::Applied(_)),
+        "{first:?}"
+    );
     // Twelve debounce periods (600 ms): the old watcher reloaded again within two.
     let again = tokio::time::timeout(DEBOUNCE * 12, events.recv()).await;
     assert!(again.is_err(), "a reload nobody asked for: {again:?}");

@@ -38,7 +38,10 @@ pub(crate) fn limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, A
 
 /// Parses a workflow stage filter: a stage id (lower-case letters, digits, `_`) that a workflow of
 /// `generation` defines. A generation without workflows has no stages to name.
-pub(crate) fn stage(text: Option<&str>, generation: &Generation) -> Result<Option<String>, ApiError> {
+pub(crate) fn stage(
+    text: Option<&str>,
+    generation: &Generation,
+) -> Result<Option<String>, ApiError> {
     let Some(text) = text else {
         return Ok(None);
     };

@@ -71,7 +71,10 @@ pub(crate) async fn post_readings(
             )),
             Item::DuplicateKey(key) => Err((
                 ErrorCode::MalformedReading,
-                format!("key `{}` is given twice; send each key once", bounded_text(key, 64)),
+                format!(
+                    "key `{}` is given twice; send each key once",
+                    bounded_text(key, 64)
+                ),
             )),
         };
         match outcome {

@@ -12,16 +12,16 @@
 use std::fmt;
 
 use axum::extract::State;
-use axum::{Extension, Json};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 
 use super::AppState;
 use super::error::ApiError;
 use crate::config::Diagnostic;
 use crate::error::ErrorCode;
-use crate::model::{Actor, GenerationId, Principal};
 use crate::model::diff::GenerationDiff;
+use crate::model::{Actor, GenerationId, Principal};
 
 /// What asked for a reload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

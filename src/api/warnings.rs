@@ -171,8 +171,16 @@ mod tests {
         for pairs in ["stage=isued", "stage=", "stage=Issued", "stage=a%20b"] {
             let error = query(pairs).unwrap_err();
             assert_eq!(error.code, crate::error::ErrorCode::BadQuery, "{pairs}");
-            assert!(error.message.contains("`stage`"), "{pairs}: {}", error.message);
-            assert!(error.message.contains("issued"), "lists the stages: {}", error.message);
+            assert!(
+                error.message.contains("`stage`"),
+                "{pairs}: {}",
+                error.message
+            );
+            assert!(
+                error.message.contains("issued"),
+                "lists the stages: {}",
+                error.message
+            );
         }
     }
 

@@ -216,18 +216,24 @@ mod tests {
             (10, Verdict::CountOnly),
             (500, Verdict::CountOnly),
             // one row a second comes back
-            (1000, Verdict::Write {
-                suppressed: 2,
-                since: Some(at(10)),
-            }),
+            (
+                1000,
+                Verdict::Write {
+                    suppressed: 2,
+                    since: Some(at(10)),
+                },
+            ),
             (1001, Verdict::CountOnly),
             // the clock set back refills nothing
             (0, Verdict::CountOnly),
             // a long quiet time refills only up to the burst
-            (3_600_000, Verdict::Write {
-                suppressed: 2,
-                since: Some(at(1001)),
-            }),
+            (
+                3_600_000,
+                Verdict::Write {
+                    suppressed: 2,
+                    since: Some(at(1001)),
+                },
+            ),
             (3_600_000, write),
             (3_600_000, write),
             (3_600_000, Verdict::CountOnly),

@@ -294,7 +294,11 @@ mod tests {
         ];
         for (name, expected) in table {
             let got = new_user("admin", Some(name), None, None, None).map(|user| user.name);
-            assert_eq!(got.as_deref().map_err(Clone::clone), expected.clone(), "{name:?}");
+            assert_eq!(
+                got.as_deref().map_err(Clone::clone),
+                expected.clone(),
+                "{name:?}"
+            );
         }
         let long = "名".repeat(MAX_NAME_CHARS + 1);
         assert_eq!(

@@ -227,7 +227,10 @@ async fn list(store: &dyn Store) -> anyhow::Result<Vec<String>> {
             &token.id.to_string(),
             &token.prefix,
             &token.user.to_string(),
-            &user.map_or_else(|| "?".to_owned(), |user| crate::auth::user::printable(&user.name)),
+            &user.map_or_else(
+                || "?".to_owned(),
+                |user| crate::auth::user::printable(&user.name),
+            ),
             user.map_or("?", |user| user.role.as_str()),
             scope,
             &token.created_at.to_string(),

@@ -313,7 +313,7 @@ impl Walk {
             let wanted = accept(shown, &name);
             // Only a stat: what a link points to is never read unless it is inside.
             let is_dir = std::fs::metadata(real.join(&name)).is_ok_and(|meta| meta.is_dir());
-            if !wanted && !(recursive && is_dir) {
+            if !(wanted || (recursive && is_dir)) {
                 continue;
             }
             match self.resolve(&real.join(&name), &child) {
@@ -590,7 +590,11 @@ mod tests {
     fn a_folder_linked_twice_is_read_once() {
         let dir = deployment();
         std::fs::create_dir_all(dir.path().join("shared")).unwrap();
-        std::fs::write(dir.path().join("shared/more.yaml"), "version: 1\nrules: []\n").unwrap();
+        std::fs::write(
+            dir.path().join("shared/more.yaml"),
+            "version: 1\nrules: []\n",
+        )
+        .unwrap();
         symlink("../shared", dir.path().join("rules/x")).unwrap();
         symlink("../shared", dir.path().join("rules/y")).unwrap();
         let loaded = read_within_bound(dir.path());
@@ -651,8 +655,16 @@ mod tests {
         }
         let shown = format!("{:?}", loaded.diagnostics);
         assert!(!shown.contains("TOP-SECRET"), "{shown}");
-        assert!(!shown.contains(&*outside.path().to_string_lossy()), "{shown}");
-        assert!(loaded.sources.iter().all(|s| !s.text.contains("TOP-SECRET")));
+        assert!(
+            !shown.contains(&*outside.path().to_string_lossy()),
+            "{shown}"
+        );
+        assert!(
+            loaded
+                .sources
+                .iter()
+                .all(|s| !s.text.contains("TOP-SECRET"))
+        );
         // the good file is still read
         assert!(loaded.sources.iter().any(|s| s.path == "rules/ok.yaml"));
     }
@@ -693,7 +705,10 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         std::fs::write(deep.join("x.yaml"), "version: 1\nrules: []\n").unwrap();
         let loaded = read_within_bound(dir.path());
-        assert_eq!(codes_at(&loaded, "rules/big.yaml"), vec![Code::FileTooLarge]);
+        assert_eq!(
+            codes_at(&loaded, "rules/big.yaml"),
+            vec![Code::FileTooLarge]
+        );
         assert!(!codes_at(&loaded, "rules/just.yaml").contains(&Code::FileTooLarge));
         assert_eq!(codes_at(&loaded, &shown), vec![Code::FolderTooDeep]);
     }

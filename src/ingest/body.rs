@@ -122,7 +122,10 @@ impl<'de> Deserialize<'de> for Checked {
                 Ok(Checked::Value(Value::Null))
             }
 
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Checked, A::Error> {
                 let mut values = Vec::new();
                 let mut duplicate = None;
                 while let Some(element) = seq.next_element::<Checked>()? {
@@ -136,7 +139,10 @@ impl<'de> Deserialize<'de> for Checked {
                 Ok(duplicate.map_or(Checked::Value(Value::Array(values)), Checked::DuplicateKey))
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Checked, A::Error> {
                 let mut object = serde_json::Map::new();
                 let mut duplicate = None;
                 while let Some(key) = map.next_key::<String>()? {
@@ -386,7 +392,8 @@ mod tests {
         assert_eq!(items[0].1, Item::DuplicateKey("value".to_owned()));
         assert!(matches!(items[1].1, Item::Value(_)));
         assert_eq!(items[2].1, Item::DuplicateKey("a".to_owned()));
-        let lines = b"{\"sensor\":\"s\",\"sensor\":\"t\",\"metric\":\"m\",\"value\":NaN,\"ts\":1}\n";
+        let lines =
+            b"{\"sensor\":\"s\",\"sensor\":\"t\",\"metric\":\"m\",\"value\":NaN,\"ts\":1}\n";
         let items = parse_body(BodyFormat::Ndjson, lines).unwrap();
         assert_eq!(items[0].1, Item::DuplicateKey("sensor".to_owned()));
     }

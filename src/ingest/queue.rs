@@ -97,7 +97,9 @@ pub struct BodyBytes {
 impl BodyBytes {
     /// Bytes held.
     pub fn held(&self) -> usize {
-        self.permit.as_ref().map_or(0, OwnedSemaphorePermit::num_permits)
+        self.permit
+            .as_ref()
+            .map_or(0, OwnedSemaphorePermit::num_permits)
     }
 
     /// Holds at least `total` bytes (at most the whole budget: a body larger than the budget

@@ -25,10 +25,10 @@ use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
 
 use super::engine_task::Swap;
 use crate::api::{AppliedReload, Reload, ReloadFailure, ReloadOutcome, ReloadTrigger};
+use crate::auth::refusals::bounded_text;
 use crate::config::Diagnostic;
 use crate::ingest::Gate;
 use crate::model::diff::GenerationDiff;
-use crate::auth::refusals::bounded_text;
 use crate::model::{Actor, AuditAction, AuditDraft, Clock, Generation, Timestamp};
 use crate::settings::IngestSettings;
 use crate::storage::{GenerationRecord, Store, StoreError};

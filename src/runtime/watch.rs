@@ -55,16 +55,15 @@ pub(crate) fn watch(
 ) -> Result<DirectoryWatch, notify::Error> {
     // One signal waiting at most: a burst of changes is one wake-up.
     let (changed, mut pending) = mpsc::channel::<()>(1);
-    let mut watcher = notify::recommended_watcher(move |result: notify::Result<Event>| {
-        match result {
+    let mut watcher =
+        notify::recommended_watcher(move |result: notify::Result<Event>| match result {
             Ok(event) => {
                 if is_change(&event.kind) && event.paths.iter().any(|path| is_config_file(path)) {
                     let _ = changed.try_send(());
                 }
             }
             Err(error) => tracing::warn!(%error, "deployment directory watch failed"),
-        }
-    })?;
+        })?;
     watcher.watch(directory, RecursiveMode::Recursive)?;
     let task = tokio::spawn(async move {
         while pending.recv().await.is_some() {
@@ -147,10 +146,7 @@ mod tests {
                 false,
             ),
             (EventKind::Modify(ModifyKind::Any), true),
-            (
-                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
-                true,
-            ),
+            (EventKind::Modify(ModifyKind::Name(RenameMode::To)), true),
             (EventKind::Create(CreateKind::File), true),
             (EventKind::Remove(RemoveKind::File), true),
             (EventKind::Any, true),
