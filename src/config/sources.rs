@@ -234,8 +234,14 @@ impl Walk {
         accept: &dyn Fn(&str, &str) -> bool,
         out: &mut Vec<(String, PathBuf)>,
     ) {
-        if let Entry::Folder(real) = self.resolve(&self.root.join(name), name) {
-            self.list(&real, name, 0, recursive, accept, out);
+        match self.resolve(&self.root.join(name), name) {
+            Entry::Folder(real) => self.list(&real, name, 0, recursive, accept, out),
+            Entry::File(_) => self.refuse(
+                Code::Io,
+                name,
+                "cannot list folder: Not a directory (os error 20)".to_owned(),
+            ),
+            Entry::Missing | Entry::Refused => {}
         }
     }
 
