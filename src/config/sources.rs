@@ -353,6 +353,35 @@ impl Walk {
     }
 }
 
+/// Reads one file at the top of the deployment directory (`tocsin.yaml`) under the loader's
+/// limits: inside the directory, a regular file, at most [`MAX_TEXT_BYTES`]. `Ok(None)` when it
+/// does not exist.
+pub fn read_deployment_file(root: &Path, name: &str) -> Result<Option<String>, Diagnostic> {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return Ok(None);
+    };
+    let mut walk = Walk::new(root.clone());
+    match walk.resolve(&root.join(name), name) {
+        Entry::File(path) => {
+            let bytes = read_bounded(&path, name)?;
+            String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| not_utf8(name))
+        }
+        Entry::Missing => Ok(None),
+        Entry::Folder(_) => Err(Diagnostic::new(
+            Code::Io,
+            name,
+            (0, 0),
+            "cannot read: Is a directory (os error 21)",
+        )),
+        Entry::Refused => Err(walk
+            .diagnostics
+            .pop()
+            .unwrap_or_else(|| Diagnostic::new(Code::Io, name, (0, 0), "cannot read"))),
+    }
+}
+
 /// Reads a resolved regular file, at most its kind's limit; the bytes, or why not.
 fn read_bounded(path: &Path, shown: &str) -> Result<Vec<u8>, Diagnostic> {
     let limit = if shown.ends_with(".csv") {
@@ -606,6 +635,21 @@ mod tests {
         let loaded = read_within_bound(dir.path());
         assert_eq!(codes_at(&loaded, "rules/y"), vec![Code::LinkCycle]);
         assert!(codes_at(&loaded, "rules/x").is_empty());
+    }
+
+    #[test]
+    fn the_settings_file_is_read_under_the_same_limits() {
+        let dir = deployment();
+        assert_eq!(read_deployment_file(dir.path(), "tocsin.yaml"), Ok(None));
+        std::fs::write(dir.path().join("tocsin.yaml"), "version: 1\n").unwrap();
+        assert_eq!(
+            read_deployment_file(dir.path(), "tocsin.yaml"),
+            Ok(Some("version: 1\n".to_owned()))
+        );
+        std::fs::remove_file(dir.path().join("tocsin.yaml")).unwrap();
+        symlink("/dev/zero", dir.path().join("tocsin.yaml")).unwrap();
+        let refused = read_deployment_file(dir.path(), "tocsin.yaml").unwrap_err();
+        assert_eq!(refused.code, Code::OutsideDeployment);
     }
 
     #[test]
