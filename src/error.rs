@@ -63,6 +63,10 @@ pub enum ErrorCode {
     UnmonitoredHazard,
     /// The warning has not been issued yet, so there is no CAP alert for it.
     NotIssued,
+    /// A request the HTTP layer refused before any endpoint read it (400 from the framework).
+    BadRequest,
+    /// The request's headers are larger than the server accepts (431).
+    HeadersTooLarge,
 }
 
 impl ErrorCode {
@@ -95,6 +99,8 @@ impl ErrorCode {
         ErrorCode::UnregisteredAsset,
         ErrorCode::UnmonitoredHazard,
         ErrorCode::NotIssued,
+        ErrorCode::BadRequest,
+        ErrorCode::HeadersTooLarge,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -139,6 +145,8 @@ impl ErrorCode {
             ErrorCode::UnregisteredAsset => "unregistered_asset",
             ErrorCode::UnmonitoredHazard => "unmonitored_hazard",
             ErrorCode::NotIssued => "not_issued",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::HeadersTooLarge => "headers_too_large",
         }
     }
 
@@ -169,6 +177,8 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Overloaded | ErrorCode::StoreUnavailable => 503,
             ErrorCode::Internal => 500,
+            ErrorCode::BadRequest => 400,
+            ErrorCode::HeadersTooLarge => 431,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct IngestSettings {
     pub max_age: Duration,
     /// Seconds a client is told to wait when overloaded.
     pub retry_after_secs: u32,
+    /// Request-body bytes held at once by all ingest requests; beyond it 503 `overloaded`.
+    pub max_inflight_bytes: usize,
 }
 
 impl Default for IngestSettings {
@@ -42,6 +44,7 @@ impl Default for IngestSettings {
             max_clock_skew: Duration::from_secs(300),
             max_age: Duration::from_secs(30 * 24 * 3600),
             retry_after_secs: 1,
+            max_inflight_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -115,19 +118,14 @@ impl Default for Settings {
 pub fn load(deployment: &Path) -> Result<Settings, Vec<Diagnostic>> {
     let mut settings = Settings::default();
     let mut diagnostics = Vec::new();
-    let path = deployment.join(SETTINGS_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => match parse_yaml::<SettingsDoc>(SETTINGS_FILE, &text) {
+    // under the loader's limits: inside the deployment, a regular file, bounded in size
+    match crate::config::sources::read_deployment_file(deployment, SETTINGS_FILE) {
+        Ok(Some(text)) => match parse_yaml::<SettingsDoc>(SETTINGS_FILE, &text) {
             Ok((doc, positions)) => apply(&mut settings, &doc, &positions, &mut diagnostics),
             Err(found) => diagnostics.extend(found),
         },
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => diagnostics.push(Diagnostic::new(
-            Code::Io,
-            SETTINGS_FILE,
-            (0, 0),
-            format!("cannot read: {error}"),
-        )),
+        Ok(None) => {}
+        Err(diagnostic) => diagnostics.push(diagnostic),
     }
     if let Ok(listen) = std::env::var("TOCSIN_LISTEN") {
         match listen.parse() {
@@ -197,6 +195,9 @@ fn apply(
         target.queue_capacity = ingest.queue_capacity.unwrap_or(target.queue_capacity);
         target.writer_batch = ingest.writer_batch.unwrap_or(target.writer_batch);
         target.retry_after_secs = ingest.retry_after_secs.unwrap_or(target.retry_after_secs);
+        target.max_inflight_bytes = ingest
+            .max_inflight_bytes
+            .unwrap_or(target.max_inflight_bytes);
     }
     if let Some(reload) = &doc.reload {
         if let Some(watch) = reload.watch {
@@ -219,6 +220,10 @@ fn apply(
         ("ingest.queue_capacity", settings.ingest.queue_capacity),
         ("ingest.writer_batch", settings.ingest.writer_batch),
         ("ingest.max_body_bytes", settings.ingest.max_body_bytes),
+        (
+            "ingest.max_inflight_bytes",
+            settings.ingest.max_inflight_bytes,
+        ),
     ] {
         if value == 0 {
             diagnostics.push(Diagnostic::new(

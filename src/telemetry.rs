@@ -63,6 +63,13 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+/// Label of the refused-request counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    /// Why the request was refused (`missing_token`, `unknown_token`, `role`, `scope` ...).
+    reason: &'static str,
+}
+
 /// Label of the script-error counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ScriptLabel {
@@ -158,6 +165,8 @@ pub struct Metrics {
     engine_snapshot_seconds: Histogram,
     /// Journaled readings evaluated at start-up because the previous run had not (a crash).
     engine_recovered_readings: Counter,
+    /// Requests refused by the guard, by reason (every refusal, audited or not).
+    auth_refused: Family<ReasonLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -195,6 +204,7 @@ impl Metrics {
         let engine_snapshot_bytes = Gauge::default();
         let engine_snapshot_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let engine_recovered_readings = Counter::default();
+        let auth_refused = Family::<ReasonLabel, Counter>::default();
         registry.register(
             "tocsin_readings_accepted",
             "Readings that passed the quality gate and were committed",
@@ -315,6 +325,11 @@ impl Metrics {
             "Journaled readings evaluated at start-up that the previous run had not evaluated",
             engine_recovered_readings.clone(),
         );
+        registry.register(
+            "tocsin_auth_refused",
+            "Requests refused by the guard (401/403), by reason; audited or only counted",
+            auth_refused.clone(),
+        );
         for outcome in ReloadCount::ALL {
             let _ = config_reloads.get_or_create(&OutcomeLabel {
                 outcome: outcome.as_str(),
@@ -355,6 +370,7 @@ impl Metrics {
             engine_snapshot_bytes,
             engine_snapshot_seconds,
             engine_recovered_readings,
+            auth_refused,
         }
     }
 
@@ -427,6 +443,13 @@ impl Metrics {
     pub fn set_queue_depth(&self, depth: usize) {
         self.queue_depth
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a request refused by the guard.
+    pub fn auth_refused(&self, reason: &'static str) {
+        self.auth_refused
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// Counts a request refused because the queue was full.

@@ -91,6 +91,9 @@ async fn walk_matrix(fixture: &Fixture) -> Vec<String> {
         }
         for caller in &callers {
             let (path, body) = request_for(fixture, row).await;
+            // A second apart, so every refusal is within the audit budget of refusal rows
+            // (`tocsin::auth::refusals`: 60 a minute) and each is written.
+            fixture.clock.advance(std::time::Duration::from_secs(1));
             let before = refusals(&*fixture.store).await;
             let answer = send(&fixture.router, row.method, &path, tokens.of(*caller), body).await;
             let refused = refusals(&*fixture.store).await - before;

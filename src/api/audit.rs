@@ -192,7 +192,11 @@ pub(crate) async fn timeline(
         .map(TimelineEntry::from);
     Ok(Json(Timeline {
         warning,
-        entries: page.entries,
+        entries: page
+            .entries
+            .into_iter()
+            .filter(|entry| crate::audit::timeline::belongs_to_timeline(&entry.action))
+            .collect(),
         next_after: page.next_after,
     }))
 }

@@ -3,11 +3,14 @@
 //! access matrix ([`crate::auth::matrix`]): public rows pass; otherwise the bearer token must sign
 //! in (401 `unauthorized` with `WWW-Authenticate: Bearer`), its role must be in the row (403
 //! `forbidden`), and on a one-warning route a department or district user must be able to see
-//! that warning (403). Each refusal is appended to the audit log as `auth.refused` (method, path,
-//! reason, and the token's prefix when it has our shape - never the token). A signed-in request
-//! carries `Extension<Principal>` to its handler.
+//! that warning (403). Each refusal is counted in `tocsin_auth_refused_total{reason}` and, within
+//! a budget ([`crate::auth::refusals`]), appended to the audit log as `auth.refused` (method, path
+//! cut to 256 bytes, reason, and the token's prefix when it has our shape - never the token).
+//! Refusals are never tied to a warning (the probed id is in the detail only), so a scoped user's
+//! probes do not show in another department's warning timeline. A signed-in request carries
+//! `Extension<Principal>` to its handler.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::header;
@@ -17,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use crate::auth::matrix::{self, Access, Scope};
+use crate::auth::refusals::{PATH_LIMIT, RefusalBudget, Verdict, bounded_text};
 use crate::auth::{AuthError, Authenticator, SignedIn, scope, token};
 use crate::error::ErrorCode;
 use crate::model::{Actor, AuditAction, AuditDraft, Principal, Role};
@@ -28,6 +32,8 @@ pub(crate) struct Guard {
     pub(crate) state: AppState,
     /// Token lookups.
     pub(crate) authenticator: Arc<Authenticator>,
+    /// How many refusals may still be written to the audit log.
+    pub(crate) budget: Arc<Mutex<RefusalBudget>>,
 }
 
 /// A refusal about to be answered and audited.
@@ -190,18 +196,50 @@ fn path_id(pattern: &str, path: &str) -> Option<i64> {
         .and_then(|(_, value)| value.parse().ok())
 }
 
-/// Appends the `auth.refused` entry; a failure to do so is logged, the refusal stands.
+/// Counts the refusal and, within the budget, appends the `auth.refused` entry (preceded by a
+/// summary of the refusals only counted since the last one); a failure to append is logged, the
+/// refusal stands.
 async fn audit_refusal(guard: &Guard, method: &str, path: &str, pattern: &str, refused: &Refused) {
+    guard.state.metrics.auth_refused(refused.reason);
+    let now = guard.state.clock.now();
+    let verdict = guard
+        .budget
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .admit(now);
+    let Verdict::Write { suppressed, since } = verdict else {
+        return;
+    };
+    let generation = Some(guard.state.generation().id.clone());
+    let mut drafts = Vec::with_capacity(2);
+    if suppressed > 0 {
+        drafts.push(AuditDraft {
+            at: now,
+            actor: "system:guard".to_owned(),
+            action: AuditAction::RequestRefused,
+            warning: None,
+            generation: generation.clone(),
+            subject: format!("{suppressed} refused requests not written"),
+            detail: serde_json::json!({
+                "reason": "over_budget",
+                "suppressed": suppressed,
+                "since": since,
+                "until": now,
+            }),
+        });
+    }
+    let path = bounded_text(path, PATH_LIMIT);
     let actor = refused.principal.as_ref().map_or_else(
         || "anonymous".to_owned(),
         |principal| Actor::user(principal).id,
     );
-    let draft = AuditDraft {
-        at: guard.state.clock.now(),
+    drafts.push(AuditDraft {
+        at: now,
         actor,
         action: AuditAction::RequestRefused,
-        warning: refused.warning,
-        generation: Some(guard.state.generation().id.clone()),
+        // Not tied to the warning: its timeline is for its own people, not for others' probes.
+        warning: None,
+        generation,
         subject: format!("{method} {path}"),
         detail: serde_json::json!({
             "method": method,
@@ -211,9 +249,10 @@ async fn audit_refusal(guard: &Guard, method: &str, path: &str, pattern: &str, r
             "status": refused.error.status().as_u16(),
             "role": refused.principal.as_ref().map(|p| p.role),
             "token_prefix": refused.prefix,
+            "warning": refused.warning,
         }),
-    };
-    if let Err(error) = guard.state.store.append_audit(&[draft]).await {
+    });
+    if let Err(error) = guard.state.store.append_audit(&drafts).await {
         tracing::error!(%error, method, path, "cannot audit a refused request");
     }
 }

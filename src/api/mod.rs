@@ -30,6 +30,7 @@ pub mod reload;
 mod reports;
 mod sensors;
 mod shadow;
+mod shape;
 mod system;
 mod tokens;
 mod warnings;
@@ -70,7 +71,8 @@ impl AppState {
 
 /// The router: every route under `/api/v1` (health and metrics also at the top level, where
 /// probes and Prometheus look by default), behind the guard, JSON 404 and 405 answers, and the
-/// body limit. Token lookups are cached per router ([`Authenticator::TTL`]).
+/// body limit; error answers the framework makes are rewritten into the error shape
+/// (`shape`). Token lookups are cached per router ([`Authenticator::TTL`]).
 pub fn router(state: AppState) -> Router {
     let authenticator = Arc::new(Authenticator::new(
         Arc::clone(&state.store),
@@ -85,6 +87,7 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
     let guard = guard::Guard {
         state: state.clone(),
         authenticator: Arc::clone(&authenticator),
+        budget: Arc::default(),
     };
     let api = Router::new()
         .route("/readings", post(readings::post_readings))
@@ -120,5 +123,6 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .fallback(system::not_found)
         .layer(Extension(authenticator))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(shape::json_errors))
         .with_state(state)
 }

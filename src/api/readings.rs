@@ -1,15 +1,24 @@
-//! `POST /api/v1/readings`: parse the body, gate each item, queue the accepted readings and answer
-//! once they are committed: `{accepted, rejected: [{index, code, message}]}`.
+//! `POST /api/v1/readings`: buffer the body within the byte budget, parse it, gate each item,
+//! queue the accepted readings and answer once they are committed:
+//! `{accepted, rejected: [{index, code, message}]}`.
+//!
+//! The body's bytes are reserved in the in-flight byte budget
+//! ([`crate::ingest::IngestQueue::reserve_bytes`]) before they are buffered: all of a declared
+//! Content-Length up front, else chunk by chunk as they arrive. A spent budget answers 503
+//! `overloaded` with `Retry-After` at once; a body over `ingest.max_body_bytes` answers 413
+//! `body_too_large` without reading the rest.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
+use futures::StreamExt;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::auth::refusals::bounded_text;
 use crate::error::ErrorCode;
+use crate::ingest::queue::{BodyBytes, BudgetSpent};
 use crate::ingest::{BodyError, BodyFormat, IngestError, Item, Rejection, parse_body};
 
 /// The answer to a batch.
@@ -25,18 +34,10 @@ pub struct IngestAnswer {
 pub(crate) async fn post_readings(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<IngestAnswer>, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorCode::BodyTooLarge,
-                format!("body is larger than {} bytes", state.max_body_bytes),
-            )
-        } else {
-            ApiError::new(ErrorCode::MalformedBody, rejection.body_text())
-        }
-    })?;
+    // Held until the answer: the body and what is parsed from it live that long.
+    let (body, _held) = buffer(&state, &headers, body).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -67,6 +68,13 @@ pub(crate) async fn post_readings(
             Item::Malformed(message) => Err((
                 ErrorCode::MalformedReading,
                 format!("line is not JSON: {message}"),
+            )),
+            Item::DuplicateKey(key) => Err((
+                ErrorCode::MalformedReading,
+                format!(
+                    "key `{}` is given twice; send each key once",
+                    bounded_text(key, 64)
+                ),
             )),
         };
         match outcome {
@@ -104,6 +112,57 @@ pub(crate) async fn post_readings(
         Ok(Err(IngestError::Store(error))) => Err(ApiError::store(&error)),
         Ok(Err(_)) | Err(_) => Err(shutting_down()),
     }
+}
+
+/// Reads the body into memory within `ingest.max_body_bytes` and the in-flight byte budget.
+async fn buffer(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Bytes, BodyBytes), ApiError> {
+    let limit = state.max_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::BodyTooLarge,
+            format!("body is larger than {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let spent = |_: BudgetSpent| {
+        state.metrics.overloaded();
+        ApiError {
+            code: ErrorCode::Overloaded,
+            message: "too many request bytes in flight; retry later".to_owned(),
+            retry_after: Some(state.retry_after_secs),
+        }
+    };
+    let mut held = state
+        .queue
+        .reserve_bytes(declared.unwrap_or(0))
+        .map_err(spent)?;
+    let mut buffered = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|error| {
+            ApiError::new(
+                ErrorCode::MalformedBody,
+                format!("cannot read the body: {error}"),
+            )
+        })?;
+        let total = buffered.len() + chunk.len();
+        if total > limit {
+            return Err(too_large());
+        }
+        held.grow_to(total).map_err(spent)?;
+        buffered.extend_from_slice(&chunk);
+    }
+    Ok((buffered.freeze(), held))
 }
 
 fn shutting_down() -> ApiError {

@@ -6,21 +6,22 @@
 //! force, 200 `{unchanged: true, generation}` when the deployment compiles to the generation in
 //! force, 422 `{code: "config_invalid", message, diagnostics}` when it does not compile (nothing
 //! changed), 409 `reload_unavailable` without a deployment directory, 503 `store_unavailable` or
-//! 500 `internal` when the reload failed half-way (nothing changed in force).
+//! 500 `internal` when the reload failed half-way (nothing changed in force). A refused reload is
+//! audited (`config.refused`) with the user who asked.
 
 use std::fmt;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 
 use super::AppState;
 use super::error::ApiError;
 use crate::config::Diagnostic;
 use crate::error::ErrorCode;
-use crate::model::GenerationId;
 use crate::model::diff::GenerationDiff;
+use crate::model::{Actor, GenerationId, Principal};
 
 /// What asked for a reload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -110,6 +111,12 @@ pub trait Reload: Send + Sync + fmt::Debug {
     /// Compiles the deployment and, if it is valid and new, puts it in force. Reloads run one at
     /// a time; a second caller waits for the first.
     async fn reload(&self, trigger: ReloadTrigger) -> ReloadOutcome;
+
+    /// [`Reload::reload`] on behalf of `actor` (`user:3`), recorded with a refused reload.
+    async fn reload_by(&self, trigger: ReloadTrigger, actor: &str) -> ReloadOutcome {
+        let _ = actor;
+        self.reload(trigger).await
+    }
 }
 
 /// 200 answer of an applied reload.
@@ -146,14 +153,18 @@ struct RejectedBody {
 }
 
 /// Reloads the deployment directory.
-pub(crate) async fn reload(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub(crate) async fn reload(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Response, ApiError> {
     let Some(reloader) = &state.reload else {
         return Err(ApiError::new(
             ErrorCode::ReloadUnavailable,
             "this server was started without a deployment directory; nothing to reload",
         ));
     };
-    Ok(match reloader.reload(ReloadTrigger::Api).await {
+    let actor = Actor::user(&principal).id;
+    Ok(match reloader.reload_by(ReloadTrigger::Api, &actor).await {
         ReloadOutcome::Applied(applied) => Json(AppliedBody {
             changes: applied.diff.to_json(),
             generation: applied.generation,

@@ -9,7 +9,8 @@ use super::AppState;
 use super::error::ApiError;
 use super::params;
 use crate::model::{
-    AssetId, DepartmentId, DistrictCode, DomainId, HazardId, Level, Principal, SensorId, Timestamp,
+    AssetId, DepartmentId, DistrictCode, DomainId, Generation, HazardId, Level, Principal,
+    SensorId, Timestamp,
 };
 use crate::storage::{FaultRecord, WarningDetail, WarningFilter, WarningRecord, WarningState};
 
@@ -43,7 +44,7 @@ pub(crate) struct WarningQuery {
 }
 
 impl WarningQuery {
-    fn filter(&self, now: Timestamp) -> Result<WarningFilter, ApiError> {
+    fn filter(&self, now: Timestamp, generation: &Generation) -> Result<WarningFilter, ApiError> {
         let state = match self.state.as_deref() {
             None => None,
             Some("open") => Some(WarningState::Open),
@@ -66,7 +67,7 @@ impl WarningQuery {
         Ok(WarningFilter {
             state,
             level,
-            stage: self.stage.clone(),
+            stage: params::stage(self.stage.as_deref(), generation)?,
             drill: flag("drill", self.drill.as_deref())?,
             due_before: (overdue == Some(true)).then_some(now),
             domain: self.domain.as_deref().map(DomainId::from),
@@ -108,7 +109,7 @@ pub(crate) async fn list(
     query: Result<Query<WarningQuery>, QueryRejection>,
 ) -> Result<Json<WarningList>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
-    let mut filter = query.filter(state.clock.now())?;
+    let mut filter = query.filter(state.clock.now(), &state.generation())?;
     crate::auth::scope::narrow(&principal, &mut filter);
     let warnings = state.store.warnings(&filter).await?;
     Ok(Json(WarningList { warnings }))
@@ -160,7 +161,27 @@ mod tests {
     fn query(pairs: &str) -> Result<WarningFilter, ApiError> {
         let uri: axum::http::Uri = format!("/api/v1/warnings?{pairs}").parse().unwrap();
         let Query(query) = Query::<WarningQuery>::try_from_uri(&uri).unwrap();
-        query.filter(Timestamp(5_000))
+        // The shipped packs: their workflows define `issued`.
+        let shipped = crate::compile::load(None).unwrap();
+        query.filter(Timestamp(5_000), &shipped)
+    }
+
+    #[test]
+    fn a_stage_must_be_one_a_workflow_defines() {
+        for pairs in ["stage=isued", "stage=", "stage=Issued", "stage=a%20b"] {
+            let error = query(pairs).unwrap_err();
+            assert_eq!(error.code, crate::error::ErrorCode::BadQuery, "{pairs}");
+            assert!(
+                error.message.contains("`stage`"),
+                "{pairs}: {}",
+                error.message
+            );
+            assert!(
+                error.message.contains("issued"),
+                "lists the stages: {}",
+                error.message
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,18 @@
 //! A warning's life as people read it: its audit entries (engine changes, manual reports,
 //! transitions, timer firings, queued notifications) in order, with each entry's detail parsed back
 //! into JSON. The hashes are left out: they are for `verify`, and `GET /audit` shows them.
+//!
+//! Refused requests (`auth.refused`) are never part of a timeline: a timeline is read by the
+//! warning's own people, and another department's probes of the warning are none of their
+//! business (nor should the prober learn from them that it was noticed). Refusals are no longer
+//! tied to a warning at all; this also keeps out those stored by earlier versions.
 
-use crate::model::{AuditEntry, Timestamp};
+use crate::model::{AuditAction, AuditEntry, Timestamp};
+
+/// True when an entry of `action` belongs in a warning's timeline.
+pub fn belongs_to_timeline(action: &str) -> bool {
+    action != AuditAction::RequestRefused.as_str()
+}
 
 /// One event of a warning's timeline.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -55,6 +65,18 @@ mod tests {
             detail: detail.to_owned(),
             prev_hash: "0".repeat(64),
             hash: "1".repeat(64),
+        }
+    }
+
+    #[test]
+    fn refused_requests_stay_out_of_timelines() {
+        for (action, expected) in [
+            ("auth.refused", false),
+            ("warning.raised", true),
+            ("workflow.transition", true),
+            ("workflow.refused", true),
+        ] {
+            assert_eq!(belongs_to_timeline(action), expected, "{action}");
         }
     }
 

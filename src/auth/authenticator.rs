@@ -4,6 +4,10 @@
 //! another process (`tocsin token revoke`, another node) takes effect here within the TTL, when
 //! the cached entry goes stale and the store is asked again.
 //!
+//! Bad tokens cost no store read: a token without our shape (`tcs_` and 64 hex digits) is refused
+//! at once, and the hash of a well-shaped token the store did not know is remembered for
+//! [`Authenticator::TTL`] in a bounded negative cache ([`RefusedTokens`]).
+//!
 //! Every sign-in is audited: `auth.login` on a token's first use, then at most once per
 //! [`Authenticator::LOGIN_EVERY`] per token (the store's `last_used_at` carries this across
 //! restarts).
@@ -16,6 +20,7 @@ use crate::model::time::duration_millis;
 use crate::model::{Actor, AuditAction, AuditDraft, Clock, GenerationId, Principal, Timestamp};
 use crate::storage::{Store, StoreError};
 
+use super::refusals::RefusedTokens;
 use super::token;
 
 /// A token that signed in.
@@ -57,6 +62,10 @@ struct Cache {
     entries: HashMap<String, Entry>,
     /// Bumped by every eviction, so a lookup that raced with a revoke does not re-cache.
     evictions: u64,
+    /// Hashes of tokens the store did not know, recently.
+    refused: RefusedTokens,
+    /// Token lookups sent to the store.
+    lookups: u64,
 }
 
 /// Resolves bearer tokens to principals, with a short-lived cache; cheap to share.
@@ -101,11 +110,18 @@ impl Authenticator {
         secret: &str,
         generation: Option<&GenerationId>,
     ) -> Result<SignedIn, AuthError> {
+        if token::prefix_of(secret).is_none() || !is_hex_token(secret) {
+            // Not one of ours: no store holds it.
+            return Err(AuthError::Unknown);
+        }
         let hash = token::hash(secret);
         let now = self.clock.now();
         let ttl = duration_millis(self.ttl);
         let (signed_in, login_due) = {
             let mut cache = self.lock();
+            if self.ttl > Duration::ZERO && cache.refused.recently_refused(&hash, now, self.ttl) {
+                return Err(AuthError::Unknown);
+            }
             match cache.entries.get_mut(&hash) {
                 Some(entry)
                     if now.millis() >= entry.fetched_at.millis()
@@ -140,6 +156,12 @@ impl Authenticator {
         cache.evictions += 1;
     }
 
+    /// Token lookups this authenticator sent to the store so far (refused tokens that were
+    /// answered from the negative cache or refused by their shape are not among them).
+    pub fn store_lookups(&self) -> u64 {
+        self.lock().lookups
+    }
+
     /// Asks the store, caches the answer, records a login when due.
     async fn fetch(
         &self,
@@ -147,9 +169,17 @@ impl Authenticator {
         now: Timestamp,
         generation: Option<&GenerationId>,
     ) -> Result<SignedIn, AuthError> {
-        let evictions = self.lock().evictions;
+        let evictions = {
+            let mut cache = self.lock();
+            cache.lookups += 1;
+            cache.evictions
+        };
         let Some((principal, record)) = self.store.principal_by_token(&hash).await? else {
-            self.lock().entries.remove(&hash);
+            let mut cache = self.lock();
+            cache.entries.remove(&hash);
+            if self.ttl > Duration::ZERO {
+                cache.refused.remember(hash, now);
+            }
             return Err(AuthError::Unknown);
         };
         let signed_in = SignedIn {
@@ -253,6 +283,13 @@ fn login_due(last: Option<Timestamp>, now: Timestamp) -> bool {
     }
 }
 
+/// True when everything after the marker is lower-case hex, as in every token we issue.
+fn is_hex_token(secret: &str) -> bool {
+    secret
+        .get(token::MARKER.len()..)
+        .is_some_and(|rest| rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
 fn later(one: Option<Timestamp>, two: Option<Timestamp>) -> Option<Timestamp> {
     one.max(two)
 }
@@ -272,5 +309,14 @@ mod tests {
         assert_eq!(later(Some(at(1)), Some(at(2))), Some(at(2)));
         assert_eq!(later(None, Some(at(2))), Some(at(2)));
         assert_eq!(later(Some(at(3)), None), Some(at(3)));
+    }
+
+    #[test]
+    fn only_our_token_shape_is_looked_up() {
+        let ours = format!("tcs_{}", "0123456789abcdef".repeat(4));
+        assert!(is_hex_token(&ours));
+        assert!(token::prefix_of(&ours).is_some());
+        assert!(!is_hex_token(&format!("tcs_{}", "G".repeat(64))));
+        assert!(!is_hex_token(&format!("tcs_{}", "A".repeat(64))));
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod authenticator;
 pub mod matrix;
+pub mod refusals;
 pub mod scope;
 pub mod token;
 pub mod user;

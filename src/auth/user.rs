@@ -37,6 +37,34 @@ pub enum UserError {
     /// A blank name.
     #[error("the name must not be blank")]
     BlankName,
+    /// A name longer than [`MAX_NAME_CHARS`] characters.
+    #[error("the name is longer than {MAX_NAME_CHARS} characters")]
+    LongName,
+    /// A name with a control character (a terminal escape, a line break).
+    #[error("the name must not hold control characters (line breaks, tabs, terminal escapes)")]
+    ControlInName,
+}
+
+/// Most characters in a user's name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A name (or any stored text) made safe to print on a terminal or in a log line: control
+/// characters shown escaped (`\u{1b}`), at most [`MAX_NAME_CHARS`] characters (then `…`). Names
+/// are checked when created; this is for those stored before the check.
+pub fn printable(name: &str) -> String {
+    let mut out = String::with_capacity(name.len().min(4 * MAX_NAME_CHARS));
+    for (i, c) in name.chars().enumerate() {
+        if i == MAX_NAME_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Every role name, for messages.
@@ -80,6 +108,12 @@ pub fn new_user(
     }
     let name = match name {
         Some(name) if name.trim().is_empty() => return Err(UserError::BlankName),
+        Some(name) if name.chars().any(char::is_control) => {
+            return Err(UserError::ControlInName);
+        }
+        Some(name) if name.trim().chars().count() > MAX_NAME_CHARS => {
+            return Err(UserError::LongName);
+        }
         Some(name) => name.trim().to_owned(),
         None => match department.or(district) {
             Some(scope) => format!("{role}@{scope}"),
@@ -247,5 +281,32 @@ mod tests {
                 .to_string()
                 .contains("admin, rule_editor, duty_officer")
         );
+    }
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        let table: &[(&str, Result<&str, UserError>)] = &[
+            ("Li Wei", Ok("Li Wei")),
+            ("  Li Wei ", Ok("Li Wei")),
+            ("evil\u{1b}[2J", Err(UserError::ControlInName)),
+            ("two\nlines", Err(UserError::ControlInName)),
+            ("tab\there", Err(UserError::ControlInName)),
+        ];
+        for (name, expected) in table {
+            let got = new_user("admin", Some(name), None, None, None).map(|user| user.name);
+            assert_eq!(
+                got.as_deref().map_err(Clone::clone),
+                expected.clone(),
+                "{name:?}"
+            );
+        }
+        let long = "名".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(
+            new_user("admin", Some(&long), None, None, None).unwrap_err(),
+            UserError::LongName
+        );
+        assert!(new_user("admin", Some(&long[3..]), None, None, None).is_ok());
+        assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(printable(&long).chars().count(), MAX_NAME_CHARS + 1);
     }
 }

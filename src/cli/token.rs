@@ -180,7 +180,7 @@ fn created_line(user: &UserRecord, record: &TokenRecord) -> String {
         record.id,
         record.prefix,
         user.id,
-        user.name,
+        crate::auth::user::printable(&user.name),
         user.role,
         scope_text(user)
     )
@@ -227,7 +227,10 @@ async fn list(store: &dyn Store) -> anyhow::Result<Vec<String>> {
             &token.id.to_string(),
             &token.prefix,
             &token.user.to_string(),
-            user.map_or("?", |user| user.name.as_str()),
+            &user.map_or_else(
+                || "?".to_owned(),
+                |user| crate::auth::user::printable(&user.name),
+            ),
             user.map_or("?", |user| user.role.as_str()),
             scope,
             &token.created_at.to_string(),

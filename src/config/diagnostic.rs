@@ -85,6 +85,16 @@ pub enum Code {
     BadBoundary,
     /// An asset without a `district` whose location lies inside no district boundary.
     OutsideBoundaries,
+    /// A file or folder (usually a symbolic link) that resolves outside the deployment directory.
+    OutsideDeployment,
+    /// A FIFO, socket, device or other special file where a config file is expected.
+    NotRegularFile,
+    /// A config file larger than the loader reads.
+    FileTooLarge,
+    /// Folders nested deeper than the loader descends.
+    FolderTooDeep,
+    /// A folder reached again through a symbolic link (a cycle, or the same folder twice).
+    LinkCycle,
 }
 
 impl Code {
@@ -127,6 +137,11 @@ impl Code {
             Code::NoDeadline => "no_deadline",
             Code::BadBoundary => "bad_boundary",
             Code::OutsideBoundaries => "outside_boundaries",
+            Code::OutsideDeployment => "outside_deployment",
+            Code::NotRegularFile => "not_regular_file",
+            Code::FileTooLarge => "file_too_large",
+            Code::FolderTooDeep => "folder_too_deep",
+            Code::LinkCycle => "link_cycle",
         }
     }
 
@@ -168,6 +183,11 @@ impl Code {
         Code::NoDeadline,
         Code::BadBoundary,
         Code::OutsideBoundaries,
+        Code::OutsideDeployment,
+        Code::NotRegularFile,
+        Code::FileTooLarge,
+        Code::FolderTooDeep,
+        Code::LinkCycle,
     ];
 }
 

@@ -827,4 +827,6 @@ pub struct IngestDef {
     pub max_age: Option<DurationText>,
     /// Retry-After seconds.
     pub retry_after_secs: Option<u32>,
+    /// Request-body bytes in flight.
+    pub max_inflight_bytes: Option<usize>,
 }

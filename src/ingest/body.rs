@@ -2,6 +2,10 @@
 //! line). A body that is not an array at all is one error for the whole request; within a body,
 //! each item stands alone, so one broken line from a device does not fail its neighbours.
 //!
+//! A reading object with the same key twice (`{"value": 1, "value": 90}`) is refused, the item
+//! alone (`malformed_reading`): which of the two a device meant cannot be known, and JSON parsers
+//! disagree (first wins, last wins).
+//!
 //! JSON has no NaN or infinity, but broken devices write the bare tokens `NaN`, `Infinity` and
 //! `-Infinity`. Such a body or line is re-read leniently: the tokens become a sentinel that the
 //! gate rejects as `not_finite`, the item alone.
@@ -55,6 +59,112 @@ pub enum Item<'a> {
     Value(Value),
     /// A line that is not JSON; the message says where it broke.
     Malformed(String),
+    /// An object that names one key twice (the key).
+    DuplicateKey(String),
+}
+
+/// A JSON value whose objects (at any depth) name each key once; else the first key named twice.
+#[derive(Debug)]
+enum Checked {
+    Value(Value),
+    DuplicateKey(String),
+}
+
+impl Checked {
+    fn into_item<'a>(self) -> Item<'a> {
+        match self {
+            Checked::Value(value) => Item::Value(value),
+            Checked::DuplicateKey(key) => Item::DuplicateKey(key),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Checked;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_bool<E>(self, v: bool) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::Bool(v)))
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::from(v)))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::from(v)))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::from(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::String(v.to_owned())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::String(v)))
+            }
+
+            fn visit_unit<E>(self) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::Null))
+            }
+
+            fn visit_none<E>(self) -> Result<Checked, E> {
+                Ok(Checked::Value(Value::Null))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Checked, A::Error> {
+                let mut values = Vec::new();
+                let mut duplicate = None;
+                while let Some(element) = seq.next_element::<Checked>()? {
+                    match element {
+                        Checked::Value(value) => values.push(value),
+                        Checked::DuplicateKey(key) => {
+                            duplicate.get_or_insert(key);
+                        }
+                    }
+                }
+                Ok(duplicate.map_or(Checked::Value(Value::Array(values)), Checked::DuplicateKey))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Checked, A::Error> {
+                let mut object = serde_json::Map::new();
+                let mut duplicate = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match map.next_value::<Checked>()? {
+                        Checked::Value(value) => {
+                            if object.contains_key(&key) {
+                                duplicate.get_or_insert(key);
+                            } else {
+                                object.insert(key, value);
+                            }
+                        }
+                        Checked::DuplicateKey(inner) => {
+                            duplicate.get_or_insert(inner);
+                        }
+                    }
+                }
+                Ok(duplicate.map_or(Checked::Value(Value::Object(object)), Checked::DuplicateKey))
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A reading exactly as a well-behaved device sends it. Anything else about an item (a missing
@@ -155,20 +265,20 @@ fn parse_array(body: &[u8]) -> Result<Vec<(usize, Item<'_>)>, BodyError> {
             .map(|(index, reading)| (index, Item::Wire(reading)))
             .collect());
     }
-    let values = match serde_json::from_slice::<Vec<Value>>(body) {
+    let values = match serde_json::from_slice::<Vec<Checked>>(body) {
         Ok(values) => values,
         Err(error) => {
             let lenient = std::str::from_utf8(body)
                 .ok()
                 .and_then(replace_non_finite_tokens)
-                .and_then(|text| serde_json::from_str::<Vec<Value>>(&text).ok());
+                .and_then(|text| serde_json::from_str::<Vec<Checked>>(&text).ok());
             lenient.ok_or_else(|| BodyError::NotAnArray(error.to_string()))?
         }
     };
     Ok(values
         .into_iter()
         .enumerate()
-        .map(|(index, value)| (index, Item::Value(value)))
+        .map(|(index, value)| (index, value.into_item()))
         .collect())
 }
 
@@ -184,11 +294,11 @@ fn parse_lines(body: &[u8]) -> Result<Vec<(usize, Item<'_>)>, BodyError> {
             items.push((index, Item::Wire(reading)));
             continue;
         }
-        let item = match serde_json::from_str::<Value>(line) {
-            Ok(value) => Item::Value(value),
+        let item = match serde_json::from_str::<Checked>(line) {
+            Ok(value) => value.into_item(),
             Err(error) => replace_non_finite_tokens(line)
-                .and_then(|fixed| serde_json::from_str::<Value>(&fixed).ok())
-                .map_or_else(|| Item::Malformed(error.to_string()), Item::Value),
+                .and_then(|fixed| serde_json::from_str::<Checked>(&fixed).ok())
+                .map_or_else(|| Item::Malformed(error.to_string()), Checked::into_item),
         };
         items.push((index, item));
     }
@@ -271,6 +381,21 @@ mod tests {
         assert!(matches!(items[1].1, Item::Malformed(_)));
         assert_eq!(items[2].0, 3);
         assert!(matches!(items[2].1, Item::Value(_)));
+    }
+
+    #[test]
+    fn a_key_named_twice_refuses_the_item_alone() {
+        let body = br#"[{"sensor": "s", "metric": "m", "value": 1, "value": 90, "ts": 1000},
+                        {"sensor": "s", "metric": "m", "value": 1, "ts": 1000},
+                        {"sensor": "s", "metric": "m", "value": 1, "ts": 1000, "x": {"a": 1, "a": 2}}]"#;
+        let items = parse_body(BodyFormat::Json, body).unwrap();
+        assert_eq!(items[0].1, Item::DuplicateKey("value".to_owned()));
+        assert!(matches!(items[1].1, Item::Value(_)));
+        assert_eq!(items[2].1, Item::DuplicateKey("a".to_owned()));
+        let lines =
+            b"{\"sensor\":\"s\",\"sensor\":\"t\",\"metric\":\"m\",\"value\":NaN,\"ts\":1}\n";
+        let items = parse_body(BodyFormat::Ndjson, lines).unwrap();
+        assert_eq!(items[0].1, Item::DuplicateKey("sensor".to_owned()));
     }
 
     #[test]

@@ -75,6 +75,13 @@ impl Gate {
             None => return Err(malformed("missing `value`")),
         };
         let ts = object.get("ts").ok_or_else(|| malformed("missing `ts`"))?;
+        if ts.as_str() == Some(NON_FINITE_SENTINEL) {
+            // The placeholder is ours; the client wrote a bare NaN or Infinity.
+            return Err((
+                ErrorCode::BadTimestamp,
+                "`ts` is NaN or infinite; send RFC 3339 text or epoch milliseconds".to_owned(),
+            ));
+        }
         if !(ts.is_string() || ts.is_number()) {
             return Err(malformed(
                 "`ts` must be RFC 3339 text or epoch milliseconds",
@@ -175,6 +182,9 @@ impl Gate {
 
 fn text_field<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a str, Refusal> {
     match object.get(name) {
+        Some(Value::String(text)) if text == NON_FINITE_SENTINEL => Err(malformed(format!(
+            "`{name}` must be a string, not NaN or infinite"
+        ))),
         Some(Value::String(text)) => Ok(text),
         Some(_) => Err(malformed(format!("`{name}` must be a string"))),
         None => Err(malformed(format!("missing `{name}`"))),

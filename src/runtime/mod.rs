@@ -16,7 +16,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState, Reload};
-use crate::ingest::{EngineInput, Gate, IngestQueue, Writer, queue};
+use crate::ingest::queue::queue_with_budget;
+use crate::ingest::{EngineInput, Gate, IngestQueue, Writer};
 use crate::model::{Clock, Generation};
 use crate::settings::Settings;
 use crate::storage::{
@@ -207,7 +208,7 @@ impl Runtime {
         );
         let engine_task = tokio::spawn(task.run(engine_rx, swap_rx));
 
-        let (ingest, inbox) = queue(capacity);
+        let (ingest, inbox) = queue_with_budget(capacity, settings.ingest.max_inflight_bytes);
         let writer = Writer::new(
             inbox,
             Arc::clone(&store),

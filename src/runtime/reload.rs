@@ -4,7 +4,9 @@
 //!
 //! Steps of a reload:
 //! 1. compile the deployment directory (on a blocking thread); on diagnostics, log each one (warn,
-//!    one line), count `rejected`, and return them: the old generation keeps serving;
+//!    one line), count `rejected`, append a `config.refused` audit entry (who or what triggered,
+//!    how many problems, the first [`AUDITED_DIAGNOSTICS`] of them with messages cut to
+//!    [`AUDITED_MESSAGE_BYTES`]), and return them: the old generation keeps serving;
 //! 2. the same hash as the generation in force: count `unchanged`, nothing else;
 //! 3. save the generation's text and record its activation with the diff against the old one;
 //! 4. hand it to the engine task, which swaps engines between two batches (keeping the state of
@@ -23,16 +25,23 @@ use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
 
 use super::engine_task::Swap;
 use crate::api::{AppliedReload, Reload, ReloadFailure, ReloadOutcome, ReloadTrigger};
+use crate::auth::refusals::bounded_text;
 use crate::config::Diagnostic;
 use crate::ingest::Gate;
 use crate::model::diff::GenerationDiff;
-use crate::model::{Clock, Generation, Timestamp};
+use crate::model::{Actor, AuditAction, AuditDraft, Clock, Generation, Timestamp};
 use crate::settings::IngestSettings;
 use crate::storage::{GenerationRecord, Store, StoreError};
 use crate::telemetry::{Metrics, ReloadCount};
 
 /// Reload outcomes kept for slow subscribers of [`Reloader::subscribe`].
 const EVENT_BACKLOG: usize = 16;
+
+/// Diagnostics written into a `config.refused` audit entry (the count is always complete).
+pub const AUDITED_DIAGNOSTICS: usize = 5;
+
+/// Most bytes of one diagnostic's message in a `config.refused` audit entry.
+pub const AUDITED_MESSAGE_BYTES: usize = 200;
 
 /// One reload, as announced to subscribers.
 #[derive(Clone, Debug)]
@@ -100,8 +109,8 @@ impl Reloader {
         self.events.subscribe()
     }
 
-    /// One reload, with the lock held.
-    async fn attempt(&self, trigger: ReloadTrigger) -> ReloadOutcome {
+    /// One reload, with the lock held; `actor` is who asked (`None`: the trigger itself).
+    async fn attempt(&self, trigger: ReloadTrigger, actor: Option<&str>) -> ReloadOutcome {
         let current = Arc::clone(self.gate.load().generation());
         let deployment = self.deployment.clone();
         let compiled =
@@ -110,6 +119,10 @@ impl Reloader {
             Ok(Ok(generation)) => Arc::new(generation),
             Ok(Err(diagnostics)) => {
                 log_rejection(trigger, &current, &diagnostics);
+                let draft = refusal_draft(trigger, actor, &current, &diagnostics, self.clock.now());
+                if let Err(error) = self.store.append_audit(&[draft]).await {
+                    tracing::error!(%trigger, %error, "cannot audit a refused reload");
+                }
                 return ReloadOutcome::Rejected {
                     current: current.id.clone(),
                     diagnostics,
@@ -165,8 +178,19 @@ impl Reloader {
 #[async_trait::async_trait]
 impl Reload for Reloader {
     async fn reload(&self, trigger: ReloadTrigger) -> ReloadOutcome {
+        self.reload_as(trigger, None).await
+    }
+
+    async fn reload_by(&self, trigger: ReloadTrigger, actor: &str) -> ReloadOutcome {
+        self.reload_as(trigger, Some(actor)).await
+    }
+}
+
+impl Reloader {
+    /// One reload at a time, counted and announced.
+    async fn reload_as(&self, trigger: ReloadTrigger, actor: Option<&str>) -> ReloadOutcome {
         let _turn = self.serial.lock().await;
-        let outcome = self.attempt(trigger).await;
+        let outcome = self.attempt(trigger, actor).await;
         self.metrics.config_reload(match &outcome {
             ReloadOutcome::Applied(_) => ReloadCount::Applied,
             ReloadOutcome::Unchanged { .. } => ReloadCount::Unchanged,
@@ -269,6 +293,44 @@ fn log_rejection(trigger: ReloadTrigger, current: &Generation, diagnostics: &[Di
         generation = %current.id,
         "configuration reload rejected; the generation in force keeps serving"
     );
+}
+
+/// The `config.refused` entry of a rejected reload: by `actor`, else by the trigger
+/// (`system:watch`, `system:signal`); the problem count and the first few problems, bounded.
+fn refusal_draft(
+    trigger: ReloadTrigger,
+    actor: Option<&str>,
+    current: &Generation,
+    diagnostics: &[Diagnostic],
+    now: Timestamp,
+) -> AuditDraft {
+    let first: Vec<_> = diagnostics
+        .iter()
+        .take(AUDITED_DIAGNOSTICS)
+        .map(|diagnostic| {
+            serde_json::json!({
+                "file": bounded_text(&diagnostic.file, AUDITED_MESSAGE_BYTES),
+                "line": diagnostic.line,
+                "column": diagnostic.column,
+                "code": diagnostic.code.as_str(),
+                "message": bounded_text(&diagnostic.message, AUDITED_MESSAGE_BYTES),
+            })
+        })
+        .collect();
+    AuditDraft {
+        at: now,
+        actor: actor.map_or_else(|| Actor::system(trigger.as_str()).id, str::to_owned),
+        action: AuditAction::ConfigRefused,
+        warning: None,
+        generation: Some(current.id.clone()),
+        subject: format!("reload refused: {} problem(s)", diagnostics.len()),
+        detail: serde_json::json!({
+            "trigger": trigger.as_str(),
+            "problems": diagnostics.len(),
+            "diagnostics": first,
+            "kept": current.id,
+        }),
+    }
 }
 
 /// A failed outcome; the generation in force is unchanged.
