@@ -85,6 +85,16 @@ pub enum Code {
     BadBoundary,
     /// An asset without a `district` whose location lies inside no district boundary.
     OutsideBoundaries,
+    /// A roster or override names a person `city/contacts.yaml` does not list.
+    UnknownPerson,
+    /// A contact channel outside the closed list (`sms`, `phone`, `email`, `dingtalk`, `wecom`,
+    /// `feishu`, `webhook`).
+    UnknownChannel,
+    /// A person listed for a channel without an address for it (no phone for `sms`, no robot of
+    /// their department for `dingtalk` ...).
+    NoAddress,
+    /// A time of the week when nobody of a department is on duty for a role workflows notify.
+    RosterGap,
 }
 
 impl Code {
@@ -127,6 +137,10 @@ impl Code {
             Code::NoDeadline => "no_deadline",
             Code::BadBoundary => "bad_boundary",
             Code::OutsideBoundaries => "outside_boundaries",
+            Code::UnknownPerson => "unknown_person",
+            Code::UnknownChannel => "unknown_channel",
+            Code::NoAddress => "no_address",
+            Code::RosterGap => "roster_gap",
         }
     }
 
@@ -168,6 +182,10 @@ impl Code {
         Code::NoDeadline,
         Code::BadBoundary,
         Code::OutsideBoundaries,
+        Code::UnknownPerson,
+        Code::UnknownChannel,
+        Code::NoAddress,
+        Code::RosterGap,
     ];
 }
 
