@@ -1,0 +1,868 @@
+//! Contacts documents -> [`Directory`]: every reference checked against the compiled
+//! generation (departments, districts), every person's channels checked for an address, every
+//! roster's people known and its week covered. All problems are collected, each at
+//! `file:line:column` with a did-you-mean hint where one helps.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr as _;
+
+use crate::compile::suggest;
+use crate::config::duration::{DURATION_HINT, parse_duration};
+use crate::config::format::{Positions, parse_yaml};
+use crate::config::raw::Version;
+use crate::config::{Code, Diagnostic};
+use crate::model::{DepartmentId, DistrictCode, Generation, SourceFile};
+use crate::roster::{
+    self, MS_PER_DAY, Override, OverrideKind, PersonId, Roster, Rosters, Shift, When,
+    days_from_civil, midnight,
+};
+
+use super::raw::{ContactsDoc, OverrideDef, PersonDef, RosterDef, ShiftDef};
+use super::table::parse_people;
+use super::{Directory, Endpoint, Medium, Person, Reference};
+
+/// China Standard Time, the default `timezone:`.
+const DEFAULT_OFFSET: i32 = 8 * 3600;
+
+/// Roles whose rosters must cover the whole week: the ones workflow recipients resolve to.
+const NOTIFIED_ROLES: [&str; 2] = ["duty_officer", "duty_leader"];
+
+/// Compiles the contacts files (`*.yaml` documents and `*.csv` people tables) against
+/// `generation`. Returns every diagnostic, sorted, when any file has a problem.
+pub fn compile(
+    files: &[SourceFile],
+    generation: &Generation,
+) -> Result<Directory, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut parsed: Vec<(&str, ContactsDoc, Positions)> = Vec::new();
+    for file in files {
+        let result = if file.path.ends_with(".csv") {
+            parse_people(&file.path, &file.text).map(|(people, positions)| {
+                (
+                    ContactsDoc {
+                        version: Version,
+                        timezone: None,
+                        people,
+                        robots: Vec::new(),
+                        webhooks: Vec::new(),
+                        rosters: Vec::new(),
+                    },
+                    positions,
+                )
+            })
+        } else {
+            parse_yaml::<ContactsDoc>(&file.path, &file.text)
+        };
+        match result {
+            Ok((doc, positions)) => parsed.push((file.path.as_str(), doc, positions)),
+            Err(found) => diagnostics.extend(found),
+        }
+    }
+    let mut checker = Checker {
+        generation,
+        diagnostics,
+    };
+    let offset_seconds = checker.timezone(&parsed);
+    let endpoints = checker.endpoints(&parsed);
+    let people = checker.people(&parsed, &endpoints);
+    let known: HashSet<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    let rosters = checker.rosters(&parsed, &known, offset_seconds);
+    let mut diagnostics = checker.diagnostics;
+    if diagnostics.is_empty() {
+        Ok(Directory::new(people, endpoints, rosters))
+    } else {
+        Diagnostic::sort(&mut diagnostics);
+        diagnostics.dedup();
+        Err(diagnostics)
+    }
+}
+
+/// Collects diagnostics while checking references.
+struct Checker<'g> {
+    generation: &'g Generation,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Where a problem is: the file and its positions.
+type Place<'p> = (&'p str, &'p Positions);
+
+impl Checker<'_> {
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn at(&mut self, place: Place<'_>, path: &str, code: Code, message: String) -> usize {
+        self.push(Diagnostic::new(code, place.0, place.1.at(path), message));
+        self.diagnostics.len() - 1
+    }
+
+    fn hint(&mut self, index: usize, hint: impl Into<String>) {
+        if let Some(diagnostic) = self.diagnostics.get_mut(index) {
+            diagnostic.hint = Some(hint.into());
+        }
+    }
+
+    /// The department `id`, or an `unknown_department` at `path`.
+    fn department(&mut self, place: Place<'_>, path: &str, id: &str) -> Option<DepartmentId> {
+        if self.generation.department(id).is_some() {
+            return Some(DepartmentId::new(id));
+        }
+        let index = self.at(
+            place,
+            path,
+            Code::UnknownDepartment,
+            format!("unknown department `{id}`"),
+        );
+        let hint = suggest(
+            id,
+            self.generation.departments.iter().map(|d| d.id.as_str()),
+            "departments",
+        );
+        self.hint(index, hint);
+        None
+    }
+
+    /// The first `timezone:` written (all must agree), else `+08:00`.
+    fn timezone(&mut self, parsed: &[(&str, ContactsDoc, Positions)]) -> i32 {
+        let mut chosen: Option<i32> = None;
+        for (file, doc, positions) in parsed {
+            let Some(text) = &doc.timezone else { continue };
+            let place = (*file, positions);
+            match parse_offset(text) {
+                None => {
+                    let index = self.at(
+                        place,
+                        "timezone",
+                        Code::BadValue,
+                        format!("`{text}` is not a UTC offset"),
+                    );
+                    self.hint(index, "write a fixed offset such as `+08:00`");
+                }
+                Some(offset) if chosen.is_some_and(|c| c != offset) => {
+                    self.at(
+                        place,
+                        "timezone",
+                        Code::Conflict,
+                        format!("timezone `{text}` differs from another contacts file's"),
+                    );
+                }
+                Some(offset) => chosen = Some(offset),
+            }
+        }
+        chosen.unwrap_or(DEFAULT_OFFSET)
+    }
+
+    /// Robots and webhooks, each with a known department and a secret given by reference.
+    fn endpoints(&mut self, parsed: &[(&str, ContactsDoc, Positions)]) -> Vec<Endpoint> {
+        let mut out = Vec::new();
+        for (file, doc, positions) in parsed {
+            let place = (*file, positions);
+            let robots = doc.robots.iter().enumerate().map(|(i, r)| {
+                (
+                    format!("robots[{i}]"),
+                    &r.department,
+                    Some(r.kind.as_str()),
+                    &r.name,
+                    &r.url,
+                    r.secret.as_deref(),
+                )
+            });
+            let webhooks = doc.webhooks.iter().enumerate().map(|(i, w)| {
+                (
+                    format!("webhooks[{i}]"),
+                    &w.department,
+                    None,
+                    &w.name,
+                    &w.url,
+                    w.secret.as_deref(),
+                )
+            });
+            for (path, department, kind, name, url, secret) in robots.chain(webhooks) {
+                let department = self.department(place, &format!("{path}.department"), department);
+                let medium = match kind {
+                    None => Some(Medium::Webhook),
+                    Some(kind) => self.robot_kind(place, &format!("{path}.kind"), kind),
+                };
+                let url = self.url(place, &format!("{path}.url"), url);
+                let secret = secret.and_then(|s| self.secret(place, &format!("{path}.secret"), s));
+                if let (Some(department), Some(medium), Some(url)) = (department, medium, url) {
+                    out.push(Endpoint {
+                        department,
+                        medium,
+                        name: name.clone(),
+                        url,
+                        secret,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn robot_kind(&mut self, place: Place<'_>, path: &str, kind: &str) -> Option<Medium> {
+        match Medium::parse(kind) {
+            Some(m @ (Medium::Dingtalk | Medium::Wecom | Medium::Feishu)) => Some(m),
+            _ => {
+                let index = self.at(
+                    place,
+                    path,
+                    Code::UnknownChannel,
+                    format!("unknown robot kind `{kind}`"),
+                );
+                let hint = suggest(
+                    kind,
+                    ["dingtalk", "wecom", "feishu"].into_iter(),
+                    "robot kinds",
+                );
+                self.hint(index, hint);
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, place: Place<'_>, path: &str, url: &str) -> Option<Reference> {
+        let reference = Reference::parse(url);
+        let ok = match &reference {
+            Reference::Env(name) => valid_env_name(name),
+            Reference::Literal(text) => text.starts_with("http://") || text.starts_with("https://"),
+        };
+        if ok {
+            return Some(reference);
+        }
+        let index = self.at(
+            place,
+            path,
+            Code::BadValue,
+            "not a URL or `env:NAME`".to_owned(),
+        );
+        self.hint(
+            index,
+            "write `https://...`, or `env:NAME` to read it from the environment",
+        );
+        None
+    }
+
+    /// A secret must be a reference: the file never holds it.
+    fn secret(&mut self, place: Place<'_>, path: &str, secret: &str) -> Option<Reference> {
+        match Reference::parse(secret) {
+            Reference::Env(name) if valid_env_name(&name) => Some(Reference::Env(name)),
+            _ => {
+                // Never repeat the value: it may be the secret itself.
+                let index = self.at(
+                    place,
+                    path,
+                    Code::BadValue,
+                    "a secret must be given as `env:NAME`, never written in the file".to_owned(),
+                );
+                self.hint(
+                    index,
+                    "put the secret in an environment variable and write `secret: env:NAME`",
+                );
+                None
+            }
+        }
+    }
+
+    /// People: unique ids, known departments and districts, channels with an address each.
+    fn people(
+        &mut self,
+        parsed: &[(&str, ContactsDoc, Positions)],
+        endpoints: &[Endpoint],
+    ) -> Vec<Person> {
+        let mut out: Vec<Person> = Vec::new();
+        let mut seen: HashMap<String, (String, (usize, usize))> = HashMap::new();
+        for (file, doc, positions) in parsed {
+            let place = (*file, positions);
+            for (i, def) in doc.people.iter().enumerate() {
+                let path = format!("people[{i}]");
+                let at = positions.at(&format!("{path}.id"));
+                if let Some((first_file, (line, column))) = seen.get(&def.id) {
+                    let message = format!(
+                        "person `{}` is already defined at {first_file}:{line}:{column}",
+                        def.id
+                    );
+                    self.push(Diagnostic::new(Code::DuplicateId, *file, at, message));
+                    continue;
+                }
+                seen.insert(def.id.clone(), ((*file).to_owned(), at));
+                if let Some(person) = self.person(place, &path, def, endpoints) {
+                    out.push(person);
+                }
+            }
+        }
+        out
+    }
+
+    fn person(
+        &mut self,
+        place: Place<'_>,
+        path: &str,
+        def: &PersonDef,
+        endpoints: &[Endpoint],
+    ) -> Option<Person> {
+        if def.id.trim().is_empty() {
+            self.at(
+                place,
+                &format!("{path}.id"),
+                Code::MissingKey,
+                "a person needs an `id`".to_owned(),
+            );
+            return None;
+        }
+        let department = self.department(place, &format!("{path}.department"), &def.department);
+        let district = match &def.district {
+            Some(code) if self.generation.district(&code.0).is_none() => {
+                let index = self.at(
+                    place,
+                    &format!("{path}.district"),
+                    Code::UnknownDistrict,
+                    format!("unknown district `{}`", code.0),
+                );
+                let hint = suggest(
+                    &code.0,
+                    self.generation.districts.iter().map(|d| d.code.as_str()),
+                    "districts",
+                );
+                self.hint(index, hint);
+                None
+            }
+            Some(code) => Some(DistrictCode::new(code.0.as_str())),
+            None => None,
+        };
+        let phone = def.phone.as_ref().map(|p| p.0.trim().to_owned());
+        if let Some(phone) = &phone {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            let allowed = phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || "+- ".contains(c));
+            if digits < 5 || !allowed {
+                let index = self.at(
+                    place,
+                    &format!("{path}.phone"),
+                    Code::BadValue,
+                    format!("`{phone}` is not a phone number"),
+                );
+                self.hint(index, "write digits, optionally with a leading `+` and country code: `+8613700000001`");
+            }
+        }
+        if let Some(email) = &def.email {
+            if !email.contains('@') || email.contains(' ') {
+                self.at(
+                    place,
+                    &format!("{path}.email"),
+                    Code::BadValue,
+                    format!("`{email}` is not an e-mail address"),
+                );
+            }
+        }
+        let department = department?;
+        let mut channels = Vec::new();
+        for (j, word) in def.channels.iter().enumerate() {
+            let at = format!("{path}.channels[{j}]");
+            let Some(medium) = Medium::parse(word) else {
+                let index = self.at(
+                    place,
+                    &at,
+                    Code::UnknownChannel,
+                    format!("unknown channel `{word}`"),
+                );
+                let hint = format!(
+                    "{} channels are sms, phone, email, dingtalk, wecom, feishu, webhook",
+                    suggest(word, Medium::ALL.iter().map(|m| m.as_str()), "channels")
+                );
+                self.hint(index, hint);
+                continue;
+            };
+            let missing = match medium {
+                Medium::Sms | Medium::Phone => phone.is_none().then_some("has no `phone`"),
+                Medium::Email => def.email.is_none().then_some("has no `email`"),
+                _ => (!endpoints
+                    .iter()
+                    .any(|e| e.department == department && e.medium == medium))
+                .then_some("has a department without such a robot or webhook"),
+            };
+            if let Some(missing) = missing {
+                let index = self.at(
+                    place,
+                    &at,
+                    Code::NoAddress,
+                    format!("`{}` is listed for `{word}` but {missing}", def.id),
+                );
+                self.hint(
+                    index,
+                    format!("add the address, or remove `{word}` from `channels`"),
+                );
+                continue;
+            }
+            if !channels.contains(&medium) {
+                channels.push(medium);
+            }
+        }
+        if def.channels.is_empty() {
+            if phone.is_some() {
+                channels.push(Medium::Sms);
+            }
+            if def.email.is_some() {
+                channels.push(Medium::Email);
+            }
+        }
+        Some(Person {
+            id: PersonId::new(def.id.as_str()),
+            name: def.name.clone(),
+            department,
+            district,
+            roles: def.roles.clone(),
+            phone,
+            email: def.email.clone(),
+            channels,
+        })
+    }
+
+    /// Rosters: known department and people, readable shifts and overrides, no empty slot for a
+    /// notified role.
+    fn rosters(
+        &mut self,
+        parsed: &[(&str, ContactsDoc, Positions)],
+        known: &HashSet<&str>,
+        offset_seconds: i32,
+    ) -> Rosters {
+        let mut out = Rosters {
+            offset_seconds,
+            rosters: Vec::new(),
+        };
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        for (file, doc, positions) in parsed {
+            let place = (*file, positions);
+            for (i, def) in doc.rosters.iter().enumerate() {
+                let path = format!("rosters[{i}]");
+                if !seen.insert((def.department.clone(), def.role.clone())) {
+                    self.at(
+                        place,
+                        &path,
+                        Code::DuplicateId,
+                        format!("a second roster of `{}` for `{}`", def.department, def.role),
+                    );
+                    continue;
+                }
+                if let Some(roster) = self.roster(place, &path, def, known, offset_seconds) {
+                    if NOTIFIED_ROLES.contains(&roster.role.as_str()) {
+                        for gap in roster::gaps(&roster, offset_seconds) {
+                            let index = self.at(
+                                place,
+                                &path,
+                                Code::RosterGap,
+                                format!(
+                                    "nobody of `{}` is on duty as `{}` {gap} ({})",
+                                    roster.department,
+                                    roster.role,
+                                    show_offset(offset_seconds)
+                                ),
+                            );
+                            self.hint(
+                                index,
+                                "add a shift covering that time, or extend a neighbouring one",
+                            );
+                        }
+                    }
+                    out.rosters.push(roster);
+                }
+            }
+        }
+        out
+    }
+
+    fn roster(
+        &mut self,
+        place: Place<'_>,
+        path: &str,
+        def: &RosterDef,
+        known: &HashSet<&str>,
+        offset_seconds: i32,
+    ) -> Option<Roster> {
+        let department = self.department(place, &format!("{path}.department"), &def.department);
+        let before = self.diagnostics.len();
+        let mut shifts = Vec::new();
+        for (j, shift) in def.shifts.iter().enumerate() {
+            let at = format!("{path}.shifts[{j}]");
+            let people = self.people_refs(place, &at, &shift.people, known);
+            if let Some(when) = self.when(place, &at, shift) {
+                shifts.push(Shift { people, when });
+            }
+        }
+        let mut overrides = Vec::new();
+        for (j, change) in def.overrides.iter().enumerate() {
+            let at = format!("{path}.overrides[{j}]");
+            if let Some(change) = self.change(place, &at, change, known, offset_seconds) {
+                overrides.push(change);
+            }
+        }
+        (self.diagnostics.len() == before).then_some(())?;
+        Some(Roster {
+            department: department?.as_str().to_owned(),
+            role: def.role.clone(),
+            shifts,
+            overrides,
+        })
+    }
+
+    fn people_refs(
+        &mut self,
+        place: Place<'_>,
+        path: &str,
+        ids: &[String],
+        known: &HashSet<&str>,
+    ) -> Vec<PersonId> {
+        let mut out = Vec::new();
+        for (k, id) in ids.iter().enumerate() {
+            if known.contains(id.as_str()) {
+                out.push(PersonId::new(id.as_str()));
+            } else {
+                self.unknown_person(place, &format!("{path}.people[{k}]"), id, known);
+            }
+        }
+        out
+    }
+
+    fn unknown_person(&mut self, place: Place<'_>, path: &str, id: &str, known: &HashSet<&str>) {
+        let index = self.at(
+            place,
+            path,
+            Code::UnknownPerson,
+            format!("unknown person `{id}`"),
+        );
+        let mut names: Vec<&str> = known.iter().copied().collect();
+        names.sort_unstable();
+        self.hint(index, suggest(id, names.into_iter(), "people"));
+    }
+
+    fn when(&mut self, place: Place<'_>, path: &str, shift: &ShiftDef) -> Option<When> {
+        if let Some(expression) = &shift.cron {
+            let schedule = match cron::Schedule::from_str(expression) {
+                Ok(schedule) => schedule,
+                Err(error) => {
+                    let index = self.at(
+                        place,
+                        &format!("{path}.cron"),
+                        Code::BadValue,
+                        format!("cron expression `{expression}`: {error}"),
+                    );
+                    self.hint(index, "six or seven fields: `sec min hour day-of-month month day-of-week [year]`, e.g. `0 0 8 * * Sat,Sun`");
+                    return None;
+                }
+            };
+            let Some(length) = shift.length.as_ref() else {
+                self.at(
+                    place,
+                    path,
+                    Code::MissingKey,
+                    "a `cron` shift needs `for:` (its length)".to_owned(),
+                );
+                return None;
+            };
+            let Some(length) = parse_duration(&length.0).filter(|d| !d.is_zero()) else {
+                let index = self.at(
+                    place,
+                    &format!("{path}.for"),
+                    Code::BadDuration,
+                    format!("`{}` is not a shift length", length.0),
+                );
+                self.hint(index, DURATION_HINT);
+                return None;
+            };
+            return Some(When::Cron {
+                schedule: Box::new(schedule),
+                length_ms: i64::try_from(length.as_millis()).unwrap_or(i64::MAX),
+            });
+        }
+        let (Some(days), Some(from), Some(to)) = (&shift.days, &shift.from, &shift.to) else {
+            let index = self.at(
+                place,
+                path,
+                Code::MissingKey,
+                "a shift needs `days`, `from` and `to` (or `cron` and `for`)".to_owned(),
+            );
+            self.hint(index, "e.g. `{people: [zhang_wei], days: [mon, tue, wed, thu, fri], from: \"08:30\", to: \"17:30\"}`");
+            return None;
+        };
+        let mut set = [false; 7];
+        for (k, day) in days.iter().enumerate() {
+            match weekdays(day) {
+                Some(found) => found.iter().for_each(|d| set[*d] = true),
+                None => {
+                    let index = self.at(
+                        place,
+                        &format!("{path}.days[{k}]"),
+                        Code::BadValue,
+                        format!("`{day}` is not a weekday"),
+                    );
+                    self.hint(
+                        index,
+                        "write `mon` ... `sun`, `weekdays`, `weekend` or `daily`",
+                    );
+                }
+            }
+        }
+        let start = self.time_of_day(place, &format!("{path}.from"), &from.0);
+        let end = self.time_of_day(place, &format!("{path}.to"), &to.0);
+        Some(When::Weekly {
+            days: set,
+            start: start?,
+            end: end?,
+        })
+    }
+
+    fn time_of_day(&mut self, place: Place<'_>, path: &str, text: &str) -> Option<u32> {
+        let parsed = parse_time_of_day(text);
+        if parsed.is_none() {
+            let index = self.at(
+                place,
+                path,
+                Code::BadValue,
+                format!("`{text}` is not a time of day"),
+            );
+            self.hint(
+                index,
+                "write `HH:MM` in the city's local time, `00:00` to `24:00`",
+            );
+        }
+        parsed
+    }
+
+    fn change(
+        &mut self,
+        place: Place<'_>,
+        path: &str,
+        def: &OverrideDef,
+        known: &HashSet<&str>,
+        offset_seconds: i32,
+    ) -> Option<Override> {
+        let from = self.instant(
+            place,
+            &format!("{path}.from"),
+            &def.from.0,
+            offset_seconds,
+            false,
+        );
+        let to = self.instant(
+            place,
+            &format!("{path}.to"),
+            &def.to.0,
+            offset_seconds,
+            true,
+        );
+        let kind = match (&def.people, &def.swap) {
+            (Some(people), None) => Some(OverrideKind::Replace(
+                self.people_refs(place, path, people, known),
+            )),
+            (None, Some(swap)) => {
+                for (key, id) in [("out", &swap.out), ("in", &swap.stand_in)] {
+                    if !known.contains(id.as_str()) {
+                        self.unknown_person(place, &format!("{path}.swap.{key}"), id, known);
+                    }
+                }
+                Some(OverrideKind::Swap {
+                    out: PersonId::new(swap.out.as_str()),
+                    r#in: PersonId::new(swap.stand_in.as_str()),
+                })
+            }
+            _ => {
+                let index = self.at(
+                    place,
+                    path,
+                    Code::MissingKey,
+                    "an override needs exactly one of `people` and `swap`".to_owned(),
+                );
+                self.hint(
+                    index,
+                    "`people: [...]` for a holiday roster, `swap: {out: a, in: b}` for a swap",
+                );
+                None
+            }
+        };
+        let (from, to) = (from?, to?);
+        if to <= from {
+            self.at(
+                place,
+                &format!("{path}.to"),
+                Code::BadRange,
+                format!("`to` ({}) is not after `from` ({})", def.to.0, def.from.0),
+            );
+            return None;
+        }
+        Some(Override {
+            from,
+            to,
+            kind: kind?,
+            reason: def.reason.clone().unwrap_or_default(),
+        })
+    }
+
+    fn instant(
+        &mut self,
+        place: Place<'_>,
+        path: &str,
+        text: &str,
+        offset_seconds: i32,
+        end: bool,
+    ) -> Option<i64> {
+        let parsed = parse_local_instant(text, offset_seconds, end);
+        if parsed.is_none() {
+            let index = self.at(
+                place,
+                path,
+                Code::BadValue,
+                format!("`{text}` is not a date or local date-time"),
+            );
+            self.hint(
+                index,
+                "write `2026-10-01` or `2026-10-01T08:30` (the city's local time)",
+            );
+        }
+        parsed
+    }
+}
+
+/// True for a conventional environment variable name.
+fn valid_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// `+08:00`, `-05:30`, `+8`, `UTC` -> seconds east of UTC.
+pub(super) fn parse_offset(text: &str) -> Option<i32> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("utc") || text == "Z" {
+        return Some(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let hours: i32 = hours.parse().ok()?;
+    let minutes: i32 = minutes.parse().ok()?;
+    ((0..=14).contains(&hours) && (0..60).contains(&minutes))
+        .then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// `UTC+08:00`.
+fn show_offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// `HH:MM` (`24:00` allowed) -> ms after midnight.
+pub(super) fn parse_time_of_day(text: &str) -> Option<u32> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let hours: u32 = hours.parse().ok()?;
+    let minutes: u32 = minutes.parse().ok()?;
+    let valid = (hours < 24 && minutes < 60) || (hours == 24 && minutes == 0);
+    valid.then_some((hours * 60 + minutes) * 60_000)
+}
+
+/// `mon` ... `sun`, `weekdays`, `weekend`, `daily` -> weekday indices (Monday 0).
+fn weekdays(word: &str) -> Option<Vec<usize>> {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    const FULL: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let word = word.trim().to_ascii_lowercase();
+    match word.as_str() {
+        "weekdays" => Some((0..5).collect()),
+        "weekend" => Some(vec![5, 6]),
+        "daily" => Some((0..7).collect()),
+        _ => (0..7)
+            .find(|d| NAMES[*d] == word || FULL[*d] == word)
+            .map(|d| vec![d]),
+    }
+}
+
+/// `YYYY-MM-DD` (local midnight; with `end`, the following midnight) or `YYYY-MM-DDTHH:MM`
+/// local -> Unix ms.
+pub(super) fn parse_local_instant(text: &str, offset_seconds: i32, end: bool) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    // Reject 2026-02-30 and the like: the day must round-trip.
+    if days_from_civil(year, month, 1) + i64::from(day) - 1 != days
+        || (month < 12 && days >= days_from_civil(year, month + 1, 1))
+    {
+        return None;
+    }
+    let start = midnight(days, offset_seconds);
+    match time {
+        Some(time) => Some(start + i64::from(parse_time_of_day(time)?)),
+        None if end => Some(start + MS_PER_DAY),
+        None => Some(start),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_offsets_times_days_and_instants() {
+        let offsets = [
+            ("+08:00", Some(28_800)),
+            ("-05:30", Some(-19_800)),
+            ("UTC", Some(0)),
+            ("+8", Some(28_800)),
+            ("08:00", None),
+            ("+15:00", None),
+        ];
+        for (text, expected) in offsets {
+            assert_eq!(parse_offset(text), expected, "{text}");
+        }
+        let times = [
+            ("08:30", Some(30_600_000)),
+            ("24:00", Some(86_400_000)),
+            ("24:01", None),
+            ("8", None),
+            ("07:60", None),
+        ];
+        for (text, expected) in times {
+            assert_eq!(parse_time_of_day(text), expected, "{text}");
+        }
+        assert_eq!(weekdays("Mon"), Some(vec![0]));
+        assert_eq!(weekdays("weekend"), Some(vec![5, 6]));
+        assert_eq!(weekdays("funday"), None);
+        let cst = 28_800;
+        // 2026-10-01T00:00+08:00 = 2026-09-30T16:00Z.
+        let start = parse_local_instant("2026-10-01", cst, false).expect("date");
+        assert_eq!(
+            Some(start),
+            crate::model::Timestamp::parse_rfc3339("2026-09-30T16:00:00Z").map(|t| t.millis())
+        );
+        assert_eq!(
+            parse_local_instant("2026-10-01", cst, true),
+            Some(start + MS_PER_DAY)
+        );
+        assert_eq!(
+            parse_local_instant("2026-10-01T08:30", cst, true),
+            Some(start + 30_600_000)
+        );
+        assert_eq!(parse_local_instant("2026-02-30", cst, false), None);
+        assert_eq!(parse_local_instant("2026-13-01", cst, false), None);
+        assert_eq!(parse_local_instant("tomorrow", cst, false), None);
+    }
+}
