@@ -65,7 +65,13 @@ pub fn compile(
     let offset_seconds = checker.timezone(&parsed);
     let endpoints = checker.endpoints(&parsed);
     let people = checker.people(&parsed, &endpoints);
-    let known: HashSet<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    // Every id written counts as known, so a person with a bad department is not reported again
+    // wherever a roster names them.
+    let known: HashSet<&str> = parsed
+        .iter()
+        .flat_map(|(_, doc, _)| doc.people.iter().map(|p| p.id.as_str()))
+        .filter(|id| !id.trim().is_empty())
+        .collect();
     let rosters = checker.rosters(&parsed, &known, offset_seconds);
     let mut diagnostics = checker.diagnostics;
     if diagnostics.is_empty() {
@@ -366,10 +372,7 @@ impl Checker<'_> {
                     Code::UnknownChannel,
                     format!("unknown channel `{word}`"),
                 );
-                let hint = format!(
-                    "{} channels are sms, phone, email, dingtalk, wecom, feishu, webhook",
-                    suggest(word, Medium::ALL.iter().map(|m| m.as_str()), "channels")
-                );
+                let hint = suggest(word, Medium::ALL.iter().map(|m| m.as_str()), "channels");
                 self.hint(index, hint);
                 continue;
             };
@@ -544,7 +547,10 @@ impl Checker<'_> {
                         place,
                         &format!("{path}.cron"),
                         Code::BadValue,
-                        format!("cron expression `{expression}`: {error}"),
+                        format!(
+                            "cron expression `{expression}`: {}",
+                            last_line(&error.to_string())
+                        ),
                     );
                     self.hint(index, "six or seven fields: `sec min hour day-of-month month day-of-week [year]`, e.g. `0 0 8 * * Sat,Sun`");
                     return None;
@@ -720,6 +726,15 @@ impl Checker<'_> {
         }
         parsed
     }
+}
+
+/// The last non-empty line of a message (the cron crate draws a caret under the text first).
+fn last_line(message: &str) -> &str {
+    message
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or(message)
 }
 
 /// True for a conventional environment variable name.

@@ -1,0 +1,287 @@
+//! Contacts and duty rosters against the Shenyang example's generation: golden diagnostics for
+//! bad contacts files (`tests/golden/contacts/<case>/city/*` -> `expected.txt`, rewritten with
+//! `UPDATE_GOLDEN=1`), and the shipped-style example resolving the workflow's recipient words to
+//! the people on duty and their addresses at shift boundaries, across midnight and on override
+//! days.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on a missing fixture"
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use tocsin::contacts::{self, Address, Addressee, Directory, Medium, Reference};
+use tocsin::model::{
+    AssetId, DepartmentId, DistrictCode, DomainId, Generation, GenerationId, HazardId, Level,
+    Recipient, SourceFile, Timestamp,
+};
+use tocsin::workflow::WarningFacts;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn generation() -> &'static Generation {
+    static GENERATION: OnceLock<Generation> = OnceLock::new();
+    GENERATION.get_or_init(|| {
+        tocsin::compile::load(Some(&root().join("examples/shenyang"))).expect("example compiles")
+    })
+}
+
+/// The contacts files of a golden case, as `city/<name>` sources.
+fn case_files(case: &Path) -> Vec<SourceFile> {
+    let mut files: Vec<SourceFile> = std::fs::read_dir(case.join("city"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|path| SourceFile {
+            path: format!("city/{}", path.file_name().unwrap().to_string_lossy()),
+            text: std::fs::read_to_string(&path).unwrap(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+fn compile_case(name: &str) -> Result<Directory, Vec<tocsin::config::Diagnostic>> {
+    contacts::compile(
+        &case_files(&root().join("tests/golden/contacts").join(name)),
+        generation(),
+    )
+}
+
+#[test]
+fn contacts_diagnostics_match_their_golden_output() {
+    let cases_dir = root().join("tests/golden/contacts");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 7, "only {} cases", cases.len());
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let output = match contacts::compile(&case_files(case), generation()) {
+            Ok(_) => String::new(),
+            Err(diagnostics) => diagnostics
+                .iter()
+                .map(|d| format!("{d}\n"))
+                .collect::<String>(),
+        };
+        let expected_path = case.join("expected.txt");
+        if update {
+            std::fs::write(&expected_path, &output).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap();
+        if output != expected {
+            failures.push(format!("--- {name}: expected\n{expected}--- got\n{output}"));
+        }
+        // Only the `valid` case compiles.
+        assert_eq!(output.is_empty(), name == "valid", "{name}:\n{output}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_literal_secret_is_refused_without_being_repeated() {
+    let diagnostics = compile_case("secret_literal").unwrap_err();
+    let text: String = diagnostics.iter().map(|d| format!("{d}\n")).collect();
+    assert!(text.contains("error[bad_value]: a secret must be given as `env:NAME`"));
+    assert!(!text.contains("SECdeadbeefcafe"), "{text}");
+}
+
+fn at(text: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(text).unwrap()
+}
+
+fn dept(id: &str) -> DepartmentId {
+    DepartmentId::new(id)
+}
+
+/// `person medium address` lines, in order.
+fn lines(addressees: &[Addressee]) -> Vec<String> {
+    addressees
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a.person.as_ref().map_or("-", |p| p.as_str()),
+                a.medium,
+                a.address.shown()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn city_duty_office_resolves_to_the_officer_on_duty_with_addresses_in_order() {
+    let directory = compile_case("valid").unwrap();
+    let office = [dept("shenyang.duty_office")];
+    let desk = "- webhook 总值班室值班台";
+    // 2026-12-07 is a Monday; 2026-12-08 is the swap day.
+    let table: &[(&str, &[&str])] = &[
+        (
+            "2026-12-07T08:30:00+08:00",
+            &[
+                "zhang_wei sms +8613700000001",
+                "zhang_wei phone +8613700000001",
+                "zhang_wei email zhang.wei@duty.example.invalid",
+                desk,
+            ],
+        ),
+        (
+            "2026-12-07T08:29:59.999+08:00",
+            &[
+                "wang_fang phone +8613700000003",
+                "wang_fang sms +8613700000003",
+                "wang_fang email wang.fang@duty.example.invalid",
+                desk,
+            ],
+        ),
+        (
+            "2026-12-07T17:30:00+08:00",
+            &[
+                "li_na sms +8613700000002",
+                "li_na phone +8613700000002",
+                desk,
+            ],
+        ),
+        (
+            "2026-12-08T00:00:00+08:00",
+            &[
+                "li_na sms +8613700000002",
+                "li_na phone +8613700000002",
+                desk,
+            ],
+        ),
+        // The swap: zhao_lei, whose webhook channel is the desk, so it is not posted twice.
+        (
+            "2026-12-08T12:00:00+08:00",
+            &[
+                "zhao_lei sms +8613700000004",
+                "zhao_lei webhook 总值班室值班台",
+            ],
+        ),
+        // National Day (10-01 to 10-07 inclusive).
+        (
+            "2026-10-07T23:59:59.999+08:00",
+            &[
+                "zhao_lei sms +8613700000004",
+                "zhao_lei webhook 总值班室值班台",
+            ],
+        ),
+        (
+            "2026-10-08T00:00:00+08:00",
+            &[
+                "li_na sms +8613700000002",
+                "li_na phone +8613700000002",
+                desk,
+            ],
+        ),
+    ];
+    for (time, expected) in table {
+        let got = lines(&directory.addressees(&Recipient::CityDutyOffice, &office, at(time)));
+        assert_eq!(got, *expected, "at {time}");
+    }
+}
+
+fn gas_warning() -> WarningFacts {
+    WarningFacts {
+        id: 1,
+        asset: AssetId::new("gas-main-njnj-01"),
+        hazard: HazardId::new("gas_leak"),
+        domain: DomainId::new("city_gas"),
+        district: DistrictCode::new("210102"),
+        department: dept("shenyang.construction"),
+        level: Level::parse("orange").unwrap(),
+        drill: false,
+        message: String::new(),
+        generation: GenerationId::new("test"),
+    }
+}
+
+#[test]
+fn workflow_words_resolve_through_routing_departments_and_rosters() {
+    let directory = compile_case("valid").unwrap();
+    let generation = generation();
+    let workflow = &generation.workflows[0];
+    let warning = gas_warning();
+    let noon = at("2026-12-07T12:00:00+08:00");
+    let resolve = |recipient: Recipient| {
+        lines(&directory.resolve(generation, workflow, &warning, &recipient, &[], noon))
+    };
+    // The owner unit: nobody holds duty_officer there on a roster, so its duty officers by role.
+    assert_eq!(
+        resolve(Recipient::Owner),
+        ["sun_li sms +8613700000006", "- dingtalk 燃气调度群"]
+    );
+    // The district government (和平区): its duty officer, e-mail and the district's WeCom robot.
+    assert_eq!(
+        resolve(Recipient::DistrictGovernment),
+        [
+            "liu_yang sms +8613700000007",
+            "liu_yang email liu.yang@heping.example.invalid",
+            "liu_yang wecom 和平区应急群",
+        ]
+    );
+    assert_eq!(
+        resolve(Recipient::CityDutyOffice),
+        [
+            "zhang_wei sms +8613700000001",
+            "zhang_wei phone +8613700000001",
+            "zhang_wei email zhang.wei@duty.example.invalid",
+            "- webhook 总值班室值班台",
+        ]
+    );
+    assert_eq!(
+        resolve(Recipient::Department(dept("shenyang.emergency"))),
+        ["- feishu 应急局值班群"]
+    );
+    // The lead department of city gas has no contacts file entries: nobody to tell.
+    assert!(resolve(Recipient::DepartmentDutyLeader).is_empty());
+    // The duty leader of the owner unit comes from its roster.
+    let leaders = directory.addressees(
+        &Recipient::DepartmentDutyLeader,
+        &[dept("shenyang.gas_company")],
+        noon,
+    );
+    assert_eq!(
+        lines(&leaders),
+        [
+            "chen_jie sms +8613700000005",
+            "chen_jie dingtalk 燃气调度群"
+        ]
+    );
+    // Preferences count the person's order; the endpoint carries references, not secrets.
+    assert_eq!(leaders[1].preference, 1);
+    assert_eq!(leaders[1].medium.channel(), tocsin::model::Channel::Webhook);
+    match &leaders[1].address {
+        Address::Endpoint { url, secret, .. } => {
+            assert_eq!(*url, Reference::Env("TOCSIN_DINGTALK_GAS_URL".to_owned()));
+            assert_eq!(
+                secret.as_ref(),
+                Some(&Reference::Env("TOCSIN_DINGTALK_GAS_SECRET".to_owned()))
+            );
+            assert_eq!(
+                format!("{secret:?}"),
+                "Some(env:TOCSIN_DINGTALK_GAS_SECRET)"
+            );
+        }
+        other => panic!("not an endpoint: {other:?}"),
+    }
+    assert_eq!(Medium::parse("wecom"), Some(Medium::Wecom));
+}
+
+#[test]
+fn csv_people_are_checked_like_yaml_people() {
+    let diagnostics = compile_case("csv_people").unwrap_err();
+    let text: String = diagnostics.iter().map(|d| format!("{d}\n")).collect();
+    assert!(text.contains("city/contacts.csv:3:"), "{text}");
+    assert!(text.contains("error[unknown_department]"), "{text}");
+    assert!(text.contains("error[no_address]"), "{text}");
+}
