@@ -351,15 +351,17 @@ impl Checker<'_> {
                 self.hint(index, "write digits, optionally with a leading `+` and country code: `+8613700000001`");
             }
         }
-        if let Some(email) = &def.email {
-            if !email.contains('@') || email.contains(' ') {
-                self.at(
-                    place,
-                    &format!("{path}.email"),
-                    Code::BadValue,
-                    format!("`{email}` is not an e-mail address"),
-                );
-            }
+        if let Some(email) = def
+            .email
+            .as_ref()
+            .filter(|e| !e.contains('@') || e.contains(' '))
+        {
+            self.at(
+                place,
+                &format!("{path}.email"),
+                Code::BadValue,
+                format!("`{email}` is not an e-mail address"),
+            );
         }
         let department = department?;
         let mut channels = Vec::new();
