@@ -285,3 +285,86 @@ fn csv_people_are_checked_like_yaml_people() {
     assert!(text.contains("error[unknown_department]"), "{text}");
     assert!(text.contains("error[no_address]"), "{text}");
 }
+
+#[test]
+fn oncall_report_lists_every_word_and_who_cannot_be_told() {
+    let directory = compile_case("valid").unwrap();
+    let probe = contacts::oncall::Probe {
+        asset: "gas-main-njnj-01",
+        level: Level::parse("red").unwrap(),
+    };
+    let text = contacts::oncall::report(
+        &directory,
+        generation(),
+        Some(&probe),
+        at("2026-12-08T03:00:00+08:00"),
+    )
+    .unwrap();
+    assert!(
+        text.starts_with("on call at 2026-12-08T03:00:00+08:00\n"),
+        "{text}"
+    );
+    for line in [
+        "owner: shenyang.gas_company 沈阳燃气有限公司",
+        "  sms      sun_li 孙丽 +8613700000006",
+        "  dingtalk - 燃气调度群",
+        "  wecom    liu_yang 刘洋 和平区应急群",
+        "city_duty_office: shenyang.duty_office 市政府总值班室",
+        "  phone    li_na 李娜 +8613700000002",
+        "  ! nobody to tell in shenyang.construction",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
+    let unknown = contacts::oncall::Probe {
+        asset: "no-such-asset",
+        level: Level::parse("red").unwrap(),
+    };
+    assert_eq!(
+        contacts::oncall::report(
+            &directory,
+            generation(),
+            Some(&unknown),
+            at("2026-12-08T03:00:00+08:00")
+        )
+        .unwrap_err()
+        .to_string(),
+        "unknown asset `no-such-asset`"
+    );
+}
+
+#[test]
+fn oncall_command_prints_the_roster_holders_at_a_time() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["oncall", "--config"])
+        .arg(root().join("examples/shenyang"))
+        .arg("--contacts")
+        .arg(root().join("tests/golden/contacts/valid/city/contacts.yaml"))
+        .args(["--at", "2026-10-03T12:00:00+08:00"])
+        .env_remove("TOCSIN_LISTEN")
+        .env_remove("TOCSIN_STORE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // National Day: the holiday roster's zhao_lei.
+    assert!(
+        stdout.contains("roster shenyang.duty_office duty_officer: zhao_lei 赵磊\n"),
+        "{stdout}"
+    );
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["oncall", "--config"])
+        .arg(root().join("examples/shenyang"))
+        .arg("--contacts")
+        .arg(root().join("tests/golden/contacts/roster_gap/city/contacts.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("error[roster_gap]"));
+}

@@ -10,6 +10,7 @@
 
 mod compile;
 mod directory;
+pub mod oncall;
 pub mod raw;
 mod table;
 
