@@ -12,6 +12,8 @@
 //! - [`sms_length`]: how many billed parts a text message takes.
 
 pub mod alibaba;
+#[cfg(test)]
+mod cross_check;
 mod crypto;
 pub mod dingtalk;
 pub mod feishu;
