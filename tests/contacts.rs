@@ -238,12 +238,33 @@ fn workflow_words_resolve_through_routing_departments_and_rosters() {
             "- webhook 总值班室值班台",
         ]
     );
+    // A department the contacts files list nobody for falls back to its registry duty contacts
+    // (`city/departments.yaml`): a landline is called, not texted.
     assert_eq!(
         resolve(Recipient::Department(dept("shenyang.emergency"))),
-        ["- feishu 应急局值班群"]
+        [
+            "shenyang.emergency#1 phone 024-00000141",
+            "- feishu 应急局值班群"
+        ]
     );
-    // The lead department of city gas has no contacts file entries: nobody to tell.
-    assert!(resolve(Recipient::DepartmentDutyLeader).is_empty());
+    // The lead department's duty leader is its registry contact with role `duty_leader`.
+    assert_eq!(
+        resolve(Recipient::DepartmentDutyLeader),
+        [
+            "shenyang.construction#2 phone 024-00000102",
+            "shenyang.construction#2 email leader@cxjs.example.invalid",
+        ]
+    );
+    // A department with neither people nor contacts nor endpoints yields nothing.
+    assert!(
+        directory
+            .addressees(
+                &Recipient::Department(dept("shenyang.fire")),
+                &[dept("shenyang.fire")],
+                noon
+            )
+            .is_empty()
+    );
     // The duty leader of the owner unit comes from its roster.
     let leaders = directory.addressees(
         &Recipient::DepartmentDutyLeader,
@@ -311,7 +332,8 @@ fn oncall_report_lists_every_word_and_who_cannot_be_told() {
         "  wecom    liu_yang 刘洋 和平区应急群",
         "city_duty_office: shenyang.duty_office 市政府总值班室",
         "  phone    li_na 李娜 +8613700000002",
-        "  ! nobody to tell in shenyang.construction",
+        "  phone    shenyang.construction#1 市城乡建设局 值班室 duty desk 024-00000101",
+        "  ! nobody to tell in shenyang.fire",
     ] {
         assert!(
             text.lines().any(|l| l == line),

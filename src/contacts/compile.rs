@@ -64,7 +64,8 @@ pub fn compile(
     };
     let offset_seconds = checker.timezone(&parsed);
     let endpoints = checker.endpoints(&parsed);
-    let people = checker.people(&parsed, &endpoints);
+    let mut people = checker.people(&parsed, &endpoints);
+    people.extend(registry_contacts(generation, &people));
     // Every id written counts as known, so a person with a bad department is not reported again
     // wherever a roster names them.
     let known: HashSet<&str> = parsed
@@ -730,6 +731,58 @@ impl Checker<'_> {
     }
 }
 
+/// The duty contacts of `city/departments.yaml` (`contacts: [{role, phone, email}]`) of every
+/// department the contacts files list nobody for, as people: a `duty_leader` contact holds
+/// `duty_leader`, any other (the duty desk) `duty_officer`. Their ids are `<department>#<n>`
+/// (1-based), so they cannot clash with a written id. A mobile number gets `sms` then `phone`, a
+/// landline `phone` only; an e-mail address `email`.
+fn registry_contacts(generation: &Generation, listed: &[Person]) -> Vec<Person> {
+    let mut out = Vec::new();
+    for department in &generation.departments {
+        if listed.iter().any(|p| p.department == department.id) {
+            continue;
+        }
+        for (n, contact) in department.contacts.iter().enumerate() {
+            let role = if contact.role.split_whitespace().any(|w| w == "duty_leader") {
+                "duty_leader"
+            } else {
+                "duty_officer"
+            };
+            let mut channels = Vec::new();
+            if let Some(phone) = &contact.phone {
+                if is_mobile(phone) {
+                    channels.push(Medium::Sms);
+                }
+                channels.push(Medium::Phone);
+            }
+            if contact.email.is_some() {
+                channels.push(Medium::Email);
+            }
+            out.push(Person {
+                id: PersonId::new(format!("{}#{}", department.id, n + 1)),
+                name: format!("{} {}", department.name, contact.role),
+                department: department.id.clone(),
+                district: department.district.clone(),
+                roles: vec![role.to_owned()],
+                phone: contact.phone.clone(),
+                email: contact.email.clone(),
+                channels,
+            });
+        }
+    }
+    out
+}
+
+/// A mainland mobile number (`13700000001`, `+8613700000001`) rather than a landline.
+fn is_mobile(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let national = digits
+        .strip_prefix("86")
+        .filter(|_| phone.starts_with('+'))
+        .unwrap_or(&digits);
+    national.len() == 11 && national.starts_with('1')
+}
+
 /// The last non-empty line of a message (the cron crate draws a caret under the text first).
 fn last_line(message: &str) -> &str {
     message
@@ -881,5 +934,20 @@ mod tests {
         assert_eq!(parse_local_instant("2026-02-30", cst, false), None);
         assert_eq!(parse_local_instant("2026-13-01", cst, false), None);
         assert_eq!(parse_local_instant("tomorrow", cst, false), None);
+    }
+
+    #[test]
+    fn tells_mobiles_from_landlines() {
+        let table = [
+            ("13700000001", true),
+            ("+8613700000001", true),
+            ("+86 137-0000-0001", true),
+            ("024-00000101", false),
+            ("8613700000001", false),
+            ("110", false),
+        ];
+        for (phone, mobile) in table {
+            assert_eq!(is_mobile(phone), mobile, "{phone}");
+        }
     }
 }
