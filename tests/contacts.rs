@@ -390,3 +390,27 @@ fn oncall_command_prints_the_roster_holders_at_a_time() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("error[roster_gap]"));
 }
+
+#[test]
+fn addressees_serialize_with_references_only_and_the_directory_is_shareable() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Directory>();
+    let directory = compile_case("valid").unwrap();
+    let addressees = directory.addressees(
+        &Recipient::DepartmentDutyLeader,
+        &[dept("shenyang.gas_company")],
+        at("2026-12-07T12:00:00+08:00"),
+    );
+    let json = serde_json::to_value(&addressees).unwrap();
+    assert_eq!(json[0]["person"], "chen_jie");
+    assert_eq!(json[0]["medium"], "sms");
+    assert_eq!(json[0]["address"]["phone"], "+8613700000005");
+    assert_eq!(
+        json[1]["address"]["endpoint"],
+        serde_json::json!({
+            "name": "燃气调度群",
+            "url": "env:TOCSIN_DINGTALK_GAS_URL",
+            "secret": "env:TOCSIN_DINGTALK_GAS_SECRET"
+        })
+    );
+}

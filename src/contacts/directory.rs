@@ -22,8 +22,10 @@ pub struct Directory {
     rosters: Rosters,
 }
 
-/// Where one message goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where one message goes. Serialized for the API as `{"phone": ...}`, `{"email": ...}` or
+/// `{"endpoint": {"name", "url", "secret"}}` with references only.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Address {
     /// A phone number (SMS or call-back).
     Phone(String),
@@ -51,7 +53,7 @@ impl Address {
 }
 
 /// One recipient of one message over one medium.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Addressee {
     /// The department it is sent for.
     pub department: DepartmentId,

@@ -117,6 +117,16 @@ impl Reference {
     }
 }
 
+impl serde::Serialize for Reference {
+    /// `env:NAME`, or `literal` (a written URL may carry a key, so it is never shown).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Reference::Literal(_) => serializer.serialize_str("literal"),
+            Reference::Env(name) => serializer.serialize_str(&format!("env:{name}")),
+        }
+    }
+}
+
 impl fmt::Debug for Reference {
     /// Shows `env:NAME`, or `<literal>` so that a URL carrying a key is never logged.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
