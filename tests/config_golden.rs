@@ -84,6 +84,11 @@ fn every_golden_case_shows_its_code() {
         let path = entry.unwrap().path().join("expected.txt");
         all.push_str(&std::fs::read_to_string(path).unwrap_or_default());
     }
+    // Contacts and roster codes are shown by `tests/contacts.rs`'s golden cases.
+    for entry in std::fs::read_dir(root().join("tests/golden/contacts")).unwrap() {
+        let path = entry.unwrap().path().join("expected.txt");
+        all.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+    }
     for code in Code::ALL {
         assert!(
             all.contains(&format!("error[{}]", code.as_str())),
