@@ -330,6 +330,36 @@ mod tests {
         );
     }
 
+    /// The older, widely copied example of the signature pages (ECS `DescribeRegions`, AccessKey
+    /// `testid` / `testsecret`, with the parameter spelled `TimeStamp` as printed there). The
+    /// pages print the string to sign with `&` where the encoded query has `%26`; the published
+    /// signature and signed URL are those of the correctly encoded string.
+    #[test]
+    fn v2_reproduces_the_describe_regions_example() {
+        let params = pairs(&[
+            ("TimeStamp", "2016-02-23T12:46:24Z"),
+            ("Format", "XML"),
+            ("AccessKeyId", "testid"),
+            ("Action", "DescribeRegions"),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureNonce", "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"),
+            ("Version", "2014-05-26"),
+            ("SignatureVersion", "1.0"),
+        ]);
+        assert_eq!(
+            rpc_v2_string_to_sign("GET", &params),
+            "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0%26TimeStamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26"
+        );
+        assert_eq!(
+            rpc_v2_signature("GET", &params, "testsecret"),
+            "CT9X0VtwR86fNWSnsc6v8YGOjuE="
+        );
+        assert!(
+            rpc_v2_query("GET", &params, "testsecret")
+                .ends_with("&Signature=CT9X0VtwR86fNWSnsc6v8YGOjuE%3D")
+        );
+    }
+
     /// The step-by-step example of "V3 request syntax and signature" (ECS RunInstances in
     /// cn-shanghai, `YourAccessKeyId` / `YourAccessKeySecret`, 2023-10-26T10:22:32Z).
     #[test]
