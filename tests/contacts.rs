@@ -414,3 +414,30 @@ fn addressees_serialize_with_references_only_and_the_directory_is_shareable() {
         })
     );
 }
+
+#[test]
+fn a_generation_without_contacts_files_reaches_its_registry_duty_desks() {
+    for (path, expected) in [
+        ("city/contacts.yaml", true),
+        ("city/contacts-districts.csv", true),
+        ("city/contacts.yml", true),
+        ("city/departments.yaml", false),
+        ("rules/contacts.yaml", false),
+        ("city/sub/contacts.yaml", false),
+    ] {
+        assert_eq!(contacts::is_contacts_file(path), expected, "{path}");
+    }
+    let directory = contacts::from_generation(generation()).unwrap();
+    let office = [dept("shenyang.duty_office")];
+    assert_eq!(
+        lines(&directory.addressees(
+            &Recipient::CityDutyOffice,
+            &office,
+            at("2026-12-07T12:00:00+08:00")
+        )),
+        [
+            "shenyang.duty_office#1 phone 024-00000151",
+            "shenyang.duty_office#1 email duty@shenyang.example.invalid",
+        ]
+    );
+}

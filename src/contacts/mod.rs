@@ -19,8 +19,33 @@ pub use directory::{Address, Addressee, Directory};
 
 use std::fmt;
 
-use crate::model::{Channel, DepartmentId, DistrictCode};
+use crate::config::Diagnostic;
+use crate::model::{Channel, DepartmentId, DistrictCode, Generation, SourceFile};
 pub use crate::roster::PersonId;
+
+/// True for a deployment file this module reads: `city/contacts*.yaml`, `city/contacts*.yml`,
+/// `city/contacts*.csv` (the registry loader must leave them to [`compile`]).
+pub fn is_contacts_file(path: &str) -> bool {
+    path.strip_prefix("city/").is_some_and(|name| {
+        name.starts_with("contacts")
+            && !name.contains('/')
+            && [".yaml", ".yml", ".csv"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+    })
+}
+
+/// The directory of a generation whose sources include the deployment's contacts files (as
+/// read by the loader); a deployment without any still reaches its registry duty contacts.
+pub fn from_generation(generation: &Generation) -> Result<Directory, Vec<Diagnostic>> {
+    let files: Vec<SourceFile> = generation
+        .sources
+        .iter()
+        .filter(|s| is_contacts_file(&s.path))
+        .cloned()
+        .collect();
+    compile(&files, generation)
+}
 
 /// How a person or department is reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
