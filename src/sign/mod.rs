@@ -9,7 +9,8 @@
 //!   `SendSms`, voice notification `SingleCallByTts`.
 //! - [`dingtalk`], [`feishu`], [`wecom`]: work-chat robots.
 //! - [`standard_webhooks`]: generic JSON webhooks signed as the Standard Webhooks convention.
-//! - [`sms_length`]: how many billed parts a text message takes.
+//! - [`sms_length`]: how many billed parts a text message takes; [`phone`]: numbers as each
+//!   provider wants them.
 
 pub mod alibaba;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod cross_check;
 mod crypto;
 pub mod dingtalk;
 pub mod feishu;
+pub mod phone;
 pub mod pop;
 pub mod sms_length;
 pub mod standard_webhooks;
