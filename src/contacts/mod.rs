@@ -12,6 +12,7 @@ mod compile;
 mod directory;
 pub mod oncall;
 pub mod raw;
+mod roster_check;
 mod table;
 
 pub use compile::compile;
