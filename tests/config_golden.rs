@@ -84,6 +84,11 @@ fn every_golden_case_shows_its_code() {
         let path = entry.unwrap().path().join("expected.txt");
         all.push_str(&std::fs::read_to_string(path).unwrap_or_default());
     }
+    // Contacts and roster codes are shown by `tests/contacts.rs`'s golden cases.
+    for entry in std::fs::read_dir(root().join("tests/golden/contacts")).unwrap() {
+        let path = entry.unwrap().path().join("expected.txt");
+        all.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+    }
     // A FIFO cannot be committed, nor is a 4 MiB fixture worth it: these two are shown by the
     // loader's own tests (`src/config/sources.rs`).
     let shown_elsewhere = [Code::NotRegularFile, Code::FileTooLarge];

@@ -10,6 +10,7 @@ mod audit;
 mod demo;
 mod graph;
 mod migrate;
+mod oncall;
 mod replay;
 mod report;
 mod serve;
@@ -61,6 +62,9 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Duty reports (日报) as Markdown or JSON.
     Report(report::ReportArgs),
+    /// Who would be told now (or `--at`), per recipient word and channel, from the contacts and
+    /// duty rosters.
+    Oncall(oncall::OncallArgs),
 }
 
 /// Runs the parsed command line.
@@ -76,5 +80,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(args) => token::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Oncall(args) => oncall::run(&args),
     }
 }

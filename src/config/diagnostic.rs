@@ -95,6 +95,16 @@ pub enum Code {
     FolderTooDeep,
     /// A folder reached again through a symbolic link (a cycle, or the same folder twice).
     LinkCycle,
+    /// A roster or override names a person `city/contacts.yaml` does not list.
+    UnknownPerson,
+    /// A contact channel outside the closed list (`sms`, `phone`, `email`, `dingtalk`, `wecom`,
+    /// `feishu`, `webhook`).
+    UnknownChannel,
+    /// A person listed for a channel without an address for it (no phone for `sms`, no robot of
+    /// their department for `dingtalk` ...).
+    NoAddress,
+    /// A time of the week when nobody of a department is on duty for a role workflows notify.
+    RosterGap,
 }
 
 impl Code {
@@ -142,6 +152,10 @@ impl Code {
             Code::FileTooLarge => "file_too_large",
             Code::FolderTooDeep => "folder_too_deep",
             Code::LinkCycle => "link_cycle",
+            Code::UnknownPerson => "unknown_person",
+            Code::UnknownChannel => "unknown_channel",
+            Code::NoAddress => "no_address",
+            Code::RosterGap => "roster_gap",
         }
     }
 
@@ -188,6 +202,10 @@ impl Code {
         Code::FileTooLarge,
         Code::FolderTooDeep,
         Code::LinkCycle,
+        Code::UnknownPerson,
+        Code::UnknownChannel,
+        Code::NoAddress,
+        Code::RosterGap,
     ];
 }
 
