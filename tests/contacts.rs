@@ -427,7 +427,8 @@ fn a_generation_without_contacts_files_reaches_its_registry_duty_desks() {
     ] {
         assert_eq!(contacts::is_contacts_file(path), expected, "{path}");
     }
-    let directory = contacts::from_generation(generation()).unwrap();
+    // the example ships a contacts file; without any, the registry's duty contacts remain
+    let directory = contacts::compile(&[], generation()).unwrap();
     let office = [dept("shenyang.duty_office")];
     assert_eq!(
         lines(&directory.addressees(
@@ -439,5 +440,22 @@ fn a_generation_without_contacts_files_reaches_its_registry_duty_desks() {
             "shenyang.duty_office#1 phone 024-00000151",
             "shenyang.duty_office#1 email duty@shenyang.example.invalid",
         ]
+    );
+}
+
+#[test]
+fn the_example_ships_its_contacts_and_the_loader_keeps_them_for_the_directory() {
+    // `city/contacts.yaml` of examples/shenyang is kept among the generation's sources (not
+    // parsed as a registry) and compiled by `from_generation`
+    let directory = contacts::from_generation(generation()).unwrap();
+    let office = [dept("shenyang.duty_office")];
+    let told = lines(&directory.addressees(
+        &Recipient::CityDutyOffice,
+        &office,
+        at("2026-12-07T12:00:00+08:00"),
+    ));
+    assert!(
+        told.iter().any(|line| line.starts_with("zhang_wei sms")),
+        "{told:?}"
     );
 }

@@ -44,10 +44,18 @@ pub fn load_with(
     let mut diagnostics = loaded.diagnostics;
     let parts = compile_documents(&loaded.documents, &loaded.sources, &mut diagnostics);
     if diagnostics.is_empty() {
-        Ok(Generation::build(GenerationParts {
+        let generation = Generation::build(GenerationParts {
             sources: loaded.sources,
             ..parts
-        }))
+        });
+        // contacts and duty rosters name the generation's departments and districts
+        match crate::contacts::from_generation(&generation) {
+            Ok(_) => Ok(generation),
+            Err(mut diagnostics) => {
+                Diagnostic::sort(&mut diagnostics);
+                Err(diagnostics)
+            }
+        }
     } else {
         Diagnostic::sort(&mut diagnostics);
         Err(diagnostics)

@@ -552,8 +552,9 @@ impl Loaded {
     /// Parses one file by its folder and keeps its text.
     fn add(&mut self, file: String, text: String, folder: Folder, layer: Layer) {
         let file_name = file.rsplit('/').next().unwrap_or_default().to_owned();
-        if is_script(&file_name) {
-            // compiled with the rule that names it
+        if is_script(&file_name) || crate::contacts::is_contacts_file(&file) {
+            // a script is compiled with the rule that names it; contacts and rosters are compiled
+            // against the finished generation (`contacts::from_generation`)
             self.sources.push(SourceFile { path: file, text });
             return;
         }
