@@ -5,8 +5,11 @@
 //! Every iteration writes fresh timestamps, so every reading is new. A batch of 1,000 sensors is
 //! the worst case for a table clustered by (sensor, metric, ts): each reading dirties its own leaf
 //! page. `sqlite_file_sync_full_10k` shows batches of 10,000 (ten readings per sensor), as the
-//! ingest writer builds when it coalesces. Criterion prints the
-//! throughput in elements (readings) per second.
+//! ingest writer builds when it coalesces. Each store runs twice: `insert_readings` (the readings
+//! alone) and `commit_readings` (the readings plus their engine-journal row in the same
+//! transaction, which is what ingest does since issue #10), so the journal's cost is the difference
+//! between two figures of one run. Criterion prints the throughput in elements (readings) per
+//! second.
 
 #![allow(
     clippy::unwrap_used,
@@ -55,6 +58,7 @@ fn bench_store(
     name: &str,
     store: Arc<dyn Store>,
     batch: usize,
+    journaled: bool,
 ) {
     let mut group = c.benchmark_group("store_insert");
     group
@@ -63,7 +67,12 @@ fn bench_store(
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(20));
     let mut next_start = 1_764_400_000_000_i64;
-    group.bench_function(name, |b| {
+    let name = if journaled {
+        format!("{name}_journaled")
+    } else {
+        name.to_owned()
+    };
+    group.bench_function(&name, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
@@ -72,7 +81,13 @@ fn bench_store(
                 let started = Instant::now();
                 runtime.block_on(async {
                     for batch in &work {
-                        let new = store.insert_readings(batch).await.unwrap();
+                        let new = if journaled {
+                            let committed = store.commit_readings(batch).await.unwrap();
+                            assert!(committed.seq.is_some());
+                            committed.new
+                        } else {
+                            store.insert_readings(batch).await.unwrap()
+                        };
                         assert!(new.iter().all(|n| *n));
                     }
                 });
@@ -101,7 +116,8 @@ fn store_insert(c: &mut Criterion) {
             dir.path().join(format!("{name}.db")).display()
         );
         let store = runtime.block_on(storage::open(&url)).unwrap();
-        bench_store(c, &runtime, name, store, batch);
+        bench_store(c, &runtime, name, Arc::clone(&store), batch, false);
+        bench_store(c, &runtime, name, store, batch, true);
     }
 
     let admin_url = std::env::var("TOCSIN_TEST_POSTGRES")
@@ -120,7 +136,8 @@ fn store_insert(c: &mut Criterion) {
     let store = runtime
         .block_on(storage::open(&format!("{base}/{name}")))
         .unwrap();
-    bench_store(c, &runtime, "postgres", store, 1_000);
+    bench_store(c, &runtime, "postgres", Arc::clone(&store), 1_000, false);
+    bench_store(c, &runtime, "postgres", store, 1_000, true);
     runtime
         .block_on(sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin))
         .unwrap();
