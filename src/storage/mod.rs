@@ -23,6 +23,8 @@ mod audit_sql;
 mod case_sql;
 mod cases;
 mod manual_sql;
+mod outbox;
+mod outbox_sql;
 pub mod postgres;
 mod rows;
 mod select;
@@ -321,13 +323,17 @@ pub struct MigrationStatus {
 pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
+pub use outbox::{
+    AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
+    DeliveryStatus, OutboxStore, RetryOutcome,
+};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
 /// and the outbox ([`CaseStore`]), the audit log ([`AuditStore`]), users and tokens
 /// ([`AccessStore`]).
 #[async_trait]
 pub trait Store:
-    CaseStore + AuditStore + AccessStore + Send + Sync + std::fmt::Debug + 'static
+    CaseStore + AuditStore + AccessStore + OutboxStore + Send + Sync + std::fmt::Debug + 'static
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;
