@@ -16,6 +16,7 @@ pub mod eval;
 pub mod grading;
 pub mod ingest;
 pub mod model;
+pub mod notify;
 pub mod report;
 pub mod ruletest;
 pub mod runtime;
