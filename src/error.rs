@@ -63,6 +63,8 @@ pub enum ErrorCode {
     UnmonitoredHazard,
     /// The warning has not been issued yet, so there is no CAP alert for it.
     NotIssued,
+    /// Only a failed or dead notification can be re-queued.
+    NotRetryable,
 }
 
 impl ErrorCode {
@@ -95,6 +97,7 @@ impl ErrorCode {
         ErrorCode::UnregisteredAsset,
         ErrorCode::UnmonitoredHazard,
         ErrorCode::NotIssued,
+        ErrorCode::NotRetryable,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -139,6 +142,7 @@ impl ErrorCode {
             ErrorCode::UnregisteredAsset => "unregistered_asset",
             ErrorCode::UnmonitoredHazard => "unmonitored_hazard",
             ErrorCode::NotIssued => "not_issued",
+            ErrorCode::NotRetryable => "not_retryable",
         }
     }
 
@@ -161,6 +165,7 @@ impl ErrorCode {
             | ErrorCode::UnregisteredAsset
             | ErrorCode::UnmonitoredHazard => 400,
             ErrorCode::ActionNotAllowed | ErrorCode::CaseConflict | ErrorCode::NotIssued => 409,
+            ErrorCode::NotRetryable => 409,
             ErrorCode::MissingField => 422,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ReloadUnavailable => 409,
