@@ -8,7 +8,6 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
-#[allow(dead_code, reason = "shared with other suites")]
 mod api_support;
 #[allow(dead_code, reason = "shared with other suites")]
 #[path = "access_matrix/fixture.rs"]

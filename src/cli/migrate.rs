@@ -61,15 +61,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let first = migrate(&url).await.unwrap();
-        assert_eq!(first.len(), 4);
+        assert_eq!(first.len(), 5);
         assert_eq!(first[0], "applied 20261129000001 init");
         assert_eq!(first[1], "applied 20261130000001 coupling and reload");
         assert_eq!(first[2], "applied 20261201000001 workflow audit access");
-        assert!(first[3].ends_with(": applied 3 migration(s); 3 applied in all"));
+        assert_eq!(first[3], "applied 20261207000002 outbox delivery");
+        assert!(first[4].ends_with(": applied 4 migration(s); 4 applied in all"));
         let second = migrate(&url).await.unwrap();
         assert_eq!(
             second,
-            vec![format!("{url}: up to date (3 migrations applied)")]
+            vec![format!("{url}: up to date (4 migrations applied)")]
         );
     }
 }

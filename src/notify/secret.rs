@@ -96,7 +96,7 @@ mod tests {
             let got = resolve_with(text, lookup);
             assert_eq!(
                 got.as_ref().map(Secret::expose).map_err(Clone::clone),
-                expected.map_err(|e| e),
+                expected,
                 "{text}"
             );
         }
