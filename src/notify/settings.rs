@@ -418,6 +418,20 @@ pub fn resolve_raw(
         routes.insert(DepartmentId::new(department.clone()), route.clone());
     }
     let max_attempts = positive("max_attempts", u64::from(raw.max_attempts.unwrap_or(5)))?;
+    let lease_secs = positive("lease_secs", raw.lease_secs.unwrap_or(60))?;
+    let attempt_timeout_ms = positive(
+        "attempt_timeout_ms",
+        raw.attempt_timeout_ms.unwrap_or(10_000),
+    )?;
+    if lease_secs.saturating_mul(1000) <= attempt_timeout_ms.saturating_mul(2) {
+        // a lease that ends while an attempt may still run lets a second worker send too
+        return Err(NotifySettingsError::Invalid {
+            field: "lease_secs".to_owned(),
+            detail: format!(
+                "{lease_secs} s must be more than twice attempt_timeout_ms ({attempt_timeout_ms} ms)"
+            ),
+        });
+    }
     Ok(NotifySettings {
         enabled: raw.enabled.unwrap_or(true),
         batch: u32::try_from(positive("batch", u64::from(raw.batch.unwrap_or(32)))?).unwrap_or(32),
@@ -425,11 +439,8 @@ pub fn resolve_raw(
             "poll_interval_ms",
             raw.poll_interval_ms.unwrap_or(500),
         )?),
-        lease: Duration::from_secs(positive("lease_secs", raw.lease_secs.unwrap_or(60))?),
-        attempt_timeout: Duration::from_millis(positive(
-            "attempt_timeout_ms",
-            raw.attempt_timeout_ms.unwrap_or(10_000),
-        )?),
+        lease: Duration::from_secs(lease_secs),
+        attempt_timeout: Duration::from_millis(attempt_timeout_ms),
         max_attempts: u32::try_from(max_attempts).unwrap_or(5),
         backoff: BackoffSettings {
             base: Duration::from_millis(positive(

@@ -5,7 +5,8 @@ Usage: smtp_receiver.py OUT_DIR [MODE]
 
 Prints `PORT <n>` on its first line of stdout. Each message received is written whole (the MIME
 text as sent) to OUT_DIR/<n>.eml, with the envelope in OUT_DIR/<n>.json. MODE `reject` answers
-every RCPT with 550 (permanent), `defer` with 451 (temporary); default accepts.
+every RCPT with 550 (permanent), `defer` with 451 (temporary), `hangup` closes the connection
+in the middle of the message (after DATA, before answering it); default accepts.
 """
 
 import asyncio
@@ -33,6 +34,9 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if MODE == "hangup":
+            server.transport.close()
+            return None
         self.count += 1
         n = self.count
         with open(os.path.join(OUT_DIR, f"{n}.eml"), "wb") as out:
