@@ -165,7 +165,13 @@ async fn run_backend(label: &str, url: &str, messages: usize) {
     let singles = 200;
     for i in 0..singles {
         let version = 1 + i as i64;
-        queue(&store, warning, version, &[row(warning, "one", i, clock.now())]).await;
+        queue(
+            &store,
+            warning,
+            version,
+            &[row(warning, "one", i, clock.now())],
+        )
+        .await;
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let deadline = Instant::now() + Duration::from_secs(30);

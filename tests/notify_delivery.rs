@@ -439,3 +439,60 @@ async fn smtp_refusals_are_permanent_and_deferrals_retried() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_demo_sinks_receive_every_channel() {
+    let store = sqlite().await;
+    let keys = queue(
+        &store,
+        "d1",
+        &[Channel::Webhook, Channel::Email, Channel::Sms],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink_lines = Arc::clone(&lines);
+    let sinks = notify::demo::start(
+        dir.path(),
+        Arc::new(move |line| sink_lines.lock().unwrap().push(line)),
+    )
+    .await
+    .unwrap();
+    let clock = ManualClock::new(at(1_000));
+    let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
+    let book = Arc::new(SettingsAddressBook::new(&sinks.settings));
+    let channels = notify::channels(&sinks.settings, Arc::clone(&clock_dyn), book).unwrap();
+    let notifier = Notifier::new(
+        Arc::clone(&store),
+        clock_dyn,
+        sinks.settings.clone(),
+        channels,
+        "demo",
+    );
+    let round = notifier.run_once().await.unwrap();
+    assert_eq!(round.delivered, 3, "{round:?} {:?}", rows(&store).await);
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    let mail = files.iter().find(|f| f.ends_with("-email.eml")).unwrap();
+    let mail = std::fs::read_to_string(dir.path().join(mail)).unwrap();
+    assert!(mail.contains(&format!(
+        "Message-ID: <{}@tocsin>",
+        idempotency_key(&keys[1])
+    )));
+    let lines = lines.lock().unwrap();
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("webhook") && l.contains(&idempotency_key(&keys[0])))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("sms") && l.contains(&idempotency_key(&keys[2])))
+    );
+}

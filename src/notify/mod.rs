@@ -11,6 +11,7 @@
 pub mod address;
 pub mod backoff;
 pub mod channel;
+pub mod demo;
 pub mod email;
 pub mod escalation;
 pub mod http;

@@ -272,6 +272,12 @@ impl Default for NotifySettings {
 }
 
 impl NotifySettings {
+    /// Whether the runtime should start the worker: enabled, and at least one endpoint (webhook,
+    /// SMTP or SMS gateway) configured. Without any, every row would die as `send_unusable`.
+    pub fn should_run(&self) -> bool {
+        self.enabled && (!self.webhooks.is_empty() || self.email.is_some() || self.sms.is_some())
+    }
+
     /// Parses and resolves the `notify:` YAML value (secrets from the process environment).
     pub fn from_yaml(value: &serde_yaml::Value) -> Result<Self, NotifySettingsError> {
         Self::from_yaml_with(value, |name| std::env::var(name).ok())
@@ -480,6 +486,17 @@ mod tests {
         let settings = parse("~", &[]).unwrap();
         assert_eq!(settings, NotifySettings::default());
         assert_eq!(settings.max_attempts, 5);
+        assert!(!settings.should_run(), "nothing to send to");
+        assert!(
+            parse("webhooks: {d: {url: 'http://h'}}", &[])
+                .unwrap()
+                .should_run()
+        );
+        assert!(
+            !parse("enabled: false\nwebhooks: {d: {url: 'http://h'}}", &[])
+                .unwrap()
+                .should_run()
+        );
         assert_eq!(
             settings.escalation[&Channel::Sms],
             vec![Channel::Phone, Channel::Webhook]
