@@ -116,6 +116,30 @@ async fn claims_hold_rows_until_their_lease_expires(store: Arc<dyn Store>) {
     assert!(store.finish_attempt(&ok).await.unwrap());
     // a second report of the same attempt is refused too
     assert!(!store.finish_attempt(&ok).await.unwrap());
+    // a round's reports go in one transaction; a stale one among them writes nothing
+    let stale = report(
+        second[1].id,
+        "A",
+        1,
+        AttemptOutcome::Delivered,
+        at(61_000),
+        &[],
+        &[],
+    );
+    let fresh = report(
+        second[2].id,
+        "B",
+        2,
+        AttemptOutcome::Failed,
+        at(61_000),
+        &[],
+        &[],
+    );
+    assert_eq!(
+        store.finish_attempts(&[stale, fresh]).await.unwrap(),
+        [false, true]
+    );
+    assert!(store.finish_attempts(&[]).await.unwrap().is_empty());
 
     let rows = store.deliveries(&DeliveryFilter::default()).await.unwrap();
     let row = rows.iter().find(|r| r.record.id == id).unwrap();
@@ -134,7 +158,7 @@ async fn claims_hold_rows_until_their_lease_expires(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(sending.len(), 2);
+    assert_eq!(sending.len(), 1);
     let entries = continuous_chain(&store).await;
     assert_eq!(actions(&entries).last(), Some(&"notify.delivered"));
 }

@@ -1,7 +1,7 @@
 //! The outbox worker: claims due rows under a lease, sends each through its channel with a
-//! per-attempt timeout and the channel's rate limit, and records the attempt: delivered, failed
-//! (next attempt after an exponential, fully jittered delay) or dead (escalated to the next
-//! channels). Decisions are the pure functions of `backoff` and `escalation`; this module only
+//! per-attempt timeout and the channel's rate limit, and records every attempt of the round in
+//! one transaction: delivered, failed (next attempt after an exponential, fully jittered delay)
+//! or dead (escalated to the next channels). Decisions are the pure functions of `backoff` and `escalation`; this module only
 //! carries them out. A worker that dies mid-send leaves its rows `sending`; once the lease ends
 //! another worker sends them again with the same idempotency key.
 
@@ -13,7 +13,7 @@ use futures::future::join_all;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use crate::model::workflow::Channel as ChannelKind;
-use crate::model::{AuditAction, AuditDraft, Clock, Notification};
+use crate::model::{AuditAction, AuditDraft, Clock, Notification, Timestamp};
 use crate::storage::Store;
 use crate::storage::{AttemptOutcome, AttemptReport, ClaimedMessage, StoreError};
 
@@ -38,6 +38,70 @@ pub struct Round {
     pub dead: usize,
     /// Attempts whose claim was lost (lease expired, another worker took the row).
     pub lost: usize,
+}
+
+/// One attempt as it ended, before it is stored.
+#[derive(Debug)]
+struct Attempt {
+    /// Outbox id.
+    id: i64,
+    /// Attempt number.
+    attempt: u32,
+    /// Clock time it started.
+    started_at: Timestamp,
+    /// Clock time it ended.
+    ended_at: Timestamp,
+    /// Delivered, failed or dead.
+    outcome: AttemptOutcome,
+    /// The failure.
+    error: Option<SendError>,
+    /// The failure as stored: `code: text`.
+    error_text: Option<String>,
+    /// The receiver's message id.
+    provider_id: Option<String>,
+    /// Where it went.
+    endpoint: String,
+    /// When a failed row is due again.
+    next_attempt_at: Timestamp,
+    /// Rows queued because it died.
+    escalated: Vec<Notification>,
+    /// Its audit entry.
+    audit: [AuditDraft; 1],
+}
+
+impl Attempt {
+    /// The store's view of it.
+    fn report<'a>(&'a self, worker: &'a str) -> AttemptReport<'a> {
+        AttemptReport {
+            id: self.id,
+            worker,
+            attempt: self.attempt,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            outcome: self.outcome,
+            provider_id: self.provider_id.as_deref(),
+            error: self.error_text.as_deref(),
+            endpoint: &self.endpoint,
+            next_attempt_at: self.next_attempt_at,
+            escalations: &self.escalated,
+            audit: &self.audit,
+        }
+    }
+
+    /// One log line for it.
+    fn log(&self, kept: bool) {
+        match (&self.error, kept) {
+            (_, false) => tracing::warn!(outbox = self.id, "delivery claim lost to another worker"),
+            (Some(error), true) => tracing::info!(
+                outbox = self.id,
+                attempt = self.attempt,
+                outcome = self.outcome.as_str(),
+                code = error.code(),
+                "delivery attempt failed: {error}"
+            ),
+            (None, true) => tracing::debug!(outbox = self.id, "delivered"),
+        }
+    }
 }
 
 /// A delivery worker.
@@ -91,7 +155,8 @@ impl Notifier {
         &self.settings
     }
 
-    /// Claims one batch of due rows and delivers them concurrently.
+    /// Claims one batch of due rows, sends them concurrently, and records every attempt of the
+    /// round in one transaction.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         let now = self.clock.now();
         let claims = self
@@ -107,20 +172,29 @@ impl Notifier {
             claimed: claims.len(),
             ..Round::default()
         };
-        let outcomes = join_all(claims.iter().map(|claim| self.deliver(claim))).await;
-        for outcome in outcomes {
-            match outcome? {
-                None => round.lost += 1,
-                Some(AttemptOutcome::Delivered) => round.delivered += 1,
-                Some(AttemptOutcome::Failed) => round.failed += 1,
-                Some(AttemptOutcome::Dead) => round.dead += 1,
+        if claims.is_empty() {
+            return Ok(round);
+        }
+        let attempts = join_all(claims.iter().map(|claim| self.attempt(claim))).await;
+        let reports: Vec<AttemptReport<'_>> = attempts
+            .iter()
+            .map(|attempt| attempt.report(&self.worker))
+            .collect();
+        let kept = self.store.finish_attempts(&reports).await?;
+        for (attempt, kept) in attempts.iter().zip(kept) {
+            attempt.log(kept);
+            match (kept, attempt.outcome) {
+                (false, _) => round.lost += 1,
+                (true, AttemptOutcome::Delivered) => round.delivered += 1,
+                (true, AttemptOutcome::Failed) => round.failed += 1,
+                (true, AttemptOutcome::Dead) => round.dead += 1,
             }
         }
         Ok(round)
     }
 
-    /// Sends one claimed row and records the attempt; `None` when the claim was lost meanwhile.
-    async fn deliver(&self, claim: &ClaimedMessage) -> Result<Option<AttemptOutcome>, StoreError> {
+    /// Sends one claimed row and decides what the attempt leaves (not yet stored).
+    async fn attempt(&self, claim: &ClaimedMessage) -> Attempt {
         let msg = outgoing(claim);
         let kind = claim.notification.channel;
         let started_at = self.clock.now();
@@ -150,8 +224,7 @@ impl Notifier {
             .map(|d| d.endpoint.clone())
             .or_else(|| error.as_ref().and_then(|e| e.endpoint().map(str::to_owned)))
             .unwrap_or_else(|| kind.as_str().to_owned());
-        let error_text = error.as_ref().map(|e| format!("{}: {e}", e.code()));
-        let provider_id = delivered.as_ref().and_then(|d| d.provider_id.clone());
+        let provider_id = delivered.and_then(|d| d.provider_id);
         let audit = [audit_entry(AuditFacts {
             claim,
             outcome,
@@ -162,35 +235,20 @@ impl Notifier {
             next_attempt_at,
             escalated: &escalated,
         })];
-        let report = AttemptReport {
+        Attempt {
             id: claim.id,
-            worker: &self.worker,
             attempt: claim.attempt,
             started_at,
             ended_at,
             outcome,
-            provider_id: provider_id.as_deref(),
-            error: error_text.as_deref(),
-            endpoint: &endpoint,
+            error_text: error.as_ref().map(|e| format!("{}: {e}", e.code())),
+            error,
+            provider_id,
+            endpoint,
             next_attempt_at,
-            escalations: &escalated,
-            audit: &audit,
-        };
-        let kept = self.store.finish_attempt(&report).await?;
-        match (&error, kept) {
-            (_, false) => {
-                tracing::warn!(outbox = claim.id, "delivery claim lost to another worker")
-            }
-            (Some(error), true) => tracing::info!(
-                outbox = claim.id,
-                attempt = claim.attempt,
-                outcome = outcome.as_str(),
-                code = error.code(),
-                "delivery attempt failed: {error}"
-            ),
-            (None, true) => tracing::debug!(outbox = claim.id, "delivered"),
+            escalated,
+            audit,
         }
-        Ok(kept.then_some(outcome))
     }
 
     /// One send under the channel's rate limit and the attempt timeout.
@@ -247,7 +305,7 @@ struct AuditFacts<'a> {
     /// How it ended.
     outcome: AttemptOutcome,
     /// When.
-    ended_at: crate::model::Timestamp,
+    ended_at: Timestamp,
     /// Where it went (no credentials).
     endpoint: &'a str,
     /// The receiver's id.
@@ -255,7 +313,7 @@ struct AuditFacts<'a> {
     /// The failure.
     error: Option<&'a SendError>,
     /// When a failed row is due again.
-    next_attempt_at: crate::model::Timestamp,
+    next_attempt_at: Timestamp,
     /// Rows queued because it died.
     escalated: &'a [Notification],
 }

@@ -209,11 +209,19 @@ pub trait OutboxStore {
         limit: u32,
     ) -> Result<Vec<ClaimedMessage>, StoreError>;
 
-    /// Records an attempt, moves the row to the outcome's status, queues any escalations and
-    /// appends the audit entries, in one transaction. Returns `false` (and writes nothing) when
-    /// `worker` no longer holds this attempt's claim (its lease expired and another worker took
-    /// the row).
-    async fn finish_attempt(&self, report: &AttemptReport<'_>) -> Result<bool, StoreError>;
+    /// Records attempts, moves each row to its outcome's status, queues any escalations and
+    /// appends the audit entries, all in one transaction (one durable commit for a worker's
+    /// round). Answers, per report, whether it was written: `false` (and nothing of that report
+    /// written) when its worker no longer holds the attempt's claim (its lease expired and
+    /// another worker took the row).
+    async fn finish_attempts(&self, reports: &[AttemptReport<'_>])
+    -> Result<Vec<bool>, StoreError>;
+
+    /// [`OutboxStore::finish_attempts`] for one attempt.
+    async fn finish_attempt(&self, report: &AttemptReport<'_>) -> Result<bool, StoreError> {
+        let kept = self.finish_attempts(std::slice::from_ref(report)).await?;
+        Ok(kept.first().copied().unwrap_or(false))
+    }
 
     /// Re-queues a failed or dead row, due at `now`, with its audit entry.
     async fn retry_outbox(

@@ -101,48 +101,60 @@ impl OutboxStore for SqliteStore {
         sorted_claims(rows)
     }
 
-    async fn finish_attempt(&self, report: &AttemptReport<'_>) -> Result<bool, StoreError> {
-        const OP: &str = "finish_attempt";
+    async fn finish_attempts(
+        &self,
+        reports: &[AttemptReport<'_>],
+    ) -> Result<Vec<bool>, StoreError> {
+        const OP: &str = "finish_attempts";
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
         let (_, writer) = self.outbox_pools();
         let mut tx = writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(query_error(OP))?;
-        let (status, next, delivered) = finish_values(report);
-        let moved = sqlx::query(FINISH_SQL)
-            .bind(status)
-            .bind(next)
-            .bind(delivered)
-            .bind(report.provider_id)
-            .bind(report.error)
-            .bind(report.id)
-            .bind(report.worker)
-            .bind(i64::from(report.attempt))
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(OP))?
-            .rows_affected();
-        if moved != 1 {
-            tx.rollback().await.map_err(query_error(OP))?;
-            return Ok(false);
+        let mut kept = Vec::with_capacity(reports.len());
+        let mut audit: Vec<AuditDraft> = Vec::new();
+        for report in reports {
+            let (status, next, delivered) = finish_values(report);
+            let moved = sqlx::query(FINISH_SQL)
+                .bind(status)
+                .bind(next)
+                .bind(delivered)
+                .bind(report.provider_id)
+                .bind(report.error)
+                .bind(report.id)
+                .bind(report.worker)
+                .bind(i64::from(report.attempt))
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?
+                .rows_affected();
+            // a claim lost to another worker: nothing of this report is written
+            kept.push(moved == 1);
+            if moved != 1 {
+                continue;
+            }
+            sqlx::query(ATTEMPT_SQL)
+                .bind(report.id)
+                .bind(i64::from(report.attempt))
+                .bind(report.worker)
+                .bind(report.started_at.millis())
+                .bind(report.ended_at.millis())
+                .bind(status)
+                .bind(report.provider_id)
+                .bind(report.error)
+                .bind(report.endpoint)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?;
+            escalate(&mut tx, report.escalations).await?;
+            audit.extend_from_slice(report.audit);
         }
-        sqlx::query(ATTEMPT_SQL)
-            .bind(report.id)
-            .bind(i64::from(report.attempt))
-            .bind(report.worker)
-            .bind(report.started_at.millis())
-            .bind(report.ended_at.millis())
-            .bind(status)
-            .bind(report.provider_id)
-            .bind(report.error)
-            .bind(report.endpoint)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(OP))?;
-        escalate(&mut tx, report.escalations).await?;
-        append_audit(&mut tx, report.audit, OP).await?;
+        append_audit(&mut tx, &audit, OP).await?;
         tx.commit().await.map_err(query_error(OP))?;
-        Ok(true)
+        Ok(kept)
     }
 
     async fn retry_outbox(
