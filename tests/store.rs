@@ -139,7 +139,8 @@ async fn migrating_twice_is_fine(store: Arc<dyn Store>) {
         vec![
             (20261129000001, "init", true),
             (20261130000001, "coupling and reload", true),
-            (20261201000001, "workflow audit access", true)
+            (20261201000001, "workflow audit access", true),
+            (20261207000002, "outbox delivery", true)
         ]
     );
 }
