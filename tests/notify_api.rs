@@ -198,4 +198,9 @@ async fn the_outbox_shows_attempts_and_a_duty_officer_requeues_a_dead_row() {
     assert_eq!(entries.len(), 1);
     assert!(entries[0].actor.starts_with("user:"));
     assert_eq!(entries[0].subject, format!("outbox:{id}"));
+    assert_eq!(
+        entries[0].warning,
+        Some(warning),
+        "shown in the warning's timeline"
+    );
 }

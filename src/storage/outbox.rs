@@ -223,7 +223,8 @@ pub trait OutboxStore {
         Ok(kept.first().copied().unwrap_or(false))
     }
 
-    /// Re-queues a failed or dead row, due at `now`, with its audit entry.
+    /// Re-queues a failed or dead row, due at `now`, with its audit entry (filed under the row's
+    /// warning).
     async fn retry_outbox(
         &self,
         id: i64,

@@ -169,12 +169,13 @@ impl OutboxStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(query_error(OP))?;
-        let status: Option<(String,)> = sqlx::query_as("SELECT status FROM outbox WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(query_error(OP))?;
-        let outcome = retry_decision(status.map(|(s,)| s));
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT status, warning FROM outbox WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error(OP))?;
+        let outcome = retry_decision(row.as_ref().map(|(status, _)| status.clone()));
         if outcome == RetryOutcome::Requeued {
             sqlx::query(REQUEUE_SQL)
                 .bind(now.millis())
@@ -182,7 +183,12 @@ impl OutboxStore for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_error(OP))?;
-            append_audit(&mut tx, std::slice::from_ref(audit), OP).await?;
+            // the entry belongs to the row's warning, so its timeline shows the retry
+            let audit = AuditDraft {
+                warning: row.map(|(_, warning)| warning),
+                ..audit.clone()
+            };
+            append_audit(&mut tx, std::slice::from_ref(&audit), OP).await?;
         }
         tx.commit().await.map_err(query_error(OP))?;
         Ok(outcome)
