@@ -67,6 +67,8 @@ pub enum ErrorCode {
     BadRequest,
     /// The request's headers are larger than the server accepts (431).
     HeadersTooLarge,
+    /// Only a failed or dead notification can be re-queued.
+    NotRetryable,
 }
 
 impl ErrorCode {
@@ -101,6 +103,7 @@ impl ErrorCode {
         ErrorCode::NotIssued,
         ErrorCode::BadRequest,
         ErrorCode::HeadersTooLarge,
+        ErrorCode::NotRetryable,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -147,6 +150,7 @@ impl ErrorCode {
             ErrorCode::NotIssued => "not_issued",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::HeadersTooLarge => "headers_too_large",
+            ErrorCode::NotRetryable => "not_retryable",
         }
     }
 
@@ -169,6 +173,7 @@ impl ErrorCode {
             | ErrorCode::UnregisteredAsset
             | ErrorCode::UnmonitoredHazard => 400,
             ErrorCode::ActionNotAllowed | ErrorCode::CaseConflict | ErrorCode::NotIssued => 409,
+            ErrorCode::NotRetryable => 409,
             ErrorCode::MissingField => 422,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ReloadUnavailable => 409,

@@ -17,6 +17,7 @@ pub mod eval;
 pub mod grading;
 pub mod ingest;
 pub mod model;
+pub mod notify;
 pub mod report;
 pub mod roster;
 pub mod ruletest;

@@ -95,6 +95,9 @@ pub struct Settings {
     /// before it stops anyway (the engine journal keeps what was not evaluated).
     #[serde(with = "crate::model::domain::duration_secs")]
     pub shutdown_grace: Duration,
+    /// Delivery of notifications (`notify:`): channels, endpoints, addresses, retries.
+    #[serde(skip)]
+    pub notify: crate::notify::NotifySettings,
     /// Hot reload.
     pub reload: ReloadSettings,
 }
@@ -108,6 +111,7 @@ impl Default for Settings {
             tick_interval: Duration::from_secs(10),
             snapshot_interval: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
+            notify: crate::notify::NotifySettings::default(),
             reload: ReloadSettings::default(),
         }
     }
@@ -161,6 +165,17 @@ fn apply(
     positions: &Positions,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    if let Some(value) = &doc.notify {
+        match crate::notify::NotifySettings::from_yaml(value) {
+            Ok(notify) => settings.notify = notify,
+            Err(error) => diagnostics.push(Diagnostic::new(
+                Code::BadValue,
+                SETTINGS_FILE,
+                positions.at("notify"),
+                format!("{error} ({})", error.code()),
+            )),
+        }
+    }
     let mut duration =
         |key: &str, text: &DurationText, target: &mut Duration| match parse_duration(&text.0) {
             Some(value) => *target = value,

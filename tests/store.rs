@@ -141,6 +141,7 @@ async fn migrating_twice_is_fine(store: Arc<dyn Store>) {
             (20261130000001, "coupling and reload", true),
             (20261201000001, "workflow audit access", true),
             (20261207000001, "engine journal", true),
+            (20261207000002, "outbox delivery", true),
         ]
     );
 }

@@ -100,6 +100,7 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .route("/audit/verify", get(audit::verify))
         .route("/reports/daily", get(reports::daily))
         .route("/outbox", get(outbox::list))
+        .route("/outbox/{id}/retry", post(outbox::retry))
         .route("/faults", get(warnings::faults))
         .route("/sensors", get(sensors::list))
         .route("/sensors/{id}", get(sensors::detail))

@@ -1,13 +1,18 @@
-//! `GET /api/v1/outbox`: the notifications the workflow queued (who, which channel, why), for the
-//! duty desk and auditors. Delivery itself belongs to the notifiers.
+//! `GET /api/v1/outbox`: the notifications the workflow queued (who, which channel, why) with
+//! their delivery state (`status`, attempts, next attempt, provider id, last error, and every
+//! attempt), for the duty desk and auditors; and `POST /api/v1/outbox/{id}/retry`, which re-queues
+//! a failed or dead notification (admin, duty officer), audited as `notify.retried`. Delivery
+//! itself is `crate::notify`.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Path, Query, State};
 
 use super::error::ApiError;
 use super::{AppState, params};
-use crate::storage::{OutboxFilter, OutboxRecord};
+use crate::error::ErrorCode;
+use crate::model::{Actor, AuditAction, AuditDraft, Principal};
+use crate::storage::{DeliveryFilter, DeliveryRecord, DeliveryStatus, RetryOutcome};
 
 /// Query parameters.
 #[derive(Debug, serde::Deserialize)]
@@ -15,6 +20,8 @@ use crate::storage::{OutboxFilter, OutboxRecord};
 pub(crate) struct OutboxQuery {
     /// Only this warning's notifications.
     warning: Option<String>,
+    /// Only notifications in this delivery status.
+    status: Option<String>,
     /// At most this many (default 100, at most 1000).
     limit: Option<String>,
 }
@@ -23,10 +30,10 @@ pub(crate) struct OutboxQuery {
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct OutboxList {
     /// Notifications, oldest first.
-    notifications: Vec<OutboxRecord>,
+    notifications: Vec<DeliveryRecord>,
 }
 
-/// Lists queued notifications.
+/// Lists queued notifications with their delivery state.
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<OutboxQuery>, QueryRejection>,
@@ -38,10 +45,66 @@ pub(crate) async fn list(
             ApiError::bad_query(format!("`warning` must be a warning id, got `{text}`"))
         })?),
     };
-    let filter = OutboxFilter {
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(text) => Some(DeliveryStatus::parse(text).ok_or_else(|| {
+            let known: Vec<&str> = DeliveryStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::bad_query(format!(
+                "`status` must be one of {}, got `{text}`",
+                known.join(", ")
+            ))
+        })?),
+    };
+    let filter = DeliveryFilter {
         warning,
+        status,
         limit: params::limit(query.limit.as_deref(), 100, 1000)?,
     };
-    let notifications = state.store.outbox(&filter).await?;
+    let notifications = state.store.deliveries(&filter).await?;
     Ok(Json(OutboxList { notifications }))
+}
+
+/// The answer to a retry.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct RetryAnswer {
+    /// The outbox id.
+    id: i64,
+    /// `queued`.
+    status: &'static str,
+}
+
+/// Re-queues a failed or dead notification, due now.
+pub(crate) async fn retry(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<RetryAnswer>, ApiError> {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| ApiError::not_found(format!("no outbox row `{id}`")))?;
+    let actor = Actor::user(&principal);
+    let now = state.clock.now();
+    let audit = AuditDraft {
+        at: now,
+        actor: actor.id,
+        action: AuditAction::NotifyRetried,
+        warning: None,
+        generation: None,
+        subject: format!("outbox:{id}"),
+        detail: serde_json::json!({"outbox": id, "by": actor.name}),
+    };
+    match state.store.retry_outbox(id, now, &audit).await? {
+        RetryOutcome::Requeued => Ok(Json(RetryAnswer {
+            id,
+            status: DeliveryStatus::Queued.as_str(),
+        })),
+        RetryOutcome::NotFound => Err(ApiError::not_found(format!("no outbox row {id}"))),
+        RetryOutcome::NotRetryable(status) => Err(ApiError::new(
+            ErrorCode::NotRetryable,
+            format!(
+                "outbox row {id} is {}; only failed or dead notifications can be retried",
+                status.map_or("in an unknown status", DeliveryStatus::as_str)
+            ),
+        )),
+    }
 }

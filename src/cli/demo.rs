@@ -88,6 +88,15 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let origin = start_time(&*store).await?;
         let clock = ScaledClock::new(origin, args.speed);
         let tokens = demo_tokens(&*store, clock.now()).await?;
+        // local receivers for every channel, so a new user sees messages leave
+        let mut settings = settings;
+        let sinks = crate::notify::demo::start(
+            &args.dir.join("outbox"),
+            Arc::new(|line| println!("  sent        {line}")),
+        )
+        .await
+        .context("cannot start the local receivers")?;
+        settings.notify = sinks.settings.clone();
         let runtime = Runtime::start_deployment(
             &settings,
             &args.dir,

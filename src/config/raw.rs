@@ -797,6 +797,8 @@ pub struct SettingsDoc {
     pub snapshot_interval: Option<DurationText>,
     /// How long a graceful shutdown waits for the pipeline to drain.
     pub shutdown_grace: Option<DurationText>,
+    /// Delivery of notifications (`notify::NotifySettings` reads it).
+    pub notify: Option<serde_yaml::Value>,
     /// Hot reload.
     pub reload: Option<ReloadDef>,
 }

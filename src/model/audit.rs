@@ -45,11 +45,19 @@ pub enum AuditAction {
     TokenCreated,
     /// A token was revoked.
     TokenRevoked,
+    /// A notification reached its receiver (`src/notify`).
+    NotifyDelivered,
+    /// A delivery attempt failed; another is scheduled.
+    NotifyFailed,
+    /// A notification ran out of attempts (or failed permanently) and was escalated.
+    NotifyDead,
+    /// A person re-queued a failed or dead notification.
+    NotifyRetried,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::WarningOpened,
         AuditAction::WarningRaised,
         AuditAction::WarningLowered,
@@ -68,6 +76,10 @@ impl AuditAction {
         AuditAction::RequestRefused,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
+        AuditAction::NotifyDelivered,
+        AuditAction::NotifyFailed,
+        AuditAction::NotifyDead,
+        AuditAction::NotifyRetried,
     ];
 
     /// Stable dotted name used in store, API and the hash.
@@ -91,6 +103,10 @@ impl AuditAction {
             AuditAction::RequestRefused => "auth.refused",
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::NotifyDelivered => "notify.delivered",
+            AuditAction::NotifyFailed => "notify.failed",
+            AuditAction::NotifyDead => "notify.dead",
+            AuditAction::NotifyRetried => "notify.retried",
         }
     }
 

@@ -90,6 +90,8 @@ pub struct Runtime {
     hangup: Option<JoinHandle<()>>,
     /// How long shutdown waits for the pipeline to drain.
     shutdown_grace: Duration,
+    /// The outbox delivery worker, when `notify:` configures a channel.
+    notifier: Option<crate::notify::NotifierHandle>,
 }
 
 impl Runtime {
@@ -193,6 +195,21 @@ impl Runtime {
             "duty desk caught up"
         );
         let (desk_signal, desk_task) = desk_task::spawn(desk.clone(), Arc::clone(&metrics));
+        let notifier = if settings.notify.should_run() {
+            match crate::notify::spawn(
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                settings.notify.clone(),
+            ) {
+                Ok(handle) => Some(handle),
+                Err(error) => {
+                    tracing::error!(%error, "delivery worker not started");
+                    None
+                }
+            }
+        } else {
+            None
+        };
 
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
@@ -277,6 +294,7 @@ impl Runtime {
             watch,
             hangup,
             shutdown_grace: settings.shutdown_grace,
+            notifier,
         })
     }
 
@@ -350,6 +368,9 @@ impl Runtime {
     /// start, and a request still waiting for its commit gets 503 and is re-sent by its client.
     /// Routers built from this runtime must be dropped first, or the writer waits for the grace.
     pub async fn shutdown(self) {
+        if let Some(notifier) = self.notifier {
+            notifier.stop().await;
+        }
         if let Some(watch) = self.watch {
             watch.stop().await;
         }

@@ -25,6 +25,10 @@ mod cases;
 mod journal;
 mod journal_sql;
 mod manual_sql;
+mod outbox;
+mod outbox_postgres;
+mod outbox_sql;
+mod outbox_sqlite;
 pub mod postgres;
 mod rows;
 mod select;
@@ -368,13 +372,25 @@ pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
 pub use journal::{EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
+pub use outbox::{
+    AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
+    DeliveryStatus, OutboxStore, RetryOutcome,
+};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
 /// and the outbox ([`CaseStore`]), the audit log ([`AuditStore`]), users and tokens
 /// ([`AccessStore`]).
 #[async_trait]
 pub trait Store:
-    CaseStore + AuditStore + AccessStore + JournalStore + Send + Sync + std::fmt::Debug + 'static
+    CaseStore
+    + AuditStore
+    + AccessStore
+    + JournalStore
+    + OutboxStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;

@@ -65,6 +65,11 @@ impl PostgresStore {
         })
     }
 
+    /// The reader and writer pools, for the store parts in sibling files (`outbox_sql.rs`).
+    pub(super) fn outbox_pools(&self) -> (&PgPool, &PgPool) {
+        (&self.pool, &self.writer)
+    }
+
     /// The embedded migrations.
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR

@@ -118,6 +118,11 @@ impl SqliteStore {
         })
     }
 
+    /// The reader and writer pools, for the store parts in sibling files (`outbox_sql.rs`).
+    pub(super) fn outbox_pools(&self) -> (&SqlitePool, &SqlitePool) {
+        (&self.pool, &self.writer)
+    }
+
     /// The embedded migrations.
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR

@@ -1,0 +1,141 @@
+//! Delivery of the outbox: the notifications the workflow queued leave the building. A worker
+//! ([`worker::Notifier`]) claims due rows under a lease, sends each through its [`Channel`]
+//! (generic signed webhook, SMTP e-mail, generic HTTP SMS gateway, duty-desk phone call tasks)
+//! with a timeout and a per-channel rate limit, retries with exponential backoff and full jitter,
+//! and when a row runs out of tries marks it dead and escalates on *undelivered* to the next
+//! channels. Every message carries a stable idempotency key derived from its outbox key, the same
+//! on every retry and after a crash. See docs/NOTIFY.md.
+//!
+//! The runtime starts it with [`spawn`] and stops it with [`NotifierHandle::stop`].
+
+pub mod address;
+pub mod backoff;
+pub mod channel;
+pub mod demo;
+pub mod email;
+pub mod escalation;
+pub mod http;
+pub mod phone;
+pub mod secret;
+pub mod settings;
+pub mod sms;
+pub mod webhook;
+pub mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::model::Clock;
+use crate::storage::Store;
+
+pub use address::{AddressBook, SettingsAddressBook};
+pub use channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
+pub use settings::NotifySettings;
+pub use worker::{Notifier, Round};
+
+/// The channels the settings configure: webhook when any webhook is named, e-mail and SMS when
+/// their sections are present, and always the duty-desk phone call tasks.
+pub fn channels(
+    settings: &NotifySettings,
+    clock: Arc<dyn Clock>,
+    addresses: Arc<dyn AddressBook>,
+) -> Result<Vec<Arc<dyn Channel>>, SendError> {
+    let mut out: Vec<Arc<dyn Channel>> = vec![Arc::new(phone::DutyDeskCalls)];
+    let client = http::client()?;
+    if !settings.webhooks.is_empty() {
+        out.push(Arc::new(webhook::WebhookChannel::new(
+            client.clone(),
+            settings.webhooks.clone(),
+            Arc::clone(&addresses),
+            clock,
+        )));
+    }
+    if let Some(email) = &settings.email {
+        out.push(Arc::new(email::EmailChannel::new(
+            email,
+            settings.attempt_timeout,
+            Arc::clone(&addresses),
+        )?));
+    }
+    if let Some(sms) = &settings.sms {
+        out.push(Arc::new(sms::SmsGatewayChannel::new(
+            client,
+            sms.clone(),
+            addresses,
+        )));
+    }
+    Ok(out)
+}
+
+/// A worker id unique to this process: `pid-<pid>-<random>`.
+pub fn worker_id() -> String {
+    format!("pid-{}-{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// A running delivery worker.
+#[derive(Debug)]
+pub struct NotifierHandle {
+    /// Tells the loop to stop.
+    stop: watch::Sender<bool>,
+    /// The loop.
+    task: JoinHandle<()>,
+}
+
+impl NotifierHandle {
+    /// Stops after the round in flight (its attempts finish and are recorded).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(error) = self.task.await {
+            tracing::error!("notifier task ended abnormally: {error}");
+        }
+    }
+}
+
+/// Starts the delivery worker with the channels and address book of `settings`.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: NotifySettings,
+) -> Result<NotifierHandle, SendError> {
+    let addresses: Arc<dyn AddressBook> = Arc::new(SettingsAddressBook::new(&settings));
+    let channels = channels(&settings, Arc::clone(&clock), addresses)?;
+    Ok(spawn_notifier(Notifier::new(
+        store,
+        clock,
+        settings,
+        channels,
+        worker_id(),
+    )))
+}
+
+/// Runs a worker in a task: a round, then the next at once while rows were due, else after the
+/// poll interval.
+pub fn spawn_notifier(notifier: Notifier) -> NotifierHandle {
+    let (stop, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let pause = notifier.settings().poll_interval;
+        loop {
+            if *stopped.borrow() {
+                return;
+            }
+            let busy = match notifier.run_once().await {
+                Ok(round) => round.claimed > 0,
+                Err(error) => {
+                    tracing::warn!("delivery round failed: {error}");
+                    false
+                }
+            };
+            if busy {
+                tokio::task::yield_now().await;
+                continue;
+            }
+            tokio::select! {
+                _ = stopped.changed() => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    });
+    NotifierHandle { stop, task }
+}

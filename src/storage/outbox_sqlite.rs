@@ -1,0 +1,222 @@
+//! [`OutboxStore`] on SQLite: one writer, so a claim is a single `UPDATE ... RETURNING` in a
+//! `BEGIN IMMEDIATE` transaction; the SQL and rows are shared in `outbox_sql.rs`.
+
+use async_trait::async_trait;
+use sqlx::{Sqlite, Transaction};
+
+use crate::model::{AuditDraft, Notification, Timestamp};
+
+use super::StoreError;
+use super::outbox::{
+    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, RetryOutcome,
+};
+use super::outbox_sql::{
+    ATTEMPT_SQL, AUDIT_INSERT_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL,
+    FINISH_SQL, HEAD_SQL, REQUEUE_SQL, attach_attempts, attempts_in_range_sql, chained, claim_sql,
+    deliveries_sql, delivery_records, finish_values, id_range, retry_decision, sorted_claims,
+};
+use super::shared::query_error;
+use super::sqlite::SqliteStore;
+
+/// Appends audit entries inside `tx`.
+async fn append_audit(
+    tx: &mut Transaction<'static, Sqlite>,
+    drafts: &[AuditDraft],
+    op: &'static str,
+) -> Result<(), StoreError> {
+    if drafts.is_empty() {
+        return Ok(());
+    }
+    let head: Option<(i64, String)> = sqlx::query_as(HEAD_SQL)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(query_error(op))?;
+    for entry in chained(head, drafts) {
+        sqlx::query(AUDIT_INSERT_SQL)
+            .bind(entry.seq)
+            .bind(entry.at.millis())
+            .bind(entry.actor.as_str())
+            .bind(entry.action.as_str())
+            .bind(entry.warning)
+            .bind(entry.generation.as_deref())
+            .bind(entry.subject.as_str())
+            .bind(entry.detail.as_str())
+            .bind(entry.prev_hash.as_str())
+            .bind(entry.hash.as_str())
+            .execute(&mut **tx)
+            .await
+            .map_err(query_error(op))?;
+    }
+    Ok(())
+}
+
+/// Queues escalation rows inside `tx`.
+async fn escalate(
+    tx: &mut Transaction<'static, Sqlite>,
+    rows: &[Notification],
+) -> Result<(), StoreError> {
+    for n in rows {
+        sqlx::query(ESCALATE_SQL)
+            .bind(n.key.as_str())
+            .bind(n.warning)
+            .bind(n.recipient.as_str())
+            .bind(n.channel.as_str())
+            .bind(n.level.as_str())
+            .bind(n.drill)
+            .bind(n.reason.as_str())
+            .bind(n.subject.as_str())
+            .bind(n.body.as_str())
+            .bind(n.created_at.millis())
+            .execute(&mut **tx)
+            .await
+            .map_err(query_error("finish_attempt"))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl OutboxStore for SqliteStore {
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        const OP: &str = "claim_outbox";
+        let (_, writer) = self.outbox_pools();
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(query_error(OP))?;
+        let rows: Vec<ClaimRow> = sqlx::query_as(&claim_sql(""))
+            .bind(worker)
+            .bind(lease_until.millis())
+            .bind(now.millis())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(query_error(OP))?;
+        tx.commit().await.map_err(query_error(OP))?;
+        sorted_claims(rows)
+    }
+
+    async fn finish_attempts(
+        &self,
+        reports: &[AttemptReport<'_>],
+    ) -> Result<Vec<bool>, StoreError> {
+        const OP: &str = "finish_attempts";
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (_, writer) = self.outbox_pools();
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(query_error(OP))?;
+        let mut kept = Vec::with_capacity(reports.len());
+        let mut audit: Vec<AuditDraft> = Vec::new();
+        for report in reports {
+            let (status, next, delivered) = finish_values(report);
+            let moved = sqlx::query(FINISH_SQL)
+                .bind(status)
+                .bind(next)
+                .bind(delivered)
+                .bind(report.provider_id)
+                .bind(report.error)
+                .bind(report.id)
+                .bind(report.worker)
+                .bind(i64::from(report.attempt))
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?
+                .rows_affected();
+            // a claim lost to another worker: nothing of this report is written
+            kept.push(moved == 1);
+            if moved != 1 {
+                continue;
+            }
+            sqlx::query(ATTEMPT_SQL)
+                .bind(report.id)
+                .bind(i64::from(report.attempt))
+                .bind(report.worker)
+                .bind(report.started_at.millis())
+                .bind(report.ended_at.millis())
+                .bind(status)
+                .bind(report.provider_id)
+                .bind(report.error)
+                .bind(report.endpoint)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?;
+            escalate(&mut tx, report.escalations).await?;
+            audit.extend_from_slice(report.audit);
+        }
+        append_audit(&mut tx, &audit, OP).await?;
+        tx.commit().await.map_err(query_error(OP))?;
+        Ok(kept)
+    }
+
+    async fn retry_outbox(
+        &self,
+        id: i64,
+        now: Timestamp,
+        audit: &AuditDraft,
+    ) -> Result<RetryOutcome, StoreError> {
+        const OP: &str = "retry_outbox";
+        let (_, writer) = self.outbox_pools();
+        let mut tx = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(query_error(OP))?;
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT status, warning FROM outbox WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error(OP))?;
+        let outcome = retry_decision(row.as_ref().map(|(status, _)| status.clone()));
+        if outcome == RetryOutcome::Requeued {
+            sqlx::query(REQUEUE_SQL)
+                .bind(now.millis())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(OP))?;
+            // the entry belongs to the row's warning, so its timeline shows the retry
+            let audit = AuditDraft {
+                warning: row.map(|(_, warning)| warning),
+                ..audit.clone()
+            };
+            append_audit(&mut tx, std::slice::from_ref(&audit), OP).await?;
+        }
+        tx.commit().await.map_err(query_error(OP))?;
+        Ok(outcome)
+    }
+
+    async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<DeliveryRecord>, StoreError> {
+        const OP: &str = "deliveries";
+        let (reader, _) = self.outbox_pools();
+        let (sql, binds) = deliveries_sql(filter);
+        let mut query = sqlx::query_as::<_, DeliveryRow>(&sql);
+        for bind in binds {
+            query = match bind {
+                DeliveryBind::Int(value) => query.bind(value),
+                DeliveryBind::Text(value) => query.bind(value),
+            };
+        }
+        let rows = query.fetch_all(reader).await.map_err(query_error(OP))?;
+        let mut records = delivery_records(rows)?;
+        let attempts = match id_range(&records) {
+            None => Vec::new(),
+            Some((first, last)) => sqlx::query_as::<_, AttemptRow>(&attempts_in_range_sql())
+                .bind(first)
+                .bind(last)
+                .fetch_all(reader)
+                .await
+                .map_err(query_error(OP))?,
+        };
+        attach_attempts(&mut records, attempts)?;
+        Ok(records)
+    }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""A real HTTP receiver for the notify tests (standard library only).
+
+Usage: webhook_receiver.py RECORD_FILE SECRET
+
+Listens on a free loopback port and prints `PORT <n>` on its first line of stdout. Every request
+is appended to RECORD_FILE as one JSON line *when it arrives* (before any delay), with the
+Standard Webhooks signature checked by this file's own code (HMAC-SHA256 over
+"id.timestamp.body", keyed by the base64 part of the `whsec_` secret).
+
+The path picks the behaviour:
+  /ok/...       200 {"message_id": "rcv-<n>"}
+  /flaky/...    500 the first time a webhook-id is seen, then 200
+  /slow/...     answers after 5 s (longer than the tests' attempt timeout)
+  /lag/...      answers 200 after 0.3 s (messages stay in flight for a while)
+  /big/...      200 with a 10 MB body
+  /reject/...   400 {"error": "bad payload"}
+  /sms/...      200 {"message_id": "sms-<n>"} (the SMS gateway)
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+RECORD_FILE = sys.argv[1]
+SECRET = sys.argv[2]
+LOCK = threading.Lock()
+SEEN = set()
+COUNT = [0]
+
+
+def verify(msg_id, timestamp, body, header):
+    """True when one of the header's `v1,` signatures matches."""
+    if not msg_id or not timestamp or not header:
+        return False
+    key = base64.b64decode(SECRET[len("whsec_"):] if SECRET.startswith("whsec_") else SECRET)
+    signed = msg_id.encode() + b"." + timestamp.encode() + b"." + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    for part in header.split(" "):
+        version, _, signature = part.partition(",")
+        if version == "v1" and hmac.compare_digest(signature, expected):
+            return True
+    return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length", "0"))
+        body = self.rfile.read(length)
+        msg_id = self.headers.get("webhook-id")
+        with LOCK:
+            COUNT[0] += 1
+            n = COUNT[0]
+            first_time = msg_id not in SEEN
+            SEEN.add(msg_id)
+            record = {
+                "n": n,
+                "path": self.path,
+                "webhook_id": msg_id,
+                "timestamp": self.headers.get("webhook-timestamp"),
+                "signature_valid": verify(
+                    msg_id, self.headers.get("webhook-timestamp"), body,
+                    self.headers.get("webhook-signature")),
+                "body": json.loads(body.decode("utf-8")) if body else None,
+            }
+            with open(RECORD_FILE, "a", encoding="utf-8") as out:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        kind = self.path.split("/")[1]
+        if kind == "flaky" and first_time:
+            return self.answer(500, b'{"error": "try later"}')
+        if kind == "slow":
+            time.sleep(5)
+        if kind == "lag":
+            time.sleep(0.3)
+        if kind == "reject":
+            return self.answer(400, b'{"error": "bad payload"}')
+        if kind == "big":
+            self.send_response(200)
+            self.send_header("content-type", "application/octet-stream")
+            self.send_header("content-length", str(10 * 1024 * 1024))
+            self.end_headers()
+            chunk = b"x" * (1024 * 1024)
+            try:
+                for _ in range(10):
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
+        prefix = "sms" if kind == "sms" else "rcv"
+        return self.answer(200, json.dumps({"message_id": f"{prefix}-{n}"}).encode())
+
+    def answer(self, status, body):
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(f"PORT {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
