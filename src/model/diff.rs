@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::generation::{Generation, SourceFile};
-use super::rule::{Rule, RuleKind};
 use super::ids::GenerationId;
+use super::rule::{Rule, RuleKind};
 
 /// Most ids kept in one list of a diff.
 pub const LIST_CAP: usize = 50;
@@ -493,8 +493,18 @@ mod tests {
         let table: Vec<(&str, Option<Rule>, Option<Rule>, Option<Judgement>)> = vec![
             ("absent in both", None, None, None),
             ("new rule", None, Some(base.clone()), Some(Judgement::Added)),
-            ("gone rule", Some(base.clone()), None, Some(Judgement::Removed)),
-            ("identical", Some(base.clone()), Some(base.clone()), Some(Judgement::Same)),
+            (
+                "gone rule",
+                Some(base.clone()),
+                None,
+                Some(Judgement::Removed),
+            ),
+            (
+                "identical",
+                Some(base.clone()),
+                Some(base.clone()),
+                Some(Judgement::Same),
+            ),
             (
                 "description edited",
                 Some(base.clone()),

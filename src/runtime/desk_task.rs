@@ -98,7 +98,8 @@ pub(crate) async fn round(desk: &Desk, metrics: &Metrics) {
     }
 }
 
-/// The desk reads the generation in force from the ingest gate, which a reload swaps.
+/// The desk reads the generation in force (and so the workflows) from the one active
+/// configuration, which the engine task swaps in the same step as the engine.
 impl Generations for ArcSwap<Gate> {
     fn current(&self) -> Arc<Generation> {
         Arc::clone(self.load().generation())

@@ -16,8 +16,11 @@
 use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
+use crate::model::diff::{Judgement, judgement};
+use crate::model::level::level_name;
 use crate::model::{
-    AlarmChange, AssetId, Change, HazardId, Level, OpenAlarm, Source, Timestamp, WarningChange,
+    AlarmChange, AssetId, Change, Generation, GenerationId, HazardId, Level, OpenAlarm, RuleId,
+    Source, Timestamp, WarningChange,
 };
 use crate::storage::WarningRecord;
 
@@ -50,6 +53,72 @@ pub fn corrections(
     occasion: Occasion,
 ) -> Vec<Change> {
     let generation = engine.generation();
+    let explain = |_: &RuleId, from: Option<Level>, to: Option<Level>| {
+        format!(
+            "{} configuration generation {}: {} -> {}",
+            occasion.phrase(),
+            generation.id,
+            level_name(from),
+            level_name(to)
+        )
+    };
+    correct(engine, alarms, open_warnings, now, &explain)
+}
+
+/// The corrections after a reload from `previous` to the generation `engine` was resumed under
+/// (`Engine::resume`), each explained by what the reload did to the rule that last moved the
+/// warning ([`judgement`]): "regraded by generation G", "rule R removed by generation G",
+/// "rule R replaced by generation G"; other moves (a cascade or the registry changed) are
+/// "reconciled on reload". A warning whose rules judge as before gets none.
+pub fn after_reload(
+    engine: &Engine,
+    previous: &Generation,
+    alarms: &[OpenAlarm],
+    open_warnings: &[WarningRecord],
+    now: Timestamp,
+) -> Vec<Change> {
+    let generation = engine.generation();
+    let explain = |rule: &RuleId, from: Option<Level>, to: Option<Level>| {
+        reload_message(
+            judgement(previous.rule(rule.as_str()), generation.rule(rule.as_str())),
+            rule,
+            &generation.id,
+            (from, to),
+        )
+    };
+    correct(engine, alarms, open_warnings, now, &explain)
+}
+
+/// The history message of a warning moved by a reload, from the judgement of its rule.
+pub fn reload_message(
+    judged: Option<Judgement>,
+    rule: &RuleId,
+    generation: &GenerationId,
+    (from, to): (Option<Level>, Option<Level>),
+) -> String {
+    let what = match judged {
+        Some(Judgement::Regraded) => format!("regraded by generation {generation}"),
+        Some(Judgement::Removed) => format!("rule {rule} removed by generation {generation}"),
+        Some(Judgement::Replaced) => format!(
+            "rule {rule} replaced by generation {generation} (it judges something else now)"
+        ),
+        Some(Judgement::Same | Judgement::Added) | None => format!(
+            "{} configuration generation {generation}",
+            Occasion::Reload.phrase()
+        ),
+    };
+    format!("{what}: {} -> {}", level_name(from), level_name(to))
+}
+
+/// The corrections, each warning's message from `explain(rule, from, to)`.
+fn correct(
+    engine: &Engine,
+    alarms: &[OpenAlarm],
+    open_warnings: &[WarningRecord],
+    now: Timestamp,
+    explain: &dyn Fn(&RuleId, Option<Level>, Option<Level>) -> String,
+) -> Vec<Change> {
+    let generation = engine.generation();
     let mut changes = Vec::new();
 
     // Stored alarms that the engine could not restore: the rule, the sensor or the binding is gone.
@@ -73,15 +142,6 @@ pub fn corrections(
         .into_iter()
         .map(|(asset, hazard, level)| ((asset, hazard), level))
         .collect();
-    let message = |from: Option<Level>, to: Option<Level>| {
-        format!(
-            "{} configuration generation {}: {} -> {}",
-            occasion.phrase(),
-            generation.id,
-            crate::model::level::level_name(from),
-            crate::model::level::level_name(to)
-        )
-    };
 
     // Drills are never the engine's; manual and merged warnings are handled below.
     let engine_side = || open_warnings.iter().filter(|warning| !warning.drill);
@@ -113,7 +173,7 @@ pub fn corrections(
             causes: Vec::new(),
             details: serde_json::Value::Null,
             generation: generation.id.clone(),
-            message: message(Some(warning.level), level),
+            message: explain(&warning.rule, Some(warning.level), level),
         }));
     }
 
@@ -152,7 +212,7 @@ pub fn corrections(
             causes: Vec::new(),
             details: serde_json::Value::Null,
             generation: generation.id.clone(),
-            message: message(None, Some(*level)),
+            message: explain(&alarm.rule, None, Some(*level)),
         }));
     }
     changes

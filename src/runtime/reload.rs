@@ -9,13 +9,16 @@
 //!    [`AUDITED_MESSAGE_BYTES`]), and return them: the old generation keeps serving;
 //! 2. the same hash as the generation in force: count `unchanged`, nothing else;
 //! 3. save the generation's text and record its activation with the diff against the old one;
-//! 4. hand it to the engine task, which swaps engines between two batches (keeping the state of
-//!    unchanged rules) and reconciles the store, and wait for it;
-//! 5. swap the ingest gate (and so the generation the API shows).
+//! 4. hand the new active configuration (the gate over the new generation, which the duty desk
+//!    also reads its workflows from) to the engine task, which swaps engines between two batches
+//!    (carrying each rule's state as its judgement says), publishes the configuration in the same
+//!    step, reconciles the store, and answers; wait for it.
 //!
-//! Trade-off: the engine is swapped before the gate, so a reading of a newly added sensor is never
-//! accepted by the gate while the engine still runs the old generation; a reading of a removed
-//! sensor accepted just before the gate swap is stored, and the new engine ignores it.
+//! The engine task is the only writer of the active configuration: engine, ingest gate, API and
+//! desk change generation at one point, so no desk round runs under the old workflows after the
+//! engine has the new rules. A reading of a newly added sensor is never accepted while the engine
+//! still runs the old generation; a reading of a removed sensor accepted just before the swap is
+//! stored, and the new engine ignores it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,7 +60,7 @@ pub struct ReloadEvent {
 pub struct Reloader {
     /// The deployment directory compiled on each reload.
     deployment: PathBuf,
-    /// The gate the API and ingest read; swapped last.
+    /// The active configuration the API, ingest and desk read (swapped by the engine task).
     gate: Arc<ArcSwap<Gate>>,
     /// Limits for the new gate.
     ingest: IngestSettings,
@@ -147,7 +150,7 @@ impl Reloader {
         }
         let (done, answer) = oneshot::channel();
         let swap = Swap {
-            generation: Arc::clone(&new),
+            active: Arc::new(Gate::new(Arc::clone(&new), &self.ingest)),
             done,
         };
         if self.engine.send(swap).await.is_err() {
@@ -156,8 +159,6 @@ impl Reloader {
         let Ok(corrections) = answer.await else {
             return failed(&current, ReloadFailure::EngineStopped);
         };
-        self.gate
-            .store(Arc::new(Gate::new(Arc::clone(&new), &self.ingest)));
         tracing::info!(
             %trigger,
             generation = %new.id,
