@@ -236,8 +236,18 @@ async fn valid_edit_keeps_unchanged_rule_state(store: Arc<dyn Store>) {
         answer["changes"]["summary"],
         json!("1 rule changed (local.edited)")
     );
-    assert_eq!(answer["corrections"], json!(0));
+    // The lowered threshold judges the latest reading (35) again in place: `local.edited` now
+    // holds orange, so its alarm and warning open at the reload, once.
+    assert_eq!(answer["corrections"], json!(2), "{answer}");
     assert_eq!(server.generation().await, second);
+    let regraded = server.warnings("confined_gas_b").await;
+    assert_eq!(regraded.len(), 1);
+    let history = server.history(&regraded[0]).await;
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(
+        history[0]["message"],
+        json!(format!("regraded by generation {second}: none -> orange"))
+    );
 
     // The warning of the unchanged rule is still open, untouched: no duplicate change.
     let after = server.warnings("confined_gas").await;
@@ -335,9 +345,7 @@ async fn removed_rule_warning_is_corrected_on_reload(store: Arc<dyn Store>) {
         history[1]["message"]
             .as_str()
             .unwrap()
-            .starts_with(&format!(
-                "reconciled on reload to configuration generation {second}"
-            )),
+            == format!("rule local.edited removed by generation {second}: orange -> none"),
         "{history:?}"
     );
     // The unchanged rule's warning stays open with its one history entry.

@@ -110,11 +110,26 @@ impl Engine {
                     clear_since: binding.clear_since,
                     persist: self.persist.get(binding.persist as usize).copied(),
                 });
+            }
+        }
+        out.alarms = self.standing_alarms();
+        out
+    }
+
+    /// Every alarm with a level (rule, sensor, asset, hazard, level), shadow rules' included:
+    /// what the store's open alarms should be.
+    pub fn standing_alarms(&self) -> Vec<OpenAlarm> {
+        let generation = &self.generation;
+        let mut alarms = Vec::new();
+        for stream in &self.streams {
+            let sensor = &generation.sensors[stream.sensor as usize];
+            let first = stream.first_binding as usize;
+            for binding in &self.bindings[first..first + usize::from(stream.bindings)] {
                 let Some(level) = binding.level else {
                     continue;
                 };
                 let rule = &generation.rules[binding.rule as usize];
-                out.alarms.push(OpenAlarm {
+                alarms.push(OpenAlarm {
                     rule: rule.id.clone(),
                     sensor: sensor.id.clone(),
                     asset: sensor.asset.clone(),
@@ -127,7 +142,7 @@ impl Engine {
         for (rule, sensor, level) in self.composites.standing() {
             let rule = &generation.rules[rule as usize];
             let sensor = &generation.sensors[sensor as usize];
-            out.alarms.push(OpenAlarm {
+            alarms.push(OpenAlarm {
                 rule: rule.id.clone(),
                 sensor: sensor.id.clone(),
                 asset: sensor.asset.clone(),
@@ -136,7 +151,7 @@ impl Engine {
                 since: Timestamp(NEVER),
             });
         }
-        out
+        alarms
     }
 
     /// An engine for `generation` that resumes from `snapshot`, carrying each rule's state as

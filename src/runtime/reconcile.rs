@@ -137,6 +137,30 @@ fn correct(
         }
     }
 
+    // Alarms the engine holds that the store has none of (a rule regraded upwards on reload);
+    // a shadow rule's levels are findings, not alarms.
+    let held: Vec<OpenAlarm> = engine
+        .standing_alarms()
+        .into_iter()
+        .filter(|alarm| generation.rule(alarm.rule.as_str()).is_some_and(|r| !r.shadow))
+        .collect();
+    for alarm in &held {
+        let stored = alarms
+            .iter()
+            .any(|a| a.rule == alarm.rule && a.sensor == alarm.sensor);
+        if !stored {
+            changes.push(Change::Alarm(AlarmChange {
+                rule: alarm.rule.clone(),
+                sensor: alarm.sensor.clone(),
+                asset: alarm.asset.clone(),
+                hazard: alarm.hazard.clone(),
+                from: None,
+                to: Some(alarm.level),
+                ts: now,
+            }));
+        }
+    }
+
     let standing: FxHashMap<(AssetId, HazardId), Level> = engine
         .standing_warnings()
         .into_iter()
@@ -177,8 +201,8 @@ fn correct(
         }));
     }
 
-    // Warnings the engine holds (from restored alarms) that the store has no open row for, e.g.
-    // after a rule changed its hazard.
+    // Warnings the engine holds (from restored or regraded alarms) that the store has no open
+    // row for, e.g. after a rule changed its hazard or a lowered threshold now reaches a level.
     let stored: FxHashMap<(AssetId, HazardId), Level> = engine_side()
         .map(|w| ((w.asset.clone(), w.hazard.clone()), w.level))
         .collect();
@@ -188,9 +212,9 @@ fn correct(
         }
         let (Some(asset_model), Some(alarm)) = (
             generation.asset(asset.as_str()),
-            alarms
-                .iter()
-                .find(|a| a.asset == *asset && a.hazard == *hazard),
+            held.iter()
+                .filter(|a| a.asset == *asset && a.hazard == *hazard)
+                .max_by_key(|a| a.level),
         ) else {
             continue;
         };
