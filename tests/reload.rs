@@ -342,9 +342,7 @@ async fn removed_rule_warning_is_corrected_on_reload(store: Arc<dyn Store>) {
     let history = server.history(&cleared[0]).await;
     assert_eq!(history.len(), 2);
     assert!(
-        history[1]["message"]
-            .as_str()
-            .unwrap()
+        history[1]["message"].as_str().unwrap()
             == format!("rule local.edited removed by generation {second}: orange -> none"),
         "{history:?}"
     );

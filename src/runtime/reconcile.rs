@@ -142,7 +142,11 @@ fn correct(
     let held: Vec<OpenAlarm> = engine
         .standing_alarms()
         .into_iter()
-        .filter(|alarm| generation.rule(alarm.rule.as_str()).is_some_and(|r| !r.shadow))
+        .filter(|alarm| {
+            generation
+                .rule(alarm.rule.as_str())
+                .is_some_and(|r| !r.shadow)
+        })
         .collect();
     for alarm in &held {
         let stored = alarms
@@ -210,12 +214,32 @@ fn correct(
         if stored.contains_key(&(asset.clone(), hazard.clone())) {
             continue;
         }
-        let (Some(asset_model), Some(alarm)) = (
-            generation.asset(asset.as_str()),
-            held.iter()
-                .filter(|a| a.asset == *asset && a.hazard == *hazard)
-                .max_by_key(|a| a.level),
-        ) else {
+        let Some(asset_model) = generation.asset(asset.as_str()) else {
+            continue;
+        };
+        // Who raised it: the highest alarm of that hazard on the asset, else (a cascade's target,
+        // e.g. after the cascade's target changed) the cascade and the highest alarm of its
+        // source hazard, as the engine names a cascaded warning.
+        let own = held
+            .iter()
+            .filter(|a| a.asset == *asset && a.hazard == *hazard)
+            .max_by_key(|a| a.level)
+            .map(|a| (a.rule.clone(), a.sensor.clone()));
+        let cascaded = || {
+            generation
+                .cascades
+                .iter()
+                .filter(|cascade| cascade.to.hazard == *hazard)
+                .filter_map(|cascade| {
+                    held.iter()
+                        .filter(|a| a.hazard == cascade.from.hazard)
+                        .max_by_key(|a| a.level)
+                        .map(|a| (a.level, RuleId::new(cascade.id.as_str()), a.sensor.clone()))
+                })
+                .max_by_key(|(level, ..)| *level)
+                .map(|(_, rule, sensor)| (rule, sensor))
+        };
+        let Some((rule, sensor)) = own.or_else(cascaded) else {
             continue;
         };
         let Some(domain) = generation.domain(asset_model.domain.as_str()) else {
@@ -230,13 +254,13 @@ fn correct(
             from: None,
             to: Some(*level),
             ts: now,
-            rule: alarm.rule.clone(),
-            sensor: alarm.sensor.clone(),
+            message: explain(&rule, None, Some(*level)),
+            rule,
+            sensor,
             evidence: Vec::new(),
             causes: Vec::new(),
             details: serde_json::Value::Null,
             generation: generation.id.clone(),
-            message: explain(&alarm.rule, None, Some(*level)),
         }));
     }
     changes
