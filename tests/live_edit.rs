@@ -118,7 +118,7 @@ impl Rules {
             text.push_str(
                 "  - id: local.slow\n    domain: city_gas\n    metric: gas.ch4_adjacent\n    \
              hazard: confined_gas_b\n    description: methane that stays\n    threshold: \
-             {direction: above, levels: {yellow: 20}, for: {yellow: 10m}}\n    clear: {margin: \
+             {direction: above, levels: {yellow: 20}, for: {yellow: 45m}}\n    clear: {margin: \
              1, after: 1h}\n",
             );
         }
@@ -304,16 +304,22 @@ fn history(warning: &Value) -> &Vec<Value> {
 }
 
 /// Opens an orange `confined_gas` warning on well-1 (and so the cascaded one on well-2) and
-/// starts a `for` run of `local.slow` that has 5 of its 10 minutes to go.
+/// starts a `for` run of `local.slow` that has 5 of its 45 minutes to go. The run is longer than
+/// the sample window of any rule on the stream (the shipped rate rule's 10 minutes) and spans more
+/// readings than are kept beyond it, so only the carried timer, not the samples, can complete it
+/// on time.
 async fn orange_with_cascade_and_pending_run(server: &Server) {
-    server.reading("ch4-1", 55.0, -10).await;
-    server.reading("ch4-1", 56.0, -5).await;
+    // More readings than the engine keeps as evidence (5) past the sample window.
+    for minutes in (-60..=-24).step_by(4) {
+        server.reading("ch4-1", 55.0, minutes).await;
+    }
+    server.reading("ch4-1", 56.0, -20).await;
     let watch = server.warning("well-1", "confined_gas").await.unwrap();
     assert_eq!(watch["level"], json!("orange"), "{watch}");
     assert_eq!(watch["state"], json!("open"));
     let cascaded = server.warning("well-2", "confined_gas_c").await;
     assert!(cascaded.is_some(), "the cascade raised nothing on well-2");
-    // `local.slow` (yellow after 10 minutes above 20) has run for 5 minutes: no warning yet.
+    // `local.slow` (yellow after 45 minutes above 20) has run for 40 minutes: no warning yet.
     assert!(server.warning("well-1", "confined_gas_b").await.is_none());
 }
 
@@ -365,8 +371,8 @@ async fn description_only_edit_changes_nothing(store: Arc<dyn Store>) {
             "{asset} {hazard}"
         );
     }
-    // ... and the pending `for` run of `local.slow` carried over: it completes 10 minutes after
-    // it started (at +0), not 10 minutes after the reload.
+    // ... and the pending `for` run of `local.slow` carried over: 60 minutes after it started
+    // it has held for its 45 (a run rebuilt from the samples kept would have held for 36).
     let slow = server.warning("well-1", "confined_gas_b").await.unwrap();
     assert_eq!(slow["level"], json!("yellow"), "{slow}");
     server.stop().await;
