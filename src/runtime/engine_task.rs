@@ -319,3 +319,79 @@ impl EngineTask {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+    use crate::model::ManualClock;
+    use crate::runtime::desk_task::{self, DeskInput};
+    use crate::settings::IngestSettings;
+
+    const REGISTRY: &str = r#"version: 1
+districts:
+  - {code: "210102", name: 和平区}
+assets:
+  - {id: well-1, name: Well 1, domain: city_gas, kind: adjacent_space, district: "210102", owner: shenyang.construction, location: {lon: 123.42, lat: 41.79}}
+sensors:
+  - {id: ch4-1, asset: well-1, metrics: [gas.ch4_adjacent]}
+"#;
+
+    fn generation(yellow: u32) -> Arc<crate::model::Generation> {
+        let rules = format!(
+            "version: 1\nrules:\n  - id: local.confined\n    domain: city_gas\n    metric: \
+             gas.ch4_adjacent\n    hazard: confined_gas\n    description: methane\n    \
+             threshold: {{direction: above, levels: {{yellow: {yellow}, red: 80}}}}\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("city")).unwrap();
+        std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+        std::fs::write(dir.path().join("city/registry.yaml"), REGISTRY).unwrap();
+        std::fs::write(dir.path().join("rules/local.yaml"), rules).unwrap();
+        Arc::new(crate::compile::load(Some(dir.path())).unwrap())
+    }
+
+    /// The race of issue #10 point 4: the engine task used to wake the desk after swapping
+    /// engines while the gate (which holds the workflows the desk reads) still held the old
+    /// generation, so the round it started ran under the old workflows. Now the configuration is
+    /// published with the engine: whenever the desk is woken, it reads the new generation.
+    #[tokio::test]
+    async fn the_desk_is_woken_only_once_the_new_configuration_is_active() {
+        let settings = IngestSettings::default();
+        let (old, new) = (generation(30), generation(20));
+        assert_ne!(old.id, new.id);
+        let active = Arc::new(ArcSwap::from_pointee(Gate::new(
+            Arc::clone(&old),
+            &settings,
+        )));
+        let store = crate::storage::open("sqlite::memory:").await.unwrap();
+        let (desk, mut woken) = desk_task::probe();
+        let task = EngineTask::new(
+            (Engine::new(Arc::clone(&old)), Arc::clone(&active)),
+            store,
+            Arc::new(Metrics::new()),
+            Arc::new(ManualClock::new(Timestamp(0))),
+            desk,
+            (0, Timestamp(0)),
+            Duration::from_secs(3600),
+        );
+        let (_inbox, inbox) = mpsc::channel(4);
+        let (swaps, swap_inbox) = mpsc::channel(1);
+        let running = tokio::spawn(task.run(inbox, swap_inbox));
+
+        let (done, answer) = oneshot::channel();
+        let swap = Swap {
+            active: Arc::new(Gate::new(Arc::clone(&new), &settings)),
+            done,
+        };
+        swaps.send(swap).await.unwrap();
+        // The first wake-up after the swap: what a desk round would read right now.
+        let poke = woken.recv().await.unwrap();
+        assert!(matches!(poke, DeskInput::Poke), "{poke:?}");
+        assert_eq!(active.load().generation().id, new.id);
+        assert_eq!(answer.await.unwrap(), 0);
+        drop((swaps, _inbox));
+        running.await.unwrap();
+    }
+}
