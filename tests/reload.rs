@@ -565,3 +565,42 @@ async fn sighup_reloads_a_running_server() {
         json!("1 rule changed (local.edited)")
     );
 }
+
+/// `tocsin serve` on a busy port fails before it activates anything: the store it was given holds
+/// no generation and no audit entry afterwards (issue #16: it used to activate the generation and
+/// write to the audit first).
+#[tokio::test]
+async fn serve_on_a_busy_port_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    deployment(
+        dir.path(),
+        "60",
+        Some("version: 1\nreload:\n  watch: false\n"),
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let path = data.path().join("tocsin.db");
+    let store_url = format!("sqlite://{}", path.display());
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("serve")
+        .arg("--config")
+        .arg(dir.path())
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--store")
+        .arg(&store_url)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen"), "{stderr}");
+    drop(busy);
+    let store = tocsin::storage::open(&store_url).await.unwrap();
+    assert!(store.generations(10).await.unwrap().is_empty());
+    let audit = store
+        .audit(&tocsin::storage::AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(audit.is_empty(), "{audit:?}");
+}
