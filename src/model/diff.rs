@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::generation::{Generation, SourceFile};
+use super::generation::{Generation, GenerationCause, SourceFile};
 use super::ids::GenerationId;
 use super::rule::{Rule, RuleKind};
 
@@ -273,6 +273,19 @@ impl GenerationDiff {
             map.insert(
                 "summary".to_owned(),
                 serde_json::Value::String(self.summary_line()),
+            );
+        }
+        value
+    }
+
+    /// [`GenerationDiff::to_json`] with who or what caused the activation under `cause`: what
+    /// the store records with the activation.
+    pub fn to_json_with_cause(&self, cause: &GenerationCause) -> serde_json::Value {
+        let mut value = self.to_json();
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert(
+                "cause".to_owned(),
+                serde_json::to_value(cause).unwrap_or(serde_json::Value::Null),
             );
         }
         value

@@ -22,6 +22,76 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// Who or what put a generation in force, recorded with its activation (`changes.cause` in
+/// `GET /config/generations` and in the `config.generation` audit entry).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GenerationCause {
+    /// The server started with it.
+    Start,
+    /// `POST /api/v1/admin/reload`, by this actor (`user:3`).
+    Api {
+        /// The API user.
+        actor: String,
+    },
+    /// SIGHUP.
+    Signal,
+    /// The watch of the deployment directory saw these files change.
+    Watch {
+        /// Each added, edited or removed file with the SHA-256 of its new text (`None`: removed).
+        files: Vec<FileHash>,
+    },
+}
+
+/// A changed file and the SHA-256 (hex) of its text in the new generation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileHash {
+    /// Path as in the generation's sources.
+    pub path: String,
+    /// SHA-256 of the new text; `None` when the file was removed.
+    pub sha256: Option<String>,
+}
+
+impl GenerationCause {
+    /// The cause of a reload seen by the file watch: the files whose text differs between the
+    /// sources of `old` and `new`, in path order, with the hash of their new text.
+    pub fn watched(old: &[SourceFile], new: &[SourceFile]) -> GenerationCause {
+        use sha2::{Digest, Sha256};
+        let before: std::collections::BTreeMap<&str, &str> = old
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .collect();
+        let after: std::collections::BTreeMap<&str, &str> = new
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .collect();
+        let mut paths: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let files = paths
+            .into_iter()
+            .filter(|path| before.get(path) != after.get(path))
+            .map(|path| FileHash {
+                path: path.to_owned(),
+                sha256: after
+                    .get(path)
+                    .map(|text| hex::encode(Sha256::digest(text.as_bytes()))),
+            })
+            .collect();
+        GenerationCause::Watch { files }
+    }
+
+    /// The actor the audit names: the API user, else `system:<kind>`.
+    pub fn actor(&self) -> String {
+        match self {
+            GenerationCause::Api { actor } => actor.clone(),
+            GenerationCause::Start => "system:start".to_owned(),
+            GenerationCause::Signal => "system:signal".to_owned(),
+            GenerationCause::Watch { .. } => "system:watch".to_owned(),
+        }
+    }
+}
+
 /// Counts for the one-line summary of `validate` and `GET /config`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {

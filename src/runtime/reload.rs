@@ -8,7 +8,9 @@
 //!    how many problems, the first [`AUDITED_DIAGNOSTICS`] of them with messages cut to
 //!    [`AUDITED_MESSAGE_BYTES`]), and return them: the old generation keeps serving;
 //! 2. the same hash as the generation in force: count `unchanged`, nothing else;
-//! 3. save the generation's text and record its activation with the diff against the old one;
+//! 3. save the generation's text and record its activation with the diff against the old one and
+//!    its cause (`changes.cause`: the API user, SIGHUP, or the file watch with each changed file
+//!    and the SHA-256 of its new text);
 //! 4. hand the new active configuration (the gate over the new generation, which the duty desk
 //!    also reads its workflows from) to the engine task, which swaps engines between two batches
 //!    (carrying each rule's state as its judgement says), publishes the configuration in the same
@@ -32,6 +34,7 @@ use crate::auth::refusals::bounded_text;
 use crate::config::Diagnostic;
 use crate::ingest::Gate;
 use crate::model::diff::GenerationDiff;
+use crate::model::generation::GenerationCause;
 use crate::model::{Actor, AuditAction, AuditDraft, Clock, Generation, Timestamp};
 use crate::settings::IngestSettings;
 use crate::storage::{GenerationRecord, Store, StoreError};
@@ -144,7 +147,19 @@ impl Reloader {
         }
 
         let diff = GenerationDiff::between(&current, &new);
-        if let Err(error) = record(&*self.store, &new, &diff, self.clock.now()).await {
+        let cause = match (trigger, actor) {
+            (_, Some(actor)) => GenerationCause::Api {
+                actor: actor.to_owned(),
+            },
+            (ReloadTrigger::Watch, None) => {
+                GenerationCause::watched(&current.sources, &new.sources)
+            }
+            (ReloadTrigger::Signal, None) => GenerationCause::Signal,
+            (ReloadTrigger::Api, None) => GenerationCause::Api {
+                actor: Actor::system(trigger.as_str()).id,
+            },
+        };
+        if let Err(error) = record(&*self.store, &new, &diff, &cause, self.clock.now()).await {
             tracing::error!(%trigger, %error, generation = %new.id, "cannot record the new generation; reload abandoned");
             return failed(&current, ReloadFailure::Store(error.to_string()));
         }
@@ -221,18 +236,19 @@ pub(crate) fn generation_record(
     }
 }
 
-/// Saves `generation` and records its activation at `now` with `diff`.
+/// Saves `generation` and records its activation at `now` with `diff` and its `cause`.
 async fn record(
     store: &dyn Store,
     generation: &Generation,
     diff: &GenerationDiff,
+    cause: &GenerationCause,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     store
         .save_generation(&generation_record(generation, now))
         .await?;
     store
-        .activate_generation(&generation.id, now, &diff.to_json())
+        .activate_generation(&generation.id, now, &diff.to_json_with_cause(cause))
         .await?;
     Ok(())
 }
@@ -269,7 +285,11 @@ pub(crate) async fn activate_at_start(
         diff.summary_line()
     );
     store
-        .activate_generation(&generation.id, now, &diff.to_json())
+        .activate_generation(
+            &generation.id,
+            now,
+            &diff.to_json_with_cause(&GenerationCause::Start),
+        )
         .await?;
     Ok(())
 }
