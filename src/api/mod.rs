@@ -107,7 +107,10 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .route("/sensors/{id}/readings", get(sensors::readings))
         .route("/config", get(system::config))
         .route("/config/generations", get(generations::list))
-        .route("/config/generations/{id}/files", get(generation_files::files))
+        .route(
+            "/config/generations/{id}/files",
+            get(generation_files::files),
+        )
         .route("/admin/reload", post(reload::reload))
         .route("/shadow", get(shadow::list))
         .route("/users", get(tokens::users))
