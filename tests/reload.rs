@@ -638,6 +638,10 @@ async fn sighup_reloads_a_running_server() {
         listed["generations"][0]["changes"]["summary"],
         json!("1 rule changed (local.edited)")
     );
+    assert_eq!(
+        listed["generations"][0]["changes"]["cause"],
+        json!({"kind": "signal"})
+    );
 }
 
 /// `tocsin serve` on a busy port fails before it activates anything: the store it was given holds

@@ -374,3 +374,70 @@ fn positions<T, K: std::hash::Hash + Eq, V>(
         .map(|(i, item)| (key(item), value(i)))
         .collect()
 }
+
+#[cfg(test)]
+mod cause_tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_watched_reload_names_each_changed_file_with_the_hash_of_its_new_text() {
+        let old = [
+            file("rules/a.yaml", "a"),
+            file("rules/b.yaml", "b"),
+            file("city/r.yaml", "r"),
+        ];
+        let new = [
+            file("rules/a.yaml", "a2"),
+            file("city/r.yaml", "r"),
+            file("rules/c.yaml", ""),
+        ];
+        let GenerationCause::Watch { files } = GenerationCause::watched(&old, &new) else {
+            panic!("a watch cause");
+        };
+        let sha = |text: &str| {
+            use sha2::Digest;
+            Some(hex::encode(sha2::Sha256::digest(text.as_bytes())))
+        };
+        assert_eq!(
+            files,
+            [
+                FileHash {
+                    path: "rules/a.yaml".into(),
+                    sha256: sha("a2")
+                },
+                FileHash {
+                    path: "rules/b.yaml".into(),
+                    sha256: None
+                },
+                FileHash {
+                    path: "rules/c.yaml".into(),
+                    sha256: sha("")
+                },
+            ]
+        );
+        // the empty string's SHA-256, as any tool prints it
+        assert_eq!(
+            files[2].sha256.as_deref(),
+            Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        );
+        assert_eq!(
+            GenerationCause::watched(&old, &old),
+            GenerationCause::Watch { files: vec![] }
+        );
+        assert_eq!(
+            GenerationCause::Api {
+                actor: "user:3".into()
+            }
+            .actor(),
+            "user:3"
+        );
+        assert_eq!(GenerationCause::Signal.actor(), "system:signal");
+    }
+}
