@@ -503,7 +503,8 @@ mod tests {
             within: Duration::from_secs(60),
             level: crate::model::Level::Red,
         });
-        let table: Vec<(&str, Option<Rule>, Option<Rule>, Option<Judgement>)> = vec![
+        type Row = (&'static str, Option<Rule>, Option<Rule>, Option<Judgement>);
+        let table: Vec<Row> = vec![
             ("absent in both", None, None, None),
             ("new rule", None, Some(base.clone()), Some(Judgement::Added)),
             (

@@ -110,13 +110,16 @@ pub fn reload_message(
     format!("{what}: {} -> {}", level_name(from), level_name(to))
 }
 
+/// The history message of a correction of a warning last moved by `rule`, from `from` to `to`.
+type Explain<'a> = dyn Fn(&RuleId, Option<Level>, Option<Level>) -> String + 'a;
+
 /// The corrections, each warning's message from `explain(rule, from, to)`.
 fn correct(
     engine: &Engine,
     alarms: &[OpenAlarm],
     open_warnings: &[WarningRecord],
     now: Timestamp,
-    explain: &dyn Fn(&RuleId, Option<Level>, Option<Level>) -> String,
+    explain: &Explain<'_>,
 ) -> Vec<Change> {
     let generation = engine.generation();
     let mut changes = Vec::new();
