@@ -236,8 +236,18 @@ async fn valid_edit_keeps_unchanged_rule_state(store: Arc<dyn Store>) {
         answer["changes"]["summary"],
         json!("1 rule changed (local.edited)")
     );
-    assert_eq!(answer["corrections"], json!(0));
+    // The lowered threshold judges the latest reading (35) again in place: `local.edited` now
+    // holds orange, so its alarm and warning open at the reload, once.
+    assert_eq!(answer["corrections"], json!(2), "{answer}");
     assert_eq!(server.generation().await, second);
+    let regraded = server.warnings("confined_gas_b").await;
+    assert_eq!(regraded.len(), 1);
+    let history = server.history(&regraded[0]).await;
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(
+        history[0]["message"],
+        json!(format!("regraded by generation {second}: none -> orange"))
+    );
 
     // The warning of the unchanged rule is still open, untouched: no duplicate change.
     let after = server.warnings("confined_gas").await;
@@ -332,12 +342,8 @@ async fn removed_rule_warning_is_corrected_on_reload(store: Arc<dyn Store>) {
     let history = server.history(&cleared[0]).await;
     assert_eq!(history.len(), 2);
     assert!(
-        history[1]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!(
-                "reconciled on reload to configuration generation {second}"
-            )),
+        history[1]["message"].as_str().unwrap()
+            == format!("rule local.edited removed by generation {second}: orange -> none"),
         "{history:?}"
     );
     // The unchanged rule's warning stays open with its one history entry.
@@ -406,7 +412,69 @@ async fn unchanged_reload_does_nothing(store: Arc<dyn Store>) {
     server.stop().await;
 }
 
+async fn generations_record_their_cause_and_keep_their_text(store: Arc<dyn Store>) {
+    let server = Server::start(store, false).await;
+    let first = server.generation().await;
+    std::fs::write(server.rules_file(), rules("30")).unwrap();
+    let (status, answer) = server.reload().await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let second = answer["generation"].as_str().unwrap().to_owned();
+
+    // Who caused each activation: the start, then the API user who asked for the reload.
+    let (_, listed) = server.get("/api/v1/config/generations").await;
+    let generations = listed["generations"].as_array().unwrap();
+    assert_eq!(generations[0]["id"], json!(second));
+    let cause = &generations[0]["changes"]["cause"];
+    assert_eq!(cause["kind"], json!("api"), "{listed}");
+    let (_, me) = server.get("/api/v1/whoami").await;
+    assert!(
+        cause["actor"].as_str().unwrap().starts_with("user:"),
+        "{cause} {me}"
+    );
+    assert_eq!(generations[1]["changes"]["cause"], json!({"kind": "start"}));
+
+    // The exact text that was live in each generation.
+    for (generation, orange) in [(&first, "60"), (&second, "30")] {
+        let (status, files) = server
+            .get(&format!(
+                "/api/v1/config/generations/{generation}/files?path=rules/local.yaml"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{files}");
+        assert_eq!(files["generation"], json!(generation));
+        assert_eq!(files["files"][0]["text"], json!(rules(orange)));
+        assert_eq!(files["files"].as_array().unwrap().len(), 1);
+    }
+    let (_, all) = server
+        .get(&format!("/api/v1/config/generations/{first}/files"))
+        .await;
+    let paths: Vec<&str> = all["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| file["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"city/registry.yaml"), "{paths:?}");
+    assert!(
+        paths.iter().any(|path| path.starts_with("<builtin>/")),
+        "{paths:?}"
+    );
+    let (status, missing) = server
+        .get("/api/v1/config/generations/0000000000000000/files")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    assert_eq!(missing["code"], json!("not_found"));
+    let (status, _) = server
+        .get(&format!(
+            "/api/v1/config/generations/{first}/files?path=rules/none.yaml"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
 store_tests!(
+    generations_record_their_cause_and_keep_their_text,
     valid_edit_keeps_unchanged_rule_state,
     removed_rule_warning_is_corrected_on_reload,
     invalid_edit_changes_nothing,
@@ -440,6 +508,18 @@ async fn file_watch_reloads_valid_edits_and_rejects_invalid_ones() {
     assert_eq!(applied.previous.as_str(), first);
     assert_eq!(server.generation().await, applied.generation.as_str());
     assert_eq!(applied.diff.rules.changed.ids, vec!["local.edited"]);
+    // The activation names the watch, the file it saw change and the hash of the text it read.
+    let (_, listed) = server.get("/api/v1/config/generations").await;
+    let cause = &listed["generations"][0]["changes"]["cause"];
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(rules("30").as_bytes()))
+    };
+    assert_eq!(
+        cause,
+        &json!({"kind": "watch", "files": [{"path": "rules/local.yaml", "sha256": sha256}]}),
+        "{listed}"
+    );
 
     server.stop().await;
 }
@@ -558,4 +638,92 @@ async fn sighup_reloads_a_running_server() {
         listed["generations"][0]["changes"]["summary"],
         json!("1 rule changed (local.edited)")
     );
+    assert_eq!(
+        listed["generations"][0]["changes"]["cause"],
+        json!({"kind": "signal"})
+    );
+}
+
+/// `tocsin serve` on a busy port fails before it activates anything: the store it was given holds
+/// no generation and no audit entry afterwards (issue #16: it used to activate the generation and
+/// write to the audit first).
+#[tokio::test]
+async fn serve_on_a_busy_port_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    deployment(
+        dir.path(),
+        "60",
+        Some("version: 1\nreload:\n  watch: false\n"),
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let path = data.path().join("tocsin.db");
+    let store_url = format!("sqlite://{}", path.display());
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("serve")
+        .arg("--config")
+        .arg(dir.path())
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--store")
+        .arg(&store_url)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen"), "{stderr}");
+    drop(busy);
+    let store = tocsin::storage::open(&store_url).await.unwrap();
+    assert!(store.generations(10).await.unwrap().is_empty());
+    let audit = store
+        .audit(&tocsin::storage::AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(audit.is_empty(), "{audit:?}");
+}
+
+/// `tocsin config show --generation ID --store URL` prints the exact text that was live.
+#[tokio::test]
+async fn config_show_prints_a_past_generations_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    deployment(dir.path(), "45", None);
+    let generation = tocsin::compile::load(Some(dir.path())).unwrap();
+    let store_url = format!("sqlite://{}", data.path().join("tocsin.db").display());
+    let store = tocsin::storage::open(&store_url).await.unwrap();
+    store
+        .save_generation(&tocsin::storage::GenerationRecord {
+            id: generation.id.clone(),
+            hash: generation.hash.clone(),
+            created_at: T0,
+            summary: generation.summary(),
+            sources: generation.sources.clone(),
+        })
+        .await
+        .unwrap();
+    let show = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tocsin"))
+            .args(["config", "show", "--generation", generation.id.as_str()])
+            .args(["--store", &store_url])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let one = show(&["--path", "rules/local.yaml"]);
+    assert!(one.status.success(), "{one:?}");
+    assert_eq!(String::from_utf8(one.stdout).unwrap(), rules("45"));
+    let all = show(&[]);
+    assert!(all.status.success(), "{all:?}");
+    let text = String::from_utf8(all.stdout).unwrap();
+    assert!(text.contains("==> rules/local.yaml <==\n"), "{text}");
+    assert!(text.contains(&rules("45")));
+    assert!(text.contains("==> city/registry.yaml <==\n"));
+    let unknown = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["config", "show", "--generation", "0000000000000000"])
+        .args(["--store", &store_url])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no generation"));
 }

@@ -21,6 +21,7 @@ mod actions;
 mod audit;
 mod cap;
 pub mod error;
+mod generation_files;
 mod generations;
 mod guard;
 mod outbox;
@@ -107,6 +108,10 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .route("/sensors/{id}/readings", get(sensors::readings))
         .route("/config", get(system::config))
         .route("/config/generations", get(generations::list))
+        .route(
+            "/config/generations/{id}/files",
+            get(generation_files::files),
+        )
         .route("/admin/reload", post(reload::reload))
         .route("/shadow", get(shadow::list))
         .route("/users", get(tokens::users))

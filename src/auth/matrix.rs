@@ -126,6 +126,7 @@ pub const MATRIX: &[Permission] = &[
     row("GET", "/sensors/{id}/readings", READERS),
     row("GET", "/config", CONFIG_READERS),
     row("GET", "/config/generations", CONFIG_READERS),
+    row("GET", "/config/generations/{id}/files", CONFIG_READERS),
     row("GET", "/shadow", CONFIG_READERS),
     row("POST", "/admin/reload", &[Admin, RuleEditor]),
     row("GET", "/audit", AUDIT_READERS),

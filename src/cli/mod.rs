@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod audit;
+mod config;
 mod demo;
 mod graph;
 mod migrate;
@@ -65,6 +66,9 @@ pub enum Command {
     /// Who would be told now (or `--at`), per recipient word and channel, from the contacts and
     /// duty rosters.
     Oncall(oncall::OncallArgs),
+    /// Stored configuration generations: `config show --generation ID` prints the exact text
+    /// that was live.
+    Config(config::ConfigArgs),
 }
 
 /// Runs the parsed command line.
@@ -81,5 +85,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => audit::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Oncall(args) => oncall::run(&args),
+        Command::Config(args) => config::run(&args),
     }
 }

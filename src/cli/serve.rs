@@ -1,4 +1,5 @@
-//! `tocsin serve`: compile the deployment, open (and migrate) the store, start the runtime and
+//! `tocsin serve`: compile the deployment, bind the listen address (before anything is activated
+//! or written, so a busy port changes nothing), open (and migrate) the store, start the runtime and
 //! serve the HTTP API until Ctrl-C or SIGTERM, then drain the ingest queue before exiting. While it
 //! serves, the deployment is hot-reloaded on `POST /api/v1/admin/reload`, SIGHUP, and (unless
 //! `reload.watch: false`) a change to its files.
@@ -45,6 +46,11 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let tokio = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     tokio.block_on(async move {
+        // The port first: a server that cannot listen must not activate its generation, write to
+        // the audit or reconcile the store before failing.
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let store = crate::storage::open(&settings.store)
             .await
             .context("cannot open the store")?;
@@ -57,9 +63,6 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .await
         .context("cannot start")?;
-        let listener = tokio::net::TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.listen))?;
         serve(runtime, listener, shutdown_signal()).await?;
         Ok(ExitCode::SUCCESS)
     })

@@ -12,8 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::generation::{Generation, SourceFile};
+use super::generation::{Generation, GenerationCause, SourceFile};
 use super::ids::GenerationId;
+use super::rule::{Rule, RuleKind};
 
 /// Most ids kept in one list of a diff.
 pub const LIST_CAP: usize = 50;
@@ -276,6 +277,19 @@ impl GenerationDiff {
         }
         value
     }
+
+    /// [`GenerationDiff::to_json`] with who or what caused the activation under `cause`: what
+    /// the store records with the activation.
+    pub fn to_json_with_cause(&self, cause: &GenerationCause) -> serde_json::Value {
+        let mut value = self.to_json();
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert(
+                "cause".to_owned(),
+                serde_json::to_value(cause).unwrap_or(serde_json::Value::Null),
+            );
+        }
+        value
+    }
 }
 
 /// Items by id.
@@ -361,6 +375,71 @@ fn plural<'a>((one, many): (&'a str, &'a str), count: usize) -> &'a str {
     if count == 1 { one } else { many }
 }
 
+/// What a reload does to one rule's judgement: the rules compared as the engine judges with them,
+/// not as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    /// Only in the new generation: it starts from nothing.
+    Added,
+    /// Only in the old generation: its alarms end, its warnings close with the generation.
+    Removed,
+    /// Judges exactly as before (only the description, the basis or other words changed): its
+    /// alarms, timers and warnings are kept as they are.
+    Same,
+    /// Reads the same metric for the same hazard on the same objects, but grades differently
+    /// (levels, persistence, rate, clear policy): the current state is judged again in place.
+    Regraded,
+    /// Judges something else (hazard, metric, domain, objects, kind or shadow changed): treated as
+    /// the old rule removed and a new one added.
+    Replaced,
+}
+
+/// The judgement change of one rule id, from its definition in the old generation to that in
+/// the new one (`None`: absent there). Pure; see the table in the tests.
+pub fn judgement(old: Option<&Rule>, new: Option<&Rule>) -> Option<Judgement> {
+    let (old, new) = match (old, new) {
+        (None, None) => return None,
+        (None, Some(_)) => return Some(Judgement::Added),
+        (Some(_), None) => return Some(Judgement::Removed),
+        (Some(old), Some(new)) => (old, new),
+    };
+    let judged_alike = old.id == new.id
+        && old.domain == new.domain
+        && old.hazard == new.hazard
+        && old.metric == new.metric
+        && old.objects == new.objects
+        && old.shadow == new.shadow;
+    if !judged_alike {
+        return Some(Judgement::Replaced);
+    }
+    if old.kind == new.kind && old.clear == new.clear {
+        return Some(Judgement::Same);
+    }
+    let regradable = std::mem::discriminant(&old.kind) == std::mem::discriminant(&new.kind)
+        && old.metric.is_some()
+        && !matches!(new.kind, RuleKind::Sequence(_) | RuleKind::Cluster(_));
+    Some(if regradable {
+        Judgement::Regraded
+    } else {
+        Judgement::Replaced
+    })
+}
+
+/// The judgement change of every rule id in either generation, by id.
+pub fn judgements(old: &Generation, new: &Generation) -> BTreeMap<String, Judgement> {
+    let before = keyed(&old.rules, |r| r.id.as_str());
+    let after = keyed(&new.rules, |r| r.id.as_str());
+    before
+        .keys()
+        .chain(after.keys())
+        .filter_map(|id| {
+            let change = judgement(before.get(id).copied(), after.get(id).copied())?;
+            Some((id.clone(), change))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -393,6 +472,170 @@ mod tests {
             basis: None,
             shadow: false,
         }
+    }
+
+    #[test]
+    fn judgement_compares_what_rules_judge_not_their_text() {
+        let base = rule("gas.a", "methane");
+        let with = |edit: &dyn Fn(&mut Rule)| {
+            let mut changed = base.clone();
+            edit(&mut changed);
+            changed
+        };
+        let ladder = |yellow: f64| RuleKind::Threshold {
+            ladder: Some(crate::model::Ladder {
+                direction: crate::model::Direction::Above,
+                thresholds: [None, Some(yellow), None, Some(80.0)],
+            }),
+            persistence: [Persistence::Immediate; 4],
+        };
+        let sequence = RuleKind::Sequence(crate::model::SequenceSpec {
+            first: crate::model::AlarmMatch {
+                rule: Some("gas.x".into()),
+                hazard: None,
+                min_level: crate::model::Level::Yellow,
+            },
+            then: crate::model::AlarmMatch {
+                rule: Some("gas.y".into()),
+                hazard: None,
+                min_level: crate::model::Level::Yellow,
+            },
+            within: Duration::from_secs(60),
+            level: crate::model::Level::Red,
+        });
+        type Row = (&'static str, Option<Rule>, Option<Rule>, Option<Judgement>);
+        let table: Vec<Row> = vec![
+            ("absent in both", None, None, None),
+            ("new rule", None, Some(base.clone()), Some(Judgement::Added)),
+            (
+                "gone rule",
+                Some(base.clone()),
+                None,
+                Some(Judgement::Removed),
+            ),
+            (
+                "identical",
+                Some(base.clone()),
+                Some(base.clone()),
+                Some(Judgement::Same),
+            ),
+            (
+                "description edited",
+                Some(base.clone()),
+                Some(with(&|r| r.description = "methane near a main".into())),
+                Some(Judgement::Same),
+            ),
+            (
+                "basis added",
+                Some(base.clone()),
+                Some(with(&|r| r.basis = Some("GB 50494".into()))),
+                Some(Judgement::Same),
+            ),
+            (
+                "thresholds moved",
+                Some(with(&|r| r.kind = ladder(30.0))),
+                Some(with(&|r| r.kind = ladder(20.0))),
+                Some(Judgement::Regraded),
+            ),
+            (
+                "default ladder replaced by an explicit one",
+                Some(base.clone()),
+                Some(with(&|r| r.kind = ladder(20.0))),
+                Some(Judgement::Regraded),
+            ),
+            (
+                "persistence added",
+                Some(base.clone()),
+                Some(with(&|r| {
+                    r.kind = RuleKind::Threshold {
+                        ladder: None,
+                        persistence: [Persistence::For(Duration::from_secs(300)); 4],
+                    }
+                })),
+                Some(Judgement::Regraded),
+            ),
+            (
+                "clear margin changed",
+                Some(base.clone()),
+                Some(with(&|r| r.clear.margin = 5.0)),
+                Some(Judgement::Regraded),
+            ),
+            (
+                "hazard changed",
+                Some(base.clone()),
+                Some(with(&|r| r.hazard = "confined_gas".into())),
+                Some(Judgement::Replaced),
+            ),
+            (
+                "metric changed",
+                Some(base.clone()),
+                Some(with(&|r| r.metric = Some("gas.co".into()))),
+                Some(Judgement::Replaced),
+            ),
+            (
+                "objects narrowed",
+                Some(base.clone()),
+                Some(with(&|r| r.objects = vec!["valve_well".into()])),
+                Some(Judgement::Replaced),
+            ),
+            (
+                "made a shadow rule",
+                Some(base.clone()),
+                Some(with(&|r| r.shadow = true)),
+                Some(Judgement::Replaced),
+            ),
+            (
+                "threshold became a sequence",
+                Some(base.clone()),
+                Some(with(&|r| {
+                    r.metric = None;
+                    r.kind = sequence.clone();
+                })),
+                Some(Judgement::Replaced),
+            ),
+            (
+                "sequence window changed",
+                Some(with(&|r| {
+                    r.metric = None;
+                    r.kind = sequence.clone();
+                })),
+                Some(with(&|r| {
+                    r.metric = None;
+                    r.kind = RuleKind::Sequence(crate::model::SequenceSpec {
+                        within: Duration::from_secs(120),
+                        ..match &sequence {
+                            RuleKind::Sequence(spec) => spec.clone(),
+                            _ => unreachable!(),
+                        }
+                    });
+                })),
+                Some(Judgement::Replaced),
+            ),
+        ];
+        for (case, old, new, expected) in table {
+            assert_eq!(judgement(old.as_ref(), new.as_ref()), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn judgements_cover_every_rule_id_of_both_generations() {
+        let old = Generation::build(GenerationParts {
+            rules: vec![rule("gas.a", "a"), rule("gas.b", "b")],
+            ..GenerationParts::default()
+        });
+        let new = Generation::build(GenerationParts {
+            rules: vec![rule("gas.a", "a, reworded"), rule("gas.c", "c")],
+            ..GenerationParts::default()
+        });
+        let all: Vec<_> = judgements(&old, &new).into_iter().collect();
+        assert_eq!(
+            all,
+            [
+                ("gas.a".to_owned(), Judgement::Same),
+                ("gas.b".to_owned(), Judgement::Removed),
+                ("gas.c".to_owned(), Judgement::Added),
+            ]
+        );
     }
 
     fn asset(id: &str) -> Asset {

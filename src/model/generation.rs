@@ -22,6 +22,76 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// Who or what put a generation in force, recorded with its activation (`changes.cause` in
+/// `GET /config/generations` and in the `config.generation` audit entry).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GenerationCause {
+    /// The server started with it.
+    Start,
+    /// `POST /api/v1/admin/reload`, by this actor (`user:3`).
+    Api {
+        /// The API user.
+        actor: String,
+    },
+    /// SIGHUP.
+    Signal,
+    /// The watch of the deployment directory saw these files change.
+    Watch {
+        /// Each added, edited or removed file with the SHA-256 of its new text (`None`: removed).
+        files: Vec<FileHash>,
+    },
+}
+
+/// A changed file and the SHA-256 (hex) of its text in the new generation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileHash {
+    /// Path as in the generation's sources.
+    pub path: String,
+    /// SHA-256 of the new text; `None` when the file was removed.
+    pub sha256: Option<String>,
+}
+
+impl GenerationCause {
+    /// The cause of a reload seen by the file watch: the files whose text differs between the
+    /// sources of `old` and `new`, in path order, with the hash of their new text.
+    pub fn watched(old: &[SourceFile], new: &[SourceFile]) -> GenerationCause {
+        use sha2::{Digest, Sha256};
+        let before: std::collections::BTreeMap<&str, &str> = old
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .collect();
+        let after: std::collections::BTreeMap<&str, &str> = new
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .collect();
+        let mut paths: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let files = paths
+            .into_iter()
+            .filter(|path| before.get(path) != after.get(path))
+            .map(|path| FileHash {
+                path: path.to_owned(),
+                sha256: after
+                    .get(path)
+                    .map(|text| hex::encode(Sha256::digest(text.as_bytes()))),
+            })
+            .collect();
+        GenerationCause::Watch { files }
+    }
+
+    /// The actor the audit names: the API user, else `system:<kind>`.
+    pub fn actor(&self) -> String {
+        match self {
+            GenerationCause::Api { actor } => actor.clone(),
+            GenerationCause::Start => "system:start".to_owned(),
+            GenerationCause::Signal => "system:signal".to_owned(),
+            GenerationCause::Watch { .. } => "system:watch".to_owned(),
+        }
+    }
+}
+
 /// Counts for the one-line summary of `validate` and `GET /config`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
@@ -303,4 +373,71 @@ fn positions<T, K: std::hash::Hash + Eq, V>(
         .enumerate()
         .map(|(i, item)| (key(item), value(i)))
         .collect()
+}
+
+#[cfg(test)]
+mod cause_tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_watched_reload_names_each_changed_file_with_the_hash_of_its_new_text() {
+        let old = [
+            file("rules/a.yaml", "a"),
+            file("rules/b.yaml", "b"),
+            file("city/r.yaml", "r"),
+        ];
+        let new = [
+            file("rules/a.yaml", "a2"),
+            file("city/r.yaml", "r"),
+            file("rules/c.yaml", ""),
+        ];
+        let GenerationCause::Watch { files } = GenerationCause::watched(&old, &new) else {
+            panic!("a watch cause");
+        };
+        let sha = |text: &str| {
+            use sha2::Digest;
+            Some(hex::encode(sha2::Sha256::digest(text.as_bytes())))
+        };
+        assert_eq!(
+            files,
+            [
+                FileHash {
+                    path: "rules/a.yaml".into(),
+                    sha256: sha("a2")
+                },
+                FileHash {
+                    path: "rules/b.yaml".into(),
+                    sha256: None
+                },
+                FileHash {
+                    path: "rules/c.yaml".into(),
+                    sha256: sha("")
+                },
+            ]
+        );
+        // the empty string's SHA-256, as any tool prints it
+        assert_eq!(
+            files[2].sha256.as_deref(),
+            Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        );
+        assert_eq!(
+            GenerationCause::watched(&old, &old),
+            GenerationCause::Watch { files: vec![] }
+        );
+        assert_eq!(
+            GenerationCause::Api {
+                actor: "user:3".into()
+            }
+            .actor(),
+            "user:3"
+        );
+        assert_eq!(GenerationCause::Signal.actor(), "system:signal");
+    }
 }

@@ -21,7 +21,7 @@ use crate::workflow::desk::{Desk, Generations};
 
 /// Messages the desk task waits for.
 #[derive(Debug)]
-enum DeskInput {
+pub(crate) enum DeskInput {
     /// Something was written or the clock moved: run a round soon.
     Poke,
     /// Run a round that starts after this message and answer when it is done.
@@ -48,6 +48,14 @@ impl DeskSignal {
             let _ = answer.await;
         }
     }
+}
+
+/// A signal whose pokes and settle requests arrive on the returned receiver instead of a desk
+/// (tests of what the engine task has done by the time it wakes the desk).
+#[cfg(test)]
+pub(crate) fn probe() -> (DeskSignal, mpsc::Receiver<DeskInput>) {
+    let (sender, receiver) = mpsc::channel(CAPACITY);
+    (DeskSignal(sender), receiver)
 }
 
 /// Starts the desk task. It stops once every [`DeskSignal`] is dropped and its queue is drained.
@@ -98,7 +106,8 @@ pub(crate) async fn round(desk: &Desk, metrics: &Metrics) {
     }
 }
 
-/// The desk reads the generation in force from the ingest gate, which a reload swaps.
+/// The desk reads the generation in force (and so the workflows) from the one active
+/// configuration, which the engine task swaps in the same step as the engine.
 impl Generations for ArcSwap<Gate> {
     fn current(&self) -> Arc<Generation> {
         Arc::clone(self.load().generation())

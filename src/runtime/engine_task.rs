@@ -3,11 +3,15 @@
 //! `Store::apply_changes`, one transaction per message. It is the only place engine state is
 //! touched, so no lock guards it.
 //!
-//! A reload hands it a new generation as a [`Swap`] on a channel of its own. The task takes a
-//! swap only between two messages, never in the middle of a batch: it resumes a new engine from
-//! the old one's snapshot (the state of unchanged rules is kept), reconciles the stored alarms and
-//! open warnings with it (those of removed or changed rules are corrected, with the new
-//! generation), and from then on every change carries the new generation id.
+//! A reload hands it a new active configuration (the [`Gate`] over the new generation) as a
+//! [`Swap`] on a channel of its own. The task takes a swap only between two messages, never in
+//! the middle of a batch: it resumes a new engine from the old one's snapshot (each rule's state
+//! carried as its judgement says, `Engine::resume`), and in the same step, before anything is
+//! written or the desk is poked, publishes the new configuration in the one active value the API,
+//! ingest and the duty desk read. So no desk round can run under the old workflows once the
+//! engine judges by the new rules. It then reconciles the stored alarms and open warnings with the
+//! new engine (`reconcile::after_reload`: regraded, removed and replaced rules), and from then on
+//! every change carries the new generation id.
 //!
 //! After every write, every clock tick and every swap it pokes the desk task (`super::desk_task`),
 //! which reacts to the changed warnings and fires due timers.
@@ -28,10 +32,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::desk_task::DeskSignal;
-use super::reconcile::{self, Occasion};
+use arc_swap::ArcSwap;
+
+use super::reconcile;
 use crate::eval::Engine;
-use crate::ingest::EngineInput;
-use crate::model::{Change, Clock, Generation, Timestamp};
+use crate::ingest::{EngineInput, Gate};
+use crate::model::{Change, Clock, Timestamp};
 use crate::storage::{EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState};
 use crate::telemetry::Metrics;
 
@@ -40,11 +46,11 @@ const RETRY_FIRST: Duration = Duration::from_millis(100);
 /// Longest wait between retries of a failed store operation.
 const RETRY_MAX: Duration = Duration::from_secs(5);
 
-/// A new generation for the engine task, and where to say it is in force.
+/// A new active configuration for the engine task, and where to say it is in force.
 #[derive(Debug)]
 pub(crate) struct Swap {
-    /// The generation to put in force.
-    pub(crate) generation: Arc<Generation>,
+    /// The configuration to put in force (the gate over the new generation).
+    pub(crate) active: Arc<Gate>,
     /// Answered with the number of corrections written, once the new engine is in place.
     pub(crate) done: oneshot::Sender<usize>,
 }
@@ -54,6 +60,8 @@ pub(crate) struct Swap {
 pub(crate) struct EngineTask {
     /// Rule state for the generation in force.
     engine: Engine,
+    /// The one active configuration (generation, ingest gate, workflows), published here.
+    active: Arc<ArcSwap<Gate>>,
     /// Where changes are written.
     store: Arc<dyn Store>,
     /// Counters.
@@ -74,7 +82,7 @@ impl EngineTask {
     /// A task over a restored engine whose state includes the journal up to `evaluated_seq`
     /// (saved as a snapshot at `snapshot_at`).
     pub(crate) fn new(
-        engine: Engine,
+        (engine, active): (Engine, Arc<ArcSwap<Gate>>),
         store: Arc<dyn Store>,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
@@ -84,6 +92,7 @@ impl EngineTask {
     ) -> EngineTask {
         EngineTask {
             engine,
+            active,
             store,
             metrics,
             clock,
@@ -207,13 +216,19 @@ impl EngineTask {
         }
     }
 
-    /// Puts a new generation in force: resumes a new engine from the old one's state, reconciles
-    /// the store with it, and answers the swap. Everything before this point was written (each
-    /// message's changes are written before the next is taken), so the store is current.
+    /// Puts a new configuration in force: resumes a new engine from the old one's state,
+    /// publishes the configuration, reconciles the store with the engine, and answers the swap.
+    /// Everything before this point was written (each message's changes are written before the
+    /// next is taken), so the store is current.
     async fn swap(&mut self, swap: Swap) {
-        let previous = self.engine.generation().id.clone();
+        let previous = Arc::clone(self.engine.generation());
+        let generation = Arc::clone(swap.active.generation());
         let snapshot = self.engine.snapshot();
-        let engine = Engine::resume(Arc::clone(&swap.generation), &snapshot);
+        let engine = Engine::resume(Arc::clone(&generation), &snapshot);
+        // Engine and configuration change together: from here on every reader (ingest, API, the
+        // desk's next round) sees the generation the engine judges by.
+        self.engine = engine;
+        self.active.store(Arc::clone(&swap.active));
         let alarms = self
             .retrying("open_alarms", || self.store.open_alarms())
             .await;
@@ -224,14 +239,13 @@ impl EngineTask {
         let warnings = self
             .retrying("warnings", || self.store.warnings(&open))
             .await;
-        let corrections = reconcile::corrections(
-            &engine,
+        let corrections = reconcile::after_reload(
+            &self.engine,
+            &previous,
             &alarms,
             &warnings,
             self.clock.now(),
-            Occasion::Reload,
         );
-        self.engine = engine;
         if !corrections.is_empty() {
             self.write(&corrections, None).await;
         }
@@ -240,8 +254,8 @@ impl EngineTask {
         // The workflows may have changed too: let the desk look at due timers under them.
         self.desk.poke();
         tracing::info!(
-            generation = %swap.generation.id,
-            %previous,
+            generation = %generation.id,
+            previous = %previous.id,
             kept_alarms = snapshot.alarms.len(),
             corrections = corrections.len(),
             "engine resumed under the new generation"
@@ -303,5 +317,81 @@ impl EngineTask {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+    use crate::model::ManualClock;
+    use crate::runtime::desk_task::{self, DeskInput};
+    use crate::settings::IngestSettings;
+
+    const REGISTRY: &str = r#"version: 1
+districts:
+  - {code: "210102", name: 和平区}
+assets:
+  - {id: well-1, name: Well 1, domain: city_gas, kind: adjacent_space, district: "210102", owner: shenyang.construction, location: {lon: 123.42, lat: 41.79}}
+sensors:
+  - {id: ch4-1, asset: well-1, metrics: [gas.ch4_adjacent]}
+"#;
+
+    fn generation(yellow: u32) -> Arc<crate::model::Generation> {
+        let rules = format!(
+            "version: 1\nrules:\n  - id: local.confined\n    domain: city_gas\n    metric: \
+             gas.ch4_adjacent\n    hazard: confined_gas\n    description: methane\n    \
+             threshold: {{direction: above, levels: {{yellow: {yellow}, red: 80}}}}\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("city")).unwrap();
+        std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+        std::fs::write(dir.path().join("city/registry.yaml"), REGISTRY).unwrap();
+        std::fs::write(dir.path().join("rules/local.yaml"), rules).unwrap();
+        Arc::new(crate::compile::load(Some(dir.path())).unwrap())
+    }
+
+    /// The race of issue #10 point 4: the engine task used to wake the desk after swapping
+    /// engines while the gate (which holds the workflows the desk reads) still held the old
+    /// generation, so the round it started ran under the old workflows. Now the configuration is
+    /// published with the engine: whenever the desk is woken, it reads the new generation.
+    #[tokio::test]
+    async fn the_desk_is_woken_only_once_the_new_configuration_is_active() {
+        let settings = IngestSettings::default();
+        let (old, new) = (generation(30), generation(20));
+        assert_ne!(old.id, new.id);
+        let active = Arc::new(ArcSwap::from_pointee(Gate::new(
+            Arc::clone(&old),
+            &settings,
+        )));
+        let store = crate::storage::open("sqlite::memory:").await.unwrap();
+        let (desk, mut woken) = desk_task::probe();
+        let task = EngineTask::new(
+            (Engine::new(Arc::clone(&old)), Arc::clone(&active)),
+            store,
+            Arc::new(Metrics::new()),
+            Arc::new(ManualClock::new(Timestamp(0))),
+            desk,
+            (0, Timestamp(0)),
+            Duration::from_secs(3600),
+        );
+        let (_inbox, inbox) = mpsc::channel(4);
+        let (swaps, swap_inbox) = mpsc::channel(1);
+        let running = tokio::spawn(task.run(inbox, swap_inbox));
+
+        let (done, answer) = oneshot::channel();
+        let swap = Swap {
+            active: Arc::new(Gate::new(Arc::clone(&new), &settings)),
+            done,
+        };
+        swaps.send(swap).await.unwrap();
+        // The first wake-up after the swap: what a desk round would read right now.
+        let poke = woken.recv().await.unwrap();
+        assert!(matches!(poke, DeskInput::Poke), "{poke:?}");
+        assert_eq!(active.load().generation().id, new.id);
+        assert_eq!(answer.await.unwrap(), 0);
+        drop((swaps, _inbox));
+        running.await.unwrap();
     }
 }

@@ -215,7 +215,7 @@ impl Runtime {
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
         let (swap_tx, swap_rx) = mpsc::channel(1);
         let task = EngineTask::new(
-            engine,
+            (engine, Arc::clone(&gate)),
             Arc::clone(&store),
             Arc::clone(&metrics),
             Arc::clone(&clock),

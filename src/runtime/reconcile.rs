@@ -16,8 +16,11 @@
 use rustc_hash::FxHashMap;
 
 use crate::eval::Engine;
+use crate::model::diff::{Judgement, judgement};
+use crate::model::level::level_name;
 use crate::model::{
-    AlarmChange, AssetId, Change, HazardId, Level, OpenAlarm, Source, Timestamp, WarningChange,
+    AlarmChange, AssetId, Change, Generation, GenerationId, HazardId, Level, OpenAlarm, RuleId,
+    Source, Timestamp, WarningChange,
 };
 use crate::storage::WarningRecord;
 
@@ -50,6 +53,75 @@ pub fn corrections(
     occasion: Occasion,
 ) -> Vec<Change> {
     let generation = engine.generation();
+    let explain = |_: &RuleId, from: Option<Level>, to: Option<Level>| {
+        format!(
+            "{} configuration generation {}: {} -> {}",
+            occasion.phrase(),
+            generation.id,
+            level_name(from),
+            level_name(to)
+        )
+    };
+    correct(engine, alarms, open_warnings, now, &explain)
+}
+
+/// The corrections after a reload from `previous` to the generation `engine` was resumed under
+/// (`Engine::resume`), each explained by what the reload did to the rule that last moved the
+/// warning ([`judgement`]): "regraded by generation G", "rule R removed by generation G",
+/// "rule R replaced by generation G"; other moves (a cascade or the registry changed) are
+/// "reconciled on reload". A warning whose rules judge as before gets none.
+pub fn after_reload(
+    engine: &Engine,
+    previous: &Generation,
+    alarms: &[OpenAlarm],
+    open_warnings: &[WarningRecord],
+    now: Timestamp,
+) -> Vec<Change> {
+    let generation = engine.generation();
+    let explain = |rule: &RuleId, from: Option<Level>, to: Option<Level>| {
+        reload_message(
+            judgement(previous.rule(rule.as_str()), generation.rule(rule.as_str())),
+            rule,
+            &generation.id,
+            (from, to),
+        )
+    };
+    correct(engine, alarms, open_warnings, now, &explain)
+}
+
+/// The history message of a warning moved by a reload, from the judgement of its rule.
+pub fn reload_message(
+    judged: Option<Judgement>,
+    rule: &RuleId,
+    generation: &GenerationId,
+    (from, to): (Option<Level>, Option<Level>),
+) -> String {
+    let what = match judged {
+        Some(Judgement::Regraded) => format!("regraded by generation {generation}"),
+        Some(Judgement::Removed) => format!("rule {rule} removed by generation {generation}"),
+        Some(Judgement::Replaced) => format!(
+            "rule {rule} replaced by generation {generation} (it judges something else now)"
+        ),
+        Some(Judgement::Same | Judgement::Added) | None => format!(
+            "{} configuration generation {generation}",
+            Occasion::Reload.phrase()
+        ),
+    };
+    format!("{what}: {} -> {}", level_name(from), level_name(to))
+}
+
+/// The history message of a correction of a warning last moved by `rule`, from `from` to `to`.
+type Explain<'a> = dyn Fn(&RuleId, Option<Level>, Option<Level>) -> String + 'a;
+
+/// The corrections, each warning's message from `explain(rule, from, to)`.
+fn correct(
+    engine: &Engine,
+    alarms: &[OpenAlarm],
+    open_warnings: &[WarningRecord],
+    now: Timestamp,
+    explain: &Explain<'_>,
+) -> Vec<Change> {
+    let generation = engine.generation();
     let mut changes = Vec::new();
 
     // Stored alarms that the engine could not restore: the rule, the sensor or the binding is gone.
@@ -68,20 +140,39 @@ pub fn corrections(
         }
     }
 
+    // Alarms the engine holds that the store has none of (a rule regraded upwards on reload);
+    // a shadow rule's levels are findings, not alarms.
+    let held: Vec<OpenAlarm> = engine
+        .standing_alarms()
+        .into_iter()
+        .filter(|alarm| {
+            generation
+                .rule(alarm.rule.as_str())
+                .is_some_and(|r| !r.shadow)
+        })
+        .collect();
+    for alarm in &held {
+        let stored = alarms
+            .iter()
+            .any(|a| a.rule == alarm.rule && a.sensor == alarm.sensor);
+        if !stored {
+            changes.push(Change::Alarm(AlarmChange {
+                rule: alarm.rule.clone(),
+                sensor: alarm.sensor.clone(),
+                asset: alarm.asset.clone(),
+                hazard: alarm.hazard.clone(),
+                from: None,
+                to: Some(alarm.level),
+                ts: now,
+            }));
+        }
+    }
+
     let standing: FxHashMap<(AssetId, HazardId), Level> = engine
         .standing_warnings()
         .into_iter()
         .map(|(asset, hazard, level)| ((asset, hazard), level))
         .collect();
-    let message = |from: Option<Level>, to: Option<Level>| {
-        format!(
-            "{} configuration generation {}: {} -> {}",
-            occasion.phrase(),
-            generation.id,
-            crate::model::level::level_name(from),
-            crate::model::level::level_name(to)
-        )
-    };
 
     // Drills are never the engine's; manual and merged warnings are handled below.
     let engine_side = || open_warnings.iter().filter(|warning| !warning.drill);
@@ -113,12 +204,12 @@ pub fn corrections(
             causes: Vec::new(),
             details: serde_json::Value::Null,
             generation: generation.id.clone(),
-            message: message(Some(warning.level), level),
+            message: explain(&warning.rule, Some(warning.level), level),
         }));
     }
 
-    // Warnings the engine holds (from restored alarms) that the store has no open row for, e.g.
-    // after a rule changed its hazard.
+    // Warnings the engine holds (from restored or regraded alarms) that the store has no open
+    // row for, e.g. after a rule changed its hazard or a lowered threshold now reaches a level.
     let stored: FxHashMap<(AssetId, HazardId), Level> = engine_side()
         .map(|w| ((w.asset.clone(), w.hazard.clone()), w.level))
         .collect();
@@ -126,12 +217,32 @@ pub fn corrections(
         if stored.contains_key(&(asset.clone(), hazard.clone())) {
             continue;
         }
-        let (Some(asset_model), Some(alarm)) = (
-            generation.asset(asset.as_str()),
-            alarms
+        let Some(asset_model) = generation.asset(asset.as_str()) else {
+            continue;
+        };
+        // Who raised it: the highest alarm of that hazard on the asset, else (a cascade's target,
+        // e.g. after the cascade's target changed) the cascade and the highest alarm of its
+        // source hazard, as the engine names a cascaded warning.
+        let own = held
+            .iter()
+            .filter(|a| a.asset == *asset && a.hazard == *hazard)
+            .max_by_key(|a| a.level)
+            .map(|a| (a.rule.clone(), a.sensor.clone()));
+        let cascaded = || {
+            generation
+                .cascades
                 .iter()
-                .find(|a| a.asset == *asset && a.hazard == *hazard),
-        ) else {
+                .filter(|cascade| cascade.to.hazard == *hazard)
+                .filter_map(|cascade| {
+                    held.iter()
+                        .filter(|a| a.hazard == cascade.from.hazard)
+                        .max_by_key(|a| a.level)
+                        .map(|a| (a.level, RuleId::new(cascade.id.as_str()), a.sensor.clone()))
+                })
+                .max_by_key(|(level, ..)| *level)
+                .map(|(_, rule, sensor)| (rule, sensor))
+        };
+        let Some((rule, sensor)) = own.or_else(cascaded) else {
             continue;
         };
         let Some(domain) = generation.domain(asset_model.domain.as_str()) else {
@@ -146,13 +257,13 @@ pub fn corrections(
             from: None,
             to: Some(*level),
             ts: now,
-            rule: alarm.rule.clone(),
-            sensor: alarm.sensor.clone(),
+            message: explain(&rule, None, Some(*level)),
+            rule,
+            sensor,
             evidence: Vec::new(),
             causes: Vec::new(),
             details: serde_json::Value::Null,
             generation: generation.id.clone(),
-            message: message(None, Some(*level)),
         }));
     }
     changes

@@ -8,14 +8,19 @@
 //!    how many problems, the first [`AUDITED_DIAGNOSTICS`] of them with messages cut to
 //!    [`AUDITED_MESSAGE_BYTES`]), and return them: the old generation keeps serving;
 //! 2. the same hash as the generation in force: count `unchanged`, nothing else;
-//! 3. save the generation's text and record its activation with the diff against the old one;
-//! 4. hand it to the engine task, which swaps engines between two batches (keeping the state of
-//!    unchanged rules) and reconciles the store, and wait for it;
-//! 5. swap the ingest gate (and so the generation the API shows).
+//! 3. save the generation's text and record its activation with the diff against the old one and
+//!    its cause (`changes.cause`: the API user, SIGHUP, or the file watch with each changed file
+//!    and the SHA-256 of its new text);
+//! 4. hand the new active configuration (the gate over the new generation, which the duty desk
+//!    also reads its workflows from) to the engine task, which swaps engines between two batches
+//!    (carrying each rule's state as its judgement says), publishes the configuration in the same
+//!    step, reconciles the store, and answers; wait for it.
 //!
-//! Trade-off: the engine is swapped before the gate, so a reading of a newly added sensor is never
-//! accepted by the gate while the engine still runs the old generation; a reading of a removed
-//! sensor accepted just before the gate swap is stored, and the new engine ignores it.
+//! The engine task is the only writer of the active configuration: engine, ingest gate, API and
+//! desk change generation at one point, so no desk round runs under the old workflows after the
+//! engine has the new rules. A reading of a newly added sensor is never accepted while the engine
+//! still runs the old generation; a reading of a removed sensor accepted just before the swap is
+//! stored, and the new engine ignores it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +34,7 @@ use crate::auth::refusals::bounded_text;
 use crate::config::Diagnostic;
 use crate::ingest::Gate;
 use crate::model::diff::GenerationDiff;
+use crate::model::generation::GenerationCause;
 use crate::model::{Actor, AuditAction, AuditDraft, Clock, Generation, Timestamp};
 use crate::settings::IngestSettings;
 use crate::storage::{GenerationRecord, Store, StoreError};
@@ -57,7 +63,7 @@ pub struct ReloadEvent {
 pub struct Reloader {
     /// The deployment directory compiled on each reload.
     deployment: PathBuf,
-    /// The gate the API and ingest read; swapped last.
+    /// The active configuration the API, ingest and desk read (swapped by the engine task).
     gate: Arc<ArcSwap<Gate>>,
     /// Limits for the new gate.
     ingest: IngestSettings,
@@ -141,13 +147,25 @@ impl Reloader {
         }
 
         let diff = GenerationDiff::between(&current, &new);
-        if let Err(error) = record(&*self.store, &new, &diff, self.clock.now()).await {
+        let cause = match (trigger, actor) {
+            (_, Some(actor)) => GenerationCause::Api {
+                actor: actor.to_owned(),
+            },
+            (ReloadTrigger::Watch, None) => {
+                GenerationCause::watched(&current.sources, &new.sources)
+            }
+            (ReloadTrigger::Signal, None) => GenerationCause::Signal,
+            (ReloadTrigger::Api, None) => GenerationCause::Api {
+                actor: Actor::system(trigger.as_str()).id,
+            },
+        };
+        if let Err(error) = record(&*self.store, &new, &diff, &cause, self.clock.now()).await {
             tracing::error!(%trigger, %error, generation = %new.id, "cannot record the new generation; reload abandoned");
             return failed(&current, ReloadFailure::Store(error.to_string()));
         }
         let (done, answer) = oneshot::channel();
         let swap = Swap {
-            generation: Arc::clone(&new),
+            active: Arc::new(Gate::new(Arc::clone(&new), &self.ingest)),
             done,
         };
         if self.engine.send(swap).await.is_err() {
@@ -156,8 +174,6 @@ impl Reloader {
         let Ok(corrections) = answer.await else {
             return failed(&current, ReloadFailure::EngineStopped);
         };
-        self.gate
-            .store(Arc::new(Gate::new(Arc::clone(&new), &self.ingest)));
         tracing::info!(
             %trigger,
             generation = %new.id,
@@ -220,18 +236,19 @@ pub(crate) fn generation_record(
     }
 }
 
-/// Saves `generation` and records its activation at `now` with `diff`.
+/// Saves `generation` and records its activation at `now` with `diff` and its `cause`.
 async fn record(
     store: &dyn Store,
     generation: &Generation,
     diff: &GenerationDiff,
+    cause: &GenerationCause,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     store
         .save_generation(&generation_record(generation, now))
         .await?;
     store
-        .activate_generation(&generation.id, now, &diff.to_json())
+        .activate_generation(&generation.id, now, &diff.to_json_with_cause(cause))
         .await?;
     Ok(())
 }
@@ -268,7 +285,11 @@ pub(crate) async fn activate_at_start(
         diff.summary_line()
     );
     store
-        .activate_generation(&generation.id, now, &diff.to_json())
+        .activate_generation(
+            &generation.id,
+            now,
+            &diff.to_json_with_cause(&GenerationCause::Start),
+        )
         .await?;
     Ok(())
 }
