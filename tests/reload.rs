@@ -432,6 +432,21 @@ async fn generations_record_their_cause_and_keep_their_text(store: Arc<dyn Store
         "{cause} {me}"
     );
     assert_eq!(generations[1]["changes"]["cause"], json!({"kind": "start"}));
+    // ... and the audit entry of the activation names the same person
+    let (_, audit) = server
+        .get("/api/v1/audit?action=config.generation&limit=10")
+        .await;
+    let actors: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        ["system:start", cause["actor"].as_str().unwrap()],
+        "{audit}"
+    );
 
     // The exact text that was live in each generation.
     for (generation, orange) in [(&first, "60"), (&second, "30")] {

@@ -404,9 +404,16 @@ macro_rules! impl_store {
                     tx.rollback().await.map_err(query_error(OP))?;
                     return Ok(false);
                 };
+                // the person or trigger that caused it (`GenerationCause::actor`), as recorded
+                let cause = &changes["cause"];
+                let actor = match cause["kind"].as_str() {
+                    Some("api") => cause["actor"].as_str().unwrap_or("system:api").to_owned(),
+                    Some(kind) => format!("system:{kind}"),
+                    None => "system:config".to_owned(),
+                };
                 let draft = $crate::model::AuditDraft {
                     at,
-                    actor: "system:config".to_owned(),
+                    actor,
                     action: $crate::model::AuditAction::ConfigGeneration,
                     warning: None,
                     generation: Some(id.clone()),
