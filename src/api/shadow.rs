@@ -12,7 +12,8 @@ use crate::model::RuleId;
 use crate::storage::{ShadowFilter, ShadowRecord};
 
 /// Query parameters of `GET /shadow`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ShadowQuery {
     /// Only this rule's findings.
     rule: Option<String>,
@@ -23,13 +24,15 @@ pub(crate) struct ShadowQuery {
 }
 
 /// The list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ShadowList {
     /// Findings, newest first.
     findings: Vec<ShadowRecord>,
 }
 
 /// Lists shadow findings.
+#[utoipa::path(get, path = "/api/v1/shadow", tag = "system", params(ShadowQuery),
+    responses((status = 200, description = "Shadow findings, newest first", body = ShadowList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<ShadowQuery>, QueryRejection>,

@@ -15,7 +15,8 @@ use crate::model::{
 use crate::storage::{FaultRecord, WarningDetail, WarningFilter, WarningRecord, WarningState};
 
 /// Query parameters of `GET /warnings`, as text; parsed into a [`WarningFilter`].
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct WarningQuery {
     /// `open` or `cleared`.
     state: Option<String>,
@@ -95,7 +96,7 @@ fn flag(name: &str, text: Option<&str>) -> Result<Option<bool>, ApiError> {
 }
 
 /// The list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct WarningList {
     /// Matching warnings, most recently changed first.
     warnings: Vec<WarningRecord>,
@@ -103,6 +104,8 @@ pub(crate) struct WarningList {
 
 /// Lists warnings: for department and district users only their own
 /// (`crate::auth::scope::narrow`; a filter cannot widen that).
+#[utoipa::path(get, path = "/api/v1/warnings", tag = "warnings", params(WarningQuery),
+    responses((status = 200, description = "Matching warnings, most recently changed first", body = WarningList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -116,6 +119,9 @@ pub(crate) async fn list(
 }
 
 /// One warning with its history.
+#[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "warnings",
+    params(("id" = String, Path, description = "Warning id")),
+    responses((status = 200, description = "The warning with its level history", body = WarningDetail), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -127,7 +133,8 @@ pub(crate) async fn detail(
 }
 
 /// Query parameters of `GET /faults`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct FaultQuery {
     /// Only this sensor's faults.
     sensor: Option<String>,
@@ -136,13 +143,15 @@ pub(crate) struct FaultQuery {
 }
 
 /// The fault list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct FaultList {
     /// Faults, active first, newest first.
     faults: Vec<FaultRecord>,
 }
 
 /// Lists device faults.
+#[utoipa::path(get, path = "/api/v1/faults", tag = "sensors", params(FaultQuery),
+    responses((status = 200, description = "Device faults, active first, newest first", body = FaultList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn faults(
     State(state): State<AppState>,
     query: Result<Query<FaultQuery>, QueryRejection>,

@@ -23,7 +23,7 @@ pub struct SourceFile {
 }
 
 /// Counts for the one-line summary of `validate` and `GET /config`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Summary {
     /// Domains defined.
     pub domains: usize,
