@@ -29,7 +29,7 @@ pub(crate) struct ActionAnswer {
 
 /// Takes a workflow action on a warning.
 #[utoipa::path(post, path = "/api/v1/warnings/{id}/actions", tag = "desk",
-    params(("id" = String, Path, description = "Warning id")),
+    params(("id" = String, Path, description = "Warning id", example = "1")),
     request_body(content = ActionRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The case after the action and the actions the user may take next", body = ActionAnswer),

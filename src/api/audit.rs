@@ -26,6 +26,7 @@ const MAX_LIMIT: u32 = 1000;
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// Warning id.
+    #[param(value_type = Option<i64>)]
     warning: Option<String>,
     /// Actor id (`user:3`, `system:timer`).
     actor: Option<String>,
@@ -36,8 +37,10 @@ pub(crate) struct AuditQuery {
     /// At or before (RFC 3339 or epoch ms).
     until: Option<String>,
     /// Entries after this `seq` (the previous page's `next_after`).
+    #[param(value_type = Option<i64>, minimum = 0)]
     after: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -150,8 +153,10 @@ pub(crate) async fn verify(
 #[into_params(parameter_in = Query)]
 pub(crate) struct TimelineQuery {
     /// Entries after this `seq` (the previous page's `next_after`).
+    #[param(value_type = Option<i64>, minimum = 0)]
     after: Option<String>,
     /// At most this many (default 1000, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -168,7 +173,7 @@ pub(crate) struct Timeline {
 
 /// One warning's audit entries in order, with the warning.
 #[utoipa::path(get, path = "/api/v1/warnings/{id}/timeline", tag = "warnings",
-    params(("id" = String, Path, description = "Warning id"), TimelineQuery),
+    params(("id" = String, Path, description = "Warning id", example = "1"), TimelineQuery),
     responses((status = 200, description = "The warning and its audit entries, oldest first", body = Timeline), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn timeline(
     State(state): State<AppState>,

@@ -16,6 +16,7 @@ use crate::storage::GenerationListing;
 #[into_params(parameter_in = Query)]
 pub(crate) struct GenerationQuery {
     /// At most this many (default 50, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 

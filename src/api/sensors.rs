@@ -114,6 +114,7 @@ pub(crate) struct SensorQuery {
     /// Only this district.
     district: Option<String>,
     /// At most this many (default 1000, at most 100000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -167,7 +168,7 @@ pub(crate) async fn list(
 
 /// One sensor.
 #[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "sensors",
-    params(("id" = String, Path, description = "Sensor id")),
+    params(("id" = String, Path, description = "Sensor id", example = "gas-ch4-0001")),
     responses((status = 200, description = "The sensor", body = SensorView), (status = 404, description = "`not_found`: no such sensor", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
@@ -205,6 +206,7 @@ pub(crate) struct ReadingQuery {
     /// At or before (RFC 3339 or epoch ms).
     to: Option<String>,
     /// At most this many (default 1000, at most 10000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -217,7 +219,7 @@ pub(crate) struct ReadingList {
 
 /// Stored readings of one sensor.
 #[utoipa::path(get, path = "/api/v1/sensors/{id}/readings", tag = "sensors",
-    params(("id" = String, Path, description = "Sensor id"), ReadingQuery),
+    params(("id" = String, Path, description = "Sensor id", example = "gas-ch4-0001"), ReadingQuery),
     responses((status = 200, description = "Stored readings, oldest first", body = ReadingList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer), (status = 404, description = "`not_found`: no such sensor", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn readings(
     State(state): State<AppState>,

@@ -20,6 +20,7 @@ pub(crate) struct ShadowQuery {
     /// At or after this event time (RFC 3339 or epoch ms).
     since: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 

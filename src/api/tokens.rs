@@ -45,6 +45,7 @@ pub(crate) async fn users(State(state): State<AppState>) -> Result<Json<UserList
 #[into_params(parameter_in = Query)]
 pub(crate) struct TokenQuery {
     /// Only this user's tokens.
+    #[param(value_type = Option<i64>)]
     user: Option<String>,
 }
 
@@ -183,7 +184,7 @@ pub(crate) struct Revoked {
 
 /// Revokes a token; 404 when unknown or already revoked.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "people",
-    params(("id" = String, Path, description = "Token id")),
+    params(("id" = String, Path, description = "Token id", example = "1")),
     responses((status = 200, description = "Revoked", body = Revoked), (status = 404, description = "`not_found`: no such active token", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,

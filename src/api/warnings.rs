@@ -37,10 +37,13 @@ pub(crate) struct WarningQuery {
     /// Workflow stage of the warning's case (`issued`, `closed` ...).
     stage: Option<String>,
     /// `true`: exercises only; `false`: real warnings only.
+    #[param(value_type = Option<bool>)]
     drill: Option<String>,
     /// `true`: only cases whose escalation timer is due now (overdue items).
+    #[param(value_type = Option<bool>)]
     overdue: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -120,7 +123,7 @@ pub(crate) async fn list(
 
 /// One warning with its history.
 #[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "warnings",
-    params(("id" = String, Path, description = "Warning id")),
+    params(("id" = String, Path, description = "Warning id", example = "1")),
     responses((status = 200, description = "The warning with its level history", body = WarningDetail), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
@@ -139,6 +142,7 @@ pub(crate) struct FaultQuery {
     /// Only this sensor's faults.
     sensor: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
