@@ -186,7 +186,7 @@ fn judge_run(text: &str, limits: &Limits) -> Result<(), TestCaseError> {
     scope.push_dynamic("district", Dynamic::from("210102"));
     match engine.eval_ast_with_scope::<Dynamic>(&mut scope, &ast) {
         Ok(value) => {
-            if let Some(text) = value.clone().into_immutable_string().ok() {
+            if let Ok(text) = value.clone().into_immutable_string() {
                 prop_assert!(text.len() <= limits.max_string_size);
             }
             if value.is_array() {
