@@ -14,14 +14,14 @@ MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-240}"
 
 work="$(mktemp -d)"
-venv="${SCHEMATHESIS_VENV:-${CARGO_TARGET_DIR:-target}/schemathesis-venv}"
+venv="$(realpath -m "${SCHEMATHESIS_VENV:-${CARGO_TARGET_DIR:-target}/schemathesis-venv}")"
 if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 cargo build --locked --quiet --bin tocsin
-bin="${CARGO_TARGET_DIR:-target}/debug/tocsin"
+bin="$(realpath "${CARGO_TARGET_DIR:-target}/debug/tocsin")"
 
 server=""
 cleanup() {
@@ -63,7 +63,8 @@ curl -fsS -H "Authorization: Bearer $token" -H "Content-Type: application/x-ndjs
 echo
 
 fuzz() {
-  "$venv/bin/st" run "$base/api/v1/openapi.json" \
+  # From the scratch directory: schemathesis and hypothesis keep caches in the working directory.
+  (cd "$work" && "$venv/bin/st" run "$base/api/v1/openapi.json" \
     --url "$base" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance \
@@ -72,7 +73,7 @@ fuzz() {
     --request-timeout 10 \
     --seed 10 \
     --no-color \
-    "$@"
+    "$@")
 }
 status=0
 # Revoking tokens last and alone: a guessed id could be the fuzzer's own token.
