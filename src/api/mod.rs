@@ -34,6 +34,7 @@ mod shadow;
 mod shape;
 mod system;
 mod tokens;
+mod views;
 mod warnings;
 
 pub use error::ApiError;

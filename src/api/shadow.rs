@@ -8,8 +8,9 @@ use axum::extract::{Query, State};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
+use super::views::ShadowView;
 use crate::model::RuleId;
-use crate::storage::{ShadowFilter, ShadowRecord};
+use crate::storage::ShadowFilter;
 
 /// Query parameters of `GET /shadow`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -28,7 +29,7 @@ pub(crate) struct ShadowQuery {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ShadowList {
     /// Findings, newest first.
-    findings: Vec<ShadowRecord>,
+    findings: Vec<ShadowView>,
 }
 
 /// Lists shadow findings.
@@ -44,6 +45,12 @@ pub(crate) async fn list(
         since: params::instant("since", query.since.as_deref())?,
         limit: params::limit(query.limit.as_deref(), 100, 1000)?,
     };
-    let findings = state.store.shadow_findings(&filter).await?;
+    let findings = state
+        .store
+        .shadow_findings(&filter)
+        .await?
+        .into_iter()
+        .map(ShadowView::from)
+        .collect();
     Ok(Json(ShadowList { findings }))
 }

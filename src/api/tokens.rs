@@ -12,10 +12,10 @@ use axum::{Extension, Json};
 
 use super::AppState;
 use super::error::ApiError;
+use super::views::{TokenView, UserView};
 use crate::auth::{Authenticator, user};
 use crate::error::ErrorCode;
 use crate::model::{Actor, Principal};
-use crate::storage::{TokenRecord, UserRecord};
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/whoami", tag = "people",
@@ -28,7 +28,7 @@ pub(crate) async fn whoami(Extension(principal): Extension<Principal>) -> Json<P
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct UserList {
     /// Every user, by id.
-    users: Vec<UserRecord>,
+    users: Vec<UserView>,
 }
 
 /// Every user.
@@ -36,7 +36,13 @@ pub(crate) struct UserList {
     responses((status = 200, description = "Every user, by id", body = UserList)))]
 pub(crate) async fn users(State(state): State<AppState>) -> Result<Json<UserList>, ApiError> {
     Ok(Json(UserList {
-        users: state.store.users().await?,
+        users: state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(UserView::from)
+            .collect(),
     }))
 }
 
@@ -53,7 +59,7 @@ pub(crate) struct TokenQuery {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenList {
     /// Tokens, by id.
-    tokens: Vec<TokenRecord>,
+    tokens: Vec<TokenView>,
 }
 
 /// Tokens, all or one user's.
@@ -72,7 +78,13 @@ pub(crate) async fn tokens(
             })?),
         };
     Ok(Json(TokenList {
-        tokens: state.store.tokens(user).await?,
+        tokens: state
+            .store
+            .tokens(user)
+            .await?
+            .into_iter()
+            .map(TokenView::from)
+            .collect(),
     }))
 }
 
@@ -99,9 +111,9 @@ pub(crate) struct Created {
     /// The token, shown this once.
     token: String,
     /// What the store keeps of it.
-    record: TokenRecord,
+    record: TokenView,
     /// Its user.
-    user: UserRecord,
+    user: UserView,
 }
 
 /// Creates a token (and its user, unless `user` names one): 201.
@@ -167,8 +179,8 @@ pub(crate) async fn create(
         StatusCode::CREATED,
         Json(Created {
             token,
-            record,
-            user,
+            record: record.into(),
+            user: user.into(),
         }),
     ))
 }

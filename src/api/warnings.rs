@@ -8,11 +8,12 @@ use axum::{Extension, Json};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
+use super::views::FaultView;
 use crate::model::{
     AssetId, DepartmentId, DistrictCode, DomainId, Generation, HazardId, Level, Principal,
     SensorId, Timestamp,
 };
-use crate::storage::{FaultRecord, WarningDetail, WarningFilter, WarningRecord, WarningState};
+use crate::storage::{WarningDetail, WarningFilter, WarningRecord, WarningState};
 
 /// Query parameters of `GET /warnings`, as text; parsed into a [`WarningFilter`].
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -150,7 +151,7 @@ pub(crate) struct FaultQuery {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct FaultList {
     /// Faults, active first, newest first.
-    faults: Vec<FaultRecord>,
+    faults: Vec<FaultView>,
 }
 
 /// Lists device faults.
@@ -163,7 +164,13 @@ pub(crate) async fn faults(
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
     let limit = params::limit(query.limit.as_deref(), 100, 1000)?;
     let sensor = query.sensor.as_deref().map(SensorId::from);
-    let faults = state.store.faults(sensor.as_ref(), limit).await?;
+    let faults = state
+        .store
+        .faults(sensor.as_ref(), limit)
+        .await?
+        .into_iter()
+        .map(FaultView::from)
+        .collect();
     Ok(Json(FaultList { faults }))
 }
 

@@ -8,7 +8,7 @@ use crate::model::{AuditDraft, DepartmentId, DistrictCode, Principal, Role, Time
 use super::StoreError;
 
 /// A user as stored.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct UserRecord {
     /// Store-assigned id.
     pub id: i64,
@@ -25,7 +25,7 @@ pub struct UserRecord {
 }
 
 /// A token as stored (never the token itself).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct TokenRecord {
     /// Store-assigned id.
     pub id: i64,

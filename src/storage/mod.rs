@@ -260,7 +260,7 @@ pub struct WarningFilter {
 }
 
 /// A device fault as listed by the API.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FaultRecord {
     /// Store-assigned id.
     pub id: i64,
@@ -318,7 +318,7 @@ pub struct GenerationListing {
 }
 
 /// A shadow rule's finding as stored: what it would have raised.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ShadowRecord {
     /// Store-assigned id.
     pub id: i64,
