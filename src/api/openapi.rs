@@ -26,8 +26,9 @@ use crate::model::Timestamp;
 /// The name of the bearer security scheme.
 const BEARER: &str = "bearer";
 
-/// Routes answered without a store read, so never 503 `store_unavailable`.
-const STORELESS: &[&str] = &["/metrics", "/openapi.json", "/whoami", "/config"];
+/// Routes answered without a store read, so never 503 `store_unavailable` (a guarded route reads
+/// the store to check its token, so only open ones can be here).
+const STORELESS: &[&str] = &["/metrics", "/openapi.json"];
 
 /// The error shape every error answer has (`api::error`).
 #[derive(Debug, ToSchema)]
