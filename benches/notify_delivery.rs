@@ -45,7 +45,7 @@ fn settings(url: &str, poll_ms: u64) -> NotifySettings {
          addresses: {{default: {{webhook: [desk]}}}}\n\
          batch: 128\npoll_interval_ms: {poll_ms}\nrate_per_second: {{webhook: 1000000}}\n"
     );
-    let value: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+    let value: serde_norway::Value = serde_norway::from_str(&yaml).unwrap();
     NotifySettings::from_yaml_with(&value, |_| None).unwrap()
 }
 

@@ -41,7 +41,7 @@ fn settings_yaml(url: &str) -> String {
 }
 
 fn settings(yaml: &str) -> NotifySettings {
-    let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    let value: serde_norway::Value = serde_norway::from_str(yaml).unwrap();
     NotifySettings::from_yaml_with(&value, |_| None).unwrap()
 }
 

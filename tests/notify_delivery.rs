@@ -46,7 +46,7 @@ async fn queue(store: &Arc<dyn Store>, asset: &str, channels: &[Channel]) -> Vec
 }
 
 fn settings(yaml: &str) -> NotifySettings {
-    let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    let value: serde_norway::Value = serde_norway::from_str(yaml).unwrap();
     NotifySettings::from_yaml_with(&value, |_| None).unwrap()
 }
 

@@ -17,7 +17,7 @@ use crate::workflow::ActionRequest;
 use crate::workflow::desk::{DeskError, ManualReport, NextAction};
 
 /// The answer to an action: the case as saved and what the user may do next.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ActionAnswer {
     /// The warning.
     warning: i64,
@@ -28,6 +28,17 @@ pub(crate) struct ActionAnswer {
 }
 
 /// Takes a workflow action on a warning.
+#[utoipa::path(post, path = "/api/v1/warnings/{id}/actions", tag = "desk",
+    params(("id" = String, Path, description = "Warning id", example = "1")),
+    request_body(content = ActionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The case after the action and the actions the user may take next", body = ActionAnswer),
+        (status = 400, description = "`malformed_body` or `unknown_action`", body = crate::api::openapi::ErrorAnswer),
+        (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer),
+        (status = 409, description = "`action_not_allowed` (not from this stage or not for this role) or `case_conflict` (changed meanwhile)", body = crate::api::openapi::ErrorAnswer),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = crate::api::openapi::ErrorAnswer),
+        (status = 422, description = "`missing_field`: the action needs a field the request lacks", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn act(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -48,7 +59,7 @@ pub(crate) async fn act(
 }
 
 /// The answer to a manual warning.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ReportAnswer {
     /// The warning the report is now part of, with its case.
     warning: WarningRecord,
@@ -58,6 +69,14 @@ pub(crate) struct ReportAnswer {
 
 /// Enters a manual warning (hotline, citizen, inspection, media) or a drill; 201 with the
 /// warning it opened or merged into.
+#[utoipa::path(post, path = "/api/v1/warnings", tag = "desk",
+    request_body(content = ManualReport, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The warning the report opened or merged into", body = ReportAnswer),
+        (status = 400, description = "`malformed_body`, `unregistered_asset` or `unmonitored_hazard`", body = crate::api::openapi::ErrorAnswer),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = crate::api::openapi::ErrorAnswer),
+        (status = 422, description = "`missing_field`", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

@@ -22,9 +22,11 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
 /// Query parameters of `GET /audit`, as text; parsed into an [`AuditFilter`].
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// Warning id.
+    #[param(value_type = Option<i64>)]
     warning: Option<String>,
     /// Actor id (`user:3`, `system:timer`).
     actor: Option<String>,
@@ -35,8 +37,10 @@ pub(crate) struct AuditQuery {
     /// At or before (RFC 3339 or epoch ms).
     until: Option<String>,
     /// Entries after this `seq` (the previous page's `next_after`).
+    #[param(value_type = Option<i64>, minimum = 0)]
     after: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -103,6 +107,8 @@ fn after(text: Option<&str>) -> Result<Option<i64>, ApiError> {
 }
 
 /// Lists audit entries, oldest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, description = "Audit entries exactly as stored, oldest first", body = AuditPage<AuditEntry>), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<AuditQuery>, QueryRejection>,
@@ -113,13 +119,16 @@ pub(crate) async fn list(
 }
 
 /// Query parameters of `GET /audit/verify`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct VerifyQuery {
     /// A head recorded earlier, `SEQ:HASH`: the log must still contain it.
     head: Option<String>,
 }
 
 /// Verifies the whole chain (and the recorded head, if given).
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", params(VerifyQuery),
+    responses((status = 200, description = "The chain check, intact or not", body = VerifyReport), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn verify(
     State(state): State<AppState>,
     query: Result<Query<VerifyQuery>, QueryRejection>,
@@ -140,16 +149,19 @@ pub(crate) async fn verify(
 }
 
 /// Query parameters of `GET /warnings/{id}/timeline`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TimelineQuery {
     /// Entries after this `seq` (the previous page's `next_after`).
+    #[param(value_type = Option<i64>, minimum = 0)]
     after: Option<String>,
     /// At most this many (default 1000, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
 /// A warning's life.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Timeline {
     /// The warning as it is now (with its case).
     warning: WarningRecord,
@@ -160,6 +172,9 @@ pub(crate) struct Timeline {
 }
 
 /// One warning's audit entries in order, with the warning.
+#[utoipa::path(get, path = "/api/v1/warnings/{id}/timeline", tag = "warnings",
+    params(("id" = String, Path, description = "Warning id", example = "1"), TimelineQuery),
+    responses((status = 200, description = "The warning and its audit entries, oldest first", body = Timeline), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn timeline(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

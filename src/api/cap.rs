@@ -19,9 +19,11 @@ use crate::storage::AuditFilter;
 pub(crate) const CAP_MEDIA_TYPE: &str = "application/cap+xml; charset=utf-8";
 
 /// Query parameters of `GET /warnings/{id}/cap`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct CapQuery {
     /// Which message (from 1); the latest when absent.
+    #[param(value_type = Option<u32>, minimum = 1)]
     message: Option<String>,
 }
 
@@ -32,6 +34,13 @@ impl From<CapError> for ApiError {
 }
 
 /// The CAP alert of one warning.
+#[utoipa::path(get, path = "/api/v1/warnings/{id}/cap", tag = "warnings",
+    params(("id" = String, Path, description = "Warning id", example = "1"), CapQuery),
+    responses(
+        (status = 200, description = "The CAP 1.2 alert", content_type = "application/cap+xml", body = String),
+        (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer),
+        (status = 409, description = "`not_issued`: the warning has not been issued (or has no such message)", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn cap(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

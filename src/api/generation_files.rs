@@ -12,14 +12,15 @@ use super::error::ApiError;
 use crate::model::{GenerationId, SourceFile, Timestamp};
 
 /// Query parameters.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct FilesQuery {
     /// Only the file with this path.
     path: Option<String>,
 }
 
 /// The answer: the generation and its files, in the order they were read.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct GenerationFiles {
     /// The generation.
     generation: GenerationId,
@@ -32,6 +33,9 @@ pub(crate) struct GenerationFiles {
 }
 
 /// The files of generation `id`; 404 `not_found` for an unknown generation or path.
+#[utoipa::path(get, path = "/api/v1/config/generations/{id}/files", tag = "system",
+    params(("id" = String, Path, description = "The generation id"), FilesQuery),
+    responses((status = 200, description = "The generation's files with their exact text", body = GenerationFiles), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer), (status = 404, description = "`not_found`: no such generation, or it has no file at `path`", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn files(
     State(state): State<AppState>,
     Path(id): Path<String>,

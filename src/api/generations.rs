@@ -12,14 +12,16 @@ use crate::model::GenerationId;
 use crate::storage::GenerationListing;
 
 /// Query parameters of `GET /config/generations`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct GenerationQuery {
     /// At most this many (default 50, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
 /// One generation of the list.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct GenerationView {
     /// The stored listing: id, hash, created_at, activated_at, summary, changes.
     #[serde(flatten)]
@@ -29,7 +31,7 @@ pub(crate) struct GenerationView {
 }
 
 /// The list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct GenerationList {
     /// The generation in force.
     current: GenerationId,
@@ -38,6 +40,8 @@ pub(crate) struct GenerationList {
 }
 
 /// Lists generations.
+#[utoipa::path(get, path = "/api/v1/config/generations", tag = "system", params(GenerationQuery),
+    responses((status = 200, description = "Stored generations, the most recently activated first", body = GenerationList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<GenerationQuery>, QueryRejection>,

@@ -1,7 +1,7 @@
 //! The HTTP API under `/api/v1` (axum). Routes live in one file per resource; every handler
 //! returns `Result<_, ApiError>` ([`error`]), the one place errors become `{code, message}`
 //! bodies. The router is built from an [`AppState`] so tests can drive it in-process. Every route
-//! but `/healthz` and `/metrics` is behind the guard ([`guard`]): a bearer token whose role the
+//! but `/healthz`, `/metrics` and `/openapi.json` (the contract, [`openapi`]) is behind the guard ([`guard`]): a bearer token whose role the
 //! access matrix (`crate::auth::matrix`) allows.
 
 use std::sync::Arc;
@@ -24,6 +24,7 @@ pub mod error;
 mod generation_files;
 mod generations;
 mod guard;
+pub mod openapi;
 mod outbox;
 mod params;
 pub mod readings;
@@ -34,6 +35,7 @@ mod shadow;
 mod shape;
 mod system;
 mod tokens;
+mod views;
 mod warnings;
 
 pub use error::ApiError;
@@ -120,6 +122,7 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .route("/whoami", get(tokens::whoami))
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
+        .route("/openapi.json", get(openapi::document))
         .method_not_allowed_fallback(system::method_not_allowed);
     Router::new()
         .route("/healthz", get(system::healthz))

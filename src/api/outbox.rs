@@ -15,25 +15,31 @@ use crate::model::{Actor, AuditAction, AuditDraft, Principal};
 use crate::storage::{DeliveryFilter, DeliveryRecord, DeliveryStatus, RetryOutcome};
 
 /// Query parameters.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct OutboxQuery {
     /// Only this warning's notifications.
+    #[param(value_type = Option<i64>)]
     warning: Option<String>,
     /// Only notifications in this delivery status.
+    #[param(value_type = Option<DeliveryStatus>)]
     status: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
 /// The answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct OutboxList {
     /// Notifications, oldest first.
     notifications: Vec<DeliveryRecord>,
 }
 
 /// Lists queued notifications with their delivery state.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "workflow", params(OutboxQuery),
+    responses((status = 200, description = "Notifications with their delivery state and attempts, oldest first", body = OutboxList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<OutboxQuery>, QueryRejection>,
@@ -65,7 +71,7 @@ pub(crate) async fn list(
 }
 
 /// The answer to a retry.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct RetryAnswer {
     /// The outbox id.
     id: i64,
@@ -74,6 +80,9 @@ pub(crate) struct RetryAnswer {
 }
 
 /// Re-queues a failed or dead notification, due now.
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/retry", tag = "workflow",
+    params(("id" = i64, Path, description = "The outbox id")),
+    responses((status = 200, description = "Queued again, due now", body = RetryAnswer), (status = 404, description = "`not_found`: no outbox row has that id", body = crate::api::openapi::ErrorAnswer), (status = 409, description = "`not_retryable`: only a failed or dead notification can be re-queued", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn retry(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

@@ -22,7 +22,7 @@ use crate::ingest::queue::{BodyBytes, BudgetSpent};
 use crate::ingest::{BodyError, BodyFormat, IngestError, Item, Rejection, parse_body};
 
 /// The answer to a batch.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct IngestAnswer {
     /// Readings that passed the gate and are durably stored (re-sent ones included).
     pub accepted: usize,
@@ -31,6 +31,16 @@ pub struct IngestAnswer {
 }
 
 /// Handles one batch of readings.
+#[utoipa::path(post, path = "/api/v1/readings", tag = "ingest",
+    request_body(description = "Readings: a JSON array of reading objects, or NDJSON (one object a line). Each item is judged alone.",
+        content((Vec<crate::api::openapi::ReadingIn> = "application/json"), (String = "application/x-ndjson"))),
+    responses(
+        (status = 200, description = "Committed: how many were accepted and which items were rejected (`malformed_reading`, `unknown_sensor`, `unknown_metric`, `not_finite`, `bad_timestamp`, `clock_skew`, `too_old`)", body = IngestAnswer),
+        (status = 400, description = "`malformed_body`: the body is not a JSON array or not text", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "`body_too_large`: larger than `ingest.max_body_bytes`", body = crate::api::openapi::ErrorAnswer),
+        (status = 415, description = "`unsupported_media_type`: neither JSON nor NDJSON", body = crate::api::openapi::ErrorAnswer),
+        (status = 503, description = "`overloaded` or `store_unavailable`: the queue or the byte budget is full, or the store is away; retry after `Retry-After` seconds", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn post_readings(
     State(state): State<AppState>,
     headers: HeaderMap,

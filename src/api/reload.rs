@@ -119,9 +119,19 @@ pub trait Reload: Send + Sync + fmt::Debug {
     }
 }
 
+/// 200 answer of a reload: a new generation in force, or nothing new.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub(crate) enum ReloadAnswer {
+    /// A new generation is in force.
+    Applied(AppliedBody),
+    /// The deployment compiles to the generation in force.
+    Unchanged(UnchangedBody),
+}
+
 /// 200 answer of an applied reload.
-#[derive(Debug, serde::Serialize)]
-struct AppliedBody {
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct AppliedBody {
     /// The generation now in force.
     generation: GenerationId,
     /// The one it replaced.
@@ -133,8 +143,8 @@ struct AppliedBody {
 }
 
 /// 200 answer of a reload that found nothing new.
-#[derive(Debug, serde::Serialize)]
-struct UnchangedBody {
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct UnchangedBody {
     /// Always `true`.
     unchanged: bool,
     /// The generation in force.
@@ -142,8 +152,8 @@ struct UnchangedBody {
 }
 
 /// 422 answer: the error body plus every diagnostic.
-#[derive(Debug, serde::Serialize)]
-struct RejectedBody {
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct RejectedBody {
     /// `config_invalid`.
     code: ErrorCode,
     /// For people.
@@ -153,6 +163,13 @@ struct RejectedBody {
 }
 
 /// Reloads the deployment directory.
+#[utoipa::path(post, path = "/api/v1/admin/reload", tag = "system",
+    responses(
+        (status = 200, description = "A new generation is in force, or nothing changed", body = ReloadAnswer),
+        (status = 409, description = "`reload_unavailable`: started without a deployment directory", body = crate::api::openapi::ErrorAnswer),
+        (status = 422, description = "`config_invalid`: the deployment does not compile; nothing changed", body = RejectedBody),
+        (status = 500, description = "`internal`: the reload failed half-way; nothing changed", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn reload(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -165,17 +182,17 @@ pub(crate) async fn reload(
     };
     let actor = Actor::user(&principal).id;
     Ok(match reloader.reload_by(ReloadTrigger::Api, &actor).await {
-        ReloadOutcome::Applied(applied) => Json(AppliedBody {
+        ReloadOutcome::Applied(applied) => Json(ReloadAnswer::Applied(AppliedBody {
             changes: applied.diff.to_json(),
             generation: applied.generation,
             previous: applied.previous,
             corrections: applied.corrections,
-        })
+        }))
         .into_response(),
-        ReloadOutcome::Unchanged { generation } => Json(UnchangedBody {
+        ReloadOutcome::Unchanged { generation } => Json(ReloadAnswer::Unchanged(UnchangedBody {
             unchanged: true,
             generation,
-        })
+        }))
         .into_response(),
         ReloadOutcome::Rejected {
             current,

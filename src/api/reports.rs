@@ -18,7 +18,8 @@ use crate::report::{self, Day, markdown, parse_offset};
 pub(crate) const MARKDOWN_MEDIA_TYPE: &str = "text/markdown; charset=utf-8";
 
 /// Query parameters of `GET /reports/daily`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DailyQuery {
     /// Local date, `YYYY-MM-DD`; today when absent.
     date: Option<String>,
@@ -29,6 +30,12 @@ pub(crate) struct DailyQuery {
 }
 
 /// The daily report.
+#[utoipa::path(get, path = "/api/v1/reports/daily", tag = "desk", params(DailyQuery),
+    responses(
+        (status = 200, description = "The daily duty report (JSON, or Markdown with `format=markdown`)",
+            content((crate::report::DailyReport = "application/json"), (String = "text/markdown"))),
+        (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn daily(
     State(state): State<AppState>,
     query: Result<Query<DailyQuery>, QueryRejection>,

@@ -18,7 +18,7 @@ use crate::model::{
 use crate::storage::FaultRecord;
 
 /// When a sensor last reported one metric.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct LastReading {
     /// The metric.
     metric: MetricId,
@@ -27,7 +27,7 @@ pub(crate) struct LastReading {
 }
 
 /// An active device fault, as shown with its sensor.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ActiveFault {
     /// The metric concerned.
     metric: MetricId,
@@ -38,7 +38,7 @@ pub(crate) struct ActiveFault {
 }
 
 /// A sensor as the API shows it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct SensorView {
     /// Stable id.
     id: SensorId,
@@ -106,18 +106,20 @@ fn active(faults: Vec<FaultRecord>) -> HashMap<SensorId, Vec<ActiveFault>> {
 }
 
 /// Query parameters of `GET /sensors`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SensorQuery {
     /// Only this domain.
     domain: Option<String>,
     /// Only this district.
     district: Option<String>,
     /// At most this many (default 1000, at most 100000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
 /// The list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct SensorList {
     /// Sensors in registry order.
     sensors: Vec<SensorView>,
@@ -127,6 +129,8 @@ pub(crate) struct SensorList {
 const FAULT_SCAN_LIMIT: u32 = 10_000;
 
 /// Lists sensors.
+#[utoipa::path(get, path = "/api/v1/sensors", tag = "sensors", params(SensorQuery),
+    responses((status = 200, description = "Sensors in registry order", body = SensorList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<SensorQuery>, QueryRejection>,
@@ -163,6 +167,9 @@ pub(crate) async fn list(
 }
 
 /// One sensor.
+#[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "sensors",
+    params(("id" = String, Path, description = "Sensor id", example = "gas-ch4-0001")),
+    responses((status = 200, description = "The sensor", body = SensorView), (status = 404, description = "`not_found`: no such sensor", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -189,7 +196,8 @@ async fn last_readings(state: &AppState, sensor: &SensorId) -> Result<Vec<LastRe
 }
 
 /// Query parameters of `GET /sensors/{id}/readings`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ReadingQuery {
     /// Only this metric.
     metric: Option<String>,
@@ -198,17 +206,21 @@ pub(crate) struct ReadingQuery {
     /// At or before (RFC 3339 or epoch ms).
     to: Option<String>,
     /// At most this many (default 1000, at most 10000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
 /// The readings answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ReadingList {
     /// Readings, oldest first.
     readings: Vec<Reading>,
 }
 
 /// Stored readings of one sensor.
+#[utoipa::path(get, path = "/api/v1/sensors/{id}/readings", tag = "sensors",
+    params(("id" = String, Path, description = "Sensor id", example = "gas-ch4-0001"), ReadingQuery),
+    responses((status = 200, description = "Stored readings, oldest first", body = ReadingList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer), (status = 404, description = "`not_found`: no such sensor", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn readings(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -13,7 +13,7 @@ use crate::model::{GenerationId, Summary};
 use crate::storage::Backend;
 
 /// The generation in force.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ConfigView {
     /// Short generation id.
     generation: GenerationId,
@@ -24,6 +24,8 @@ pub(crate) struct ConfigView {
 }
 
 /// Describes the generation in force.
+#[utoipa::path(get, path = "/api/v1/config", tag = "system",
+    responses((status = 200, description = "The generation in force", body = ConfigView)))]
 pub(crate) async fn config(State(state): State<AppState>) -> Json<ConfigView> {
     let generation = state.generation();
     Json(ConfigView {
@@ -34,7 +36,7 @@ pub(crate) async fn config(State(state): State<AppState>) -> Json<ConfigView> {
 }
 
 /// The health answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Health {
     /// Always `ok` (failures answer 503 `store_unavailable`).
     status: &'static str,
@@ -45,6 +47,8 @@ pub(crate) struct Health {
 }
 
 /// Checks that the store answers a query.
+#[utoipa::path(get, path = "/api/v1/healthz", tag = "system",
+    responses((status = 200, description = "The store answers", body = Health), (status = 503, description = "`store_unavailable`", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let generation = state.generation();
     state.store.generation(&generation.id).await?;
@@ -56,6 +60,8 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health
 }
 
 /// Prometheus text.
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "system",
+    responses((status = 200, description = "Prometheus / OpenMetrics text", content_type = "application/openmetrics-text", body = String)))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     state.metrics.set_queue_depth(state.queue.depth());
     (

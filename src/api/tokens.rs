@@ -12,45 +12,59 @@ use axum::{Extension, Json};
 
 use super::AppState;
 use super::error::ApiError;
+use super::views::{TokenView, UserView};
 use crate::auth::{Authenticator, user};
 use crate::error::ErrorCode;
 use crate::model::{Actor, Principal};
-use crate::storage::{TokenRecord, UserRecord};
 
 /// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "people",
+    responses((status = 200, description = "The signed-in user", body = Principal)))]
 pub(crate) async fn whoami(Extension(principal): Extension<Principal>) -> Json<Principal> {
     Json(principal)
 }
 
 /// The user list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct UserList {
     /// Every user, by id.
-    users: Vec<UserRecord>,
+    users: Vec<UserView>,
 }
 
 /// Every user.
+#[utoipa::path(get, path = "/api/v1/users", tag = "people",
+    responses((status = 200, description = "Every user, by id", body = UserList)))]
 pub(crate) async fn users(State(state): State<AppState>) -> Result<Json<UserList>, ApiError> {
     Ok(Json(UserList {
-        users: state.store.users().await?,
+        users: state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(UserView::from)
+            .collect(),
     }))
 }
 
 /// Query of `GET /tokens`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TokenQuery {
     /// Only this user's tokens.
+    #[param(value_type = Option<i64>)]
     user: Option<String>,
 }
 
 /// The token list answer (never the tokens themselves).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct TokenList {
     /// Tokens, by id.
-    tokens: Vec<TokenRecord>,
+    tokens: Vec<TokenView>,
 }
 
 /// Tokens, all or one user's.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "people", params(TokenQuery),
+    responses((status = 200, description = "Tokens (never the secrets), by id", body = TokenList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn tokens(
     State(state): State<AppState>,
     query: Result<Query<TokenQuery>, QueryRejection>,
@@ -64,13 +78,19 @@ pub(crate) async fn tokens(
             })?),
         };
     Ok(Json(TokenList {
-        tokens: state.store.tokens(user).await?,
+        tokens: state
+            .store
+            .tokens(user)
+            .await?
+            .into_iter()
+            .map(TokenView::from)
+            .collect(),
     }))
 }
 
 /// Body of `POST /tokens`: either `user` (another token for that user) or a new user's `role`
 /// with `department` / `district` as the role needs, and an optional `name`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenRequest {
     /// An existing user's id.
@@ -86,17 +106,24 @@ pub(crate) struct TokenRequest {
 }
 
 /// The answer to `POST /tokens`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Created {
     /// The token, shown this once.
     token: String,
     /// What the store keeps of it.
-    record: TokenRecord,
+    record: TokenView,
     /// Its user.
-    user: UserRecord,
+    user: UserView,
 }
 
 /// Creates a token (and its user, unless `user` names one): 201.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "people",
+    request_body(content = TokenRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The token, shown this once, with its user", body = Created),
+        (status = 400, description = "`malformed_body`: not a token request, or an unknown role, department or district", body = crate::api::openapi::ErrorAnswer),
+        (status = 404, description = "`not_found`: no such user", body = crate::api::openapi::ErrorAnswer),
+    ))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -152,14 +179,14 @@ pub(crate) async fn create(
         StatusCode::CREATED,
         Json(Created {
             token,
-            record,
-            user,
+            record: record.into(),
+            user: user.into(),
         }),
     ))
 }
 
 /// The answer to `DELETE /tokens/{id}`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Revoked {
     /// The token revoked.
     revoked: i64,
@@ -168,6 +195,9 @@ pub(crate) struct Revoked {
 }
 
 /// Revokes a token; 404 when unknown or already revoked.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "people",
+    params(("id" = String, Path, description = "Token id", example = "1")),
+    responses((status = 200, description = "Revoked", body = Revoked), (status = 404, description = "`not_found`: no such active token", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

@@ -8,14 +8,16 @@ use axum::{Extension, Json};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
+use super::views::FaultView;
 use crate::model::{
     AssetId, DepartmentId, DistrictCode, DomainId, Generation, HazardId, Level, Principal,
     SensorId, Timestamp,
 };
-use crate::storage::{FaultRecord, WarningDetail, WarningFilter, WarningRecord, WarningState};
+use crate::storage::{WarningDetail, WarningFilter, WarningRecord, WarningState};
 
 /// Query parameters of `GET /warnings`, as text; parsed into a [`WarningFilter`].
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct WarningQuery {
     /// `open` or `cleared`.
     state: Option<String>,
@@ -36,10 +38,13 @@ pub(crate) struct WarningQuery {
     /// Workflow stage of the warning's case (`issued`, `closed` ...).
     stage: Option<String>,
     /// `true`: exercises only; `false`: real warnings only.
+    #[param(value_type = Option<bool>)]
     drill: Option<String>,
     /// `true`: only cases whose escalation timer is due now (overdue items).
+    #[param(value_type = Option<bool>)]
     overdue: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
@@ -95,7 +100,7 @@ fn flag(name: &str, text: Option<&str>) -> Result<Option<bool>, ApiError> {
 }
 
 /// The list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct WarningList {
     /// Matching warnings, most recently changed first.
     warnings: Vec<WarningRecord>,
@@ -103,6 +108,8 @@ pub(crate) struct WarningList {
 
 /// Lists warnings: for department and district users only their own
 /// (`crate::auth::scope::narrow`; a filter cannot widen that).
+#[utoipa::path(get, path = "/api/v1/warnings", tag = "warnings", params(WarningQuery),
+    responses((status = 200, description = "Matching warnings, most recently changed first", body = WarningList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -116,6 +123,9 @@ pub(crate) async fn list(
 }
 
 /// One warning with its history.
+#[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "warnings",
+    params(("id" = String, Path, description = "Warning id", example = "1")),
+    responses((status = 200, description = "The warning with its level history", body = WarningDetail), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -127,22 +137,26 @@ pub(crate) async fn detail(
 }
 
 /// Query parameters of `GET /faults`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct FaultQuery {
     /// Only this sensor's faults.
     sensor: Option<String>,
     /// At most this many (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
 }
 
 /// The fault list answer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct FaultList {
     /// Faults, active first, newest first.
-    faults: Vec<FaultRecord>,
+    faults: Vec<FaultView>,
 }
 
 /// Lists device faults.
+#[utoipa::path(get, path = "/api/v1/faults", tag = "sensors", params(FaultQuery),
+    responses((status = 200, description = "Device faults, active first, newest first", body = FaultList), (status = 400, description = "`bad_query`: a query parameter is not valid (the message names it)", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn faults(
     State(state): State<AppState>,
     query: Result<Query<FaultQuery>, QueryRejection>,
@@ -150,7 +164,13 @@ pub(crate) async fn faults(
     let Query(query) = query.map_err(|r| ApiError::bad_query(r.body_text()))?;
     let limit = params::limit(query.limit.as_deref(), 100, 1000)?;
     let sensor = query.sensor.as_deref().map(SensorId::from);
-    let faults = state.store.faults(sensor.as_ref(), limit).await?;
+    let faults = state
+        .store
+        .faults(sensor.as_ref(), limit)
+        .await?
+        .into_iter()
+        .map(FaultView::from)
+        .collect();
     Ok(Json(FaultList { faults }))
 }
 

@@ -6,7 +6,7 @@ use crate::model::AuditEntry;
 use crate::storage::{AuditFilter, AuditStore, StoreError};
 
 /// One page of the log.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditPage<T> {
     /// The entries, in `seq` order.
     pub entries: Vec<T>,

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use crate::model::Timestamp;
 
 /// What kind of break verification found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakKind {
     /// The entry's hash does not match its fields: a field (or its `prev_hash`, or its `seq`) was
@@ -47,7 +47,7 @@ impl fmt::Display for BreakKind {
 }
 
 /// The first break in the log, located.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Break {
     /// What is wrong.
     pub kind: BreakKind,
@@ -62,7 +62,7 @@ pub struct Break {
 
 /// An entry a log is known to have had: its `seq` and hash (usually the head of an earlier
 /// report). Written `SEQ:HASH`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Anchor {
     /// Position in the log.
     pub seq: i64,
@@ -103,7 +103,7 @@ impl fmt::Display for Anchor {
 }
 
 /// The newest entry of the log as verification found it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Head {
     /// Its position (the number of entries an intact log holds).
     pub seq: i64,
@@ -124,7 +124,7 @@ impl Head {
 }
 
 /// The outcome of verifying a log.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct VerifyReport {
     /// True when no break was found.
     pub intact: bool,

@@ -15,7 +15,7 @@ pub fn belongs_to_timeline(action: &str) -> bool {
 }
 
 /// One event of a warning's timeline.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     /// Position in the audit log (to find the entry in `GET /audit`).
     pub seq: i64,

@@ -139,6 +139,7 @@ pub const MATRIX: &[Permission] = &[
     row("POST", "/tokens", &[Admin]),
     row("DELETE", "/tokens/{id}", &[Admin]),
     row("GET", "/whoami", &Role::ALL),
+    public("/openapi.json"),
 ];
 
 /// The row for a request: `method` as sent (`HEAD` counts as `GET`), `route` the matched pattern

@@ -4,7 +4,9 @@
 use std::fmt;
 
 /// Stable codes of configuration problems; each has a page `docs/errors/CODE.md`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// The YAML (or CSV) text cannot be parsed.
@@ -210,7 +212,7 @@ impl Code {
 }
 
 /// One problem in one file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Diagnostic {
     /// Stable code.
     pub code: Code,

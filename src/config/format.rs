@@ -1,6 +1,6 @@
 //! The only file that knows the YAML crates. A document is read twice: once by yaml-rust2's event
 //! parser, which keeps a position for every node (so later checks can point at
-//! `rules[2].threshold.levels.red`), and once by serde_yaml into a `raw` struct. serde stops at
+//! `rules[2].threshold.levels.red`), and once by serde_norway into a `raw` struct. serde stops at
 //! the first structural error in a file; that error is turned into one diagnostic with a stable
 //! code, so a file with a typo still reports, and other files keep reporting theirs.
 
@@ -12,7 +12,7 @@ use yaml_rust2::scanner::Marker;
 
 use super::diagnostic::{Code, Diagnostic};
 
-/// 1-based (line, column) of every node of a document, keyed by its path in serde_yaml's
+/// 1-based (line, column) of every node of a document, keyed by its path in serde_norway's
 /// notation (`rules[2].threshold.levels.red`). A map entry's path points at the value when the
 /// value is a scalar and at the key otherwise; a sequence item's at the item.
 #[derive(Debug, Default, Clone)]
@@ -69,7 +69,7 @@ pub trait Listed: DeserializeOwned {
 #[derive(Debug)]
 pub struct ListChecker<'a> {
     file: &'a str,
-    document: &'a serde_yaml::Value,
+    document: &'a serde_norway::Value,
     positions: &'a Positions,
     found: Vec<Diagnostic>,
 }
@@ -77,15 +77,15 @@ pub struct ListChecker<'a> {
 impl ListChecker<'_> {
     /// Deserializes every item of the top-level list `key` as an `I` and records what fails.
     pub fn list<I: DeserializeOwned>(&mut self, key: &str) {
-        let Some(serde_yaml::Value::Sequence(items)) = self.document.get(key) else {
+        let Some(serde_norway::Value::Sequence(items)) = self.document.get(key) else {
             return;
         };
         for (index, item) in items.iter().enumerate() {
-            // Re-read the item from text so serde_yaml reports the path inside the item.
-            let Ok(text) = serde_yaml::to_string(item) else {
+            // Re-read the item from text so serde_norway reports the path inside the item.
+            let Ok(text) = serde_norway::to_string(item) else {
                 continue;
             };
-            if let Err(error) = serde_yaml::from_str::<I>(&text) {
+            if let Err(error) = serde_norway::from_str::<I>(&text) {
                 let prefix = format!("{key}[{index}]");
                 self.found
                     .push(classify(self.file, &error, self.positions, &prefix));
@@ -98,12 +98,12 @@ impl ListChecker<'_> {
 /// does not fit its schema, every failing list item is reported (one problem per item).
 pub fn parse_yaml<T: Listed>(file: &str, text: &str) -> Result<(T, Positions), Vec<Diagnostic>> {
     let positions = positions(file, text).map_err(|d| vec![d])?;
-    let error = match serde_yaml::from_str::<T>(text) {
+    let error = match serde_norway::from_str::<T>(text) {
         Ok(value) => return Ok((value, positions)),
         Err(error) => error,
     };
     let mut found = vec![classify(file, &error, &positions, "")];
-    if let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+    if let Ok(document) = serde_norway::from_str::<serde_norway::Value>(text) {
         let mut checker = ListChecker {
             file,
             document: &document,
@@ -249,12 +249,12 @@ impl MarkedEventReceiver for PathBuilder {
     }
 }
 
-/// Turns a serde_yaml error into a diagnostic with a stable code. `prefix` is the path of the
+/// Turns a serde_norway error into a diagnostic with a stable code. `prefix` is the path of the
 /// node that was deserialized (empty for the whole document); positions come from `positions`
 /// by path, so the whole-document and the per-item reading of one problem are identical.
 fn classify(
     file: &str,
-    error: &serde_yaml::Error,
+    error: &serde_norway::Error,
     positions: &Positions,
     prefix: &str,
 ) -> Diagnostic {
@@ -263,7 +263,7 @@ fn classify(
         Some(cut) => &full[..cut],
         None => full.as_str(),
     };
-    // serde_yaml prefixes the path of the failing node: `rules[0].n: invalid type ...`.
+    // serde_norway prefixes the path of the failing node: `rules[0].n: invalid type ...`.
     let (inner, message) = match text.split_once(": ") {
         Some((path, rest)) if !path.contains(' ') => (path, rest),
         _ => ("", text),

@@ -798,7 +798,7 @@ pub struct SettingsDoc {
     /// How long a graceful shutdown waits for the pipeline to drain.
     pub shutdown_grace: Option<DurationText>,
     /// Delivery of notifications (`notify::NotifySettings` reads it).
-    pub notify: Option<serde_yaml::Value>,
+    pub notify: Option<serde_norway::Value>,
     /// Hot reload.
     pub reload: Option<ReloadDef>,
 }

@@ -18,7 +18,7 @@ use crate::model::{Generation, Reading, Timestamp};
 use crate::settings::IngestSettings;
 
 /// One item of a batch that the gate refused.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Rejection {
     /// Position in the batch (array index, or zero-based NDJSON line).
     pub index: usize,

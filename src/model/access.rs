@@ -7,7 +7,9 @@ use std::fmt;
 use super::ids::{DepartmentId, DistrictCode};
 
 /// What a user may do. The matrix of endpoints x roles is in `crate::api::auth` and docs/API.md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything, including users, tokens and reloads.
@@ -64,7 +66,7 @@ impl fmt::Display for Role {
 }
 
 /// The user a request acts as, after its token was checked.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Principal {
     /// Store-assigned user id.
     pub user: i64,

@@ -138,7 +138,7 @@ pub struct AuditDraft {
 }
 
 /// An entry as stored: numbered and chained.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Position in the log, from 1, without gaps.
     pub seq: i64,

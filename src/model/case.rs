@@ -9,7 +9,7 @@ use super::time::Timestamp;
 use super::workflow::{Channel, StageId, WorkflowId};
 
 /// Where a warning came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// Raised by the engine from sensor readings.
@@ -39,7 +39,7 @@ impl Source {
 }
 
 /// The next escalation timer of a case: rung `rung` of its stage's ladder is due at `at`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Due {
     /// Clock time it fires.
     pub at: Timestamp,
@@ -48,7 +48,7 @@ pub struct Due {
 }
 
 /// The workflow state of one warning.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Case {
     /// The warning (store id).
     pub warning: i64,
@@ -83,7 +83,7 @@ pub struct Case {
 
 /// A notification written to the outbox with the case change that caused it. Delivery (SMS,
 /// e-mail, webhook) reads the outbox; the idempotency key makes a retried save a no-op.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Notification {
     /// Unique per (warning, cause, recipient, channel): e.g. `w12:issued:2:shenyang.gas_company:sms`.
     pub key: String,

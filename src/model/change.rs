@@ -90,7 +90,7 @@ pub struct ShadowFinding {
 }
 
 /// Kinds of device fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// No reading for the configured number of reporting intervals.

@@ -16,7 +16,7 @@ pub struct SensorIx(pub u32);
 pub struct AssetIx(pub u32);
 
 /// A WGS84 position.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct GeoPoint {
     /// Longitude in degrees east, -180..=180.
     pub lon: f64,

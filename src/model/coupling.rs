@@ -239,7 +239,7 @@ pub struct Cascade {
 pub const MAX_CASCADE_DEPTH: usize = 3;
 
 /// A warning's link to the upstream warning that raised its likelihood.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Cause {
     /// The cascade rule.
     pub cascade: String,

@@ -14,7 +14,7 @@ use super::rule::Rule;
 use super::workflow::Workflow;
 
 /// One configuration file as it was read, kept so auditors can see the exact text that fired.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SourceFile {
     /// Path as shown in diagnostics: `<builtin>/domains/city_gas.yaml` or relative to the deployment.
     pub path: String,
@@ -93,7 +93,7 @@ impl GenerationCause {
 }
 
 /// Counts for the one-line summary of `validate` and `GET /config`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Summary {
     /// Domains defined.
     pub domains: usize,

@@ -38,6 +38,15 @@ macro_rules! id_type {
             }
         }
 
+        // In the API contract an id is its text.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <String as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl From<&str> for $name {
             fn from(id: &str) -> Self {
                 Self::new(id)

@@ -5,7 +5,7 @@ use super::time::Timestamp;
 
 /// A reading that passed the ingest quality gate: known sensor, known metric, finite value,
 /// timestamp within the allowed clock skew. Idempotent on (`sensor`, `metric`, `ts`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Reading {
     /// The monitoring point that measured it.
     pub sensor: SensorId,

@@ -115,7 +115,9 @@ impl Recipient {
 }
 
 /// A delivery channel. Delivery itself belongs to the notifiers; the workflow writes outbox rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Text message.
@@ -153,7 +155,7 @@ impl Channel {
 }
 
 /// A field an action requires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     /// A free-text note (`note`), non-blank.

@@ -55,7 +55,7 @@ mod tests {
         let yaml = "webhooks: {desk: {url: 'http://x'}, gas: {url: 'http://y'}}\n\
                     addresses:\n  default: {webhook: [desk], email: [duty@city]}\n  \
                     departments: {gas: {webhook: [gas], sms: ['13800000000']}}\n";
-        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+        let value: serde_norway::Value = serde_norway::from_str(yaml).unwrap();
         let settings = NotifySettings::from_yaml_with(&value, |_| None).unwrap();
         let book = SettingsAddressBook::new(&settings);
         let table = [

@@ -96,7 +96,7 @@ pub async fn start(dir: &Path, report: Report) -> Result<DemoSinks, DemoSinkErro
          poll_interval_ms: 200\n",
         secret = "ZGVtby1zaWduaW5nLWtleS1ub3QtYS1zZWNyZXQ="
     );
-    let value: serde_yaml::Value = serde_yaml::from_str(&yaml)
+    let value: serde_norway::Value = serde_norway::from_str(&yaml)
         .map_err(|error| NotifySettingsError::Shape(error.to_string()))?;
     let settings = NotifySettings::from_yaml_with(&value, |_| None)?;
     Ok(DemoSinks {

@@ -279,19 +279,19 @@ impl NotifySettings {
     }
 
     /// Parses and resolves the `notify:` YAML value (secrets from the process environment).
-    pub fn from_yaml(value: &serde_yaml::Value) -> Result<Self, NotifySettingsError> {
+    pub fn from_yaml(value: &serde_norway::Value) -> Result<Self, NotifySettingsError> {
         Self::from_yaml_with(value, |name| std::env::var(name).ok())
     }
 
     /// [`NotifySettings::from_yaml`] with an explicit environment.
     pub fn from_yaml_with(
-        value: &serde_yaml::Value,
+        value: &serde_norway::Value,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, NotifySettingsError> {
         let raw: RawNotify = if value.is_null() {
             RawNotify::default()
         } else {
-            serde_yaml::from_value(value.clone())
+            serde_norway::from_value(value.clone())
                 .map_err(|error| NotifySettingsError::Shape(error.to_string()))?
         };
         resolve_raw(&raw, env)
@@ -473,7 +473,7 @@ mod tests {
     use super::*;
 
     fn parse(yaml: &str, env: &[(&str, &str)]) -> Result<NotifySettings, NotifySettingsError> {
-        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+        let value: serde_norway::Value = serde_norway::from_str(yaml).unwrap();
         let env: BTreeMap<String, String> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

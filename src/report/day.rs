@@ -41,7 +41,8 @@ pub fn parse_offset(text: &str) -> Result<UtcOffset, DayError> {
     };
     let (hours, minutes) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
-        None if rest.len() == 4 => rest.split_at(2),
+        // `HHMM`; `split_at_checked` refuses a cut inside a character (`+𐀀`).
+        None if rest.len() == 4 => rest.split_at_checked(2).ok_or_else(bad)?,
         None => (rest, "0"),
     };
     let number = |part: &str, max: i8| {
@@ -155,6 +156,14 @@ mod tests {
 
     fn east8() -> UtcOffset {
         parse_offset("+08:00").unwrap_or(UtcOffset::UTC)
+    }
+
+    #[test]
+    fn an_offset_of_wide_characters_is_refused_not_a_panic() {
+        // Found by the API fuzz run: four bytes, one character.
+        for text in ["\u{10000}", "+\u{10000}", "-\u{b972c}", "é1é", "1\u{20ac}"] {
+            assert!(parse_offset(text).is_err(), "{text:?}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub const NO_CASE: &str = "none";
 const TOP_ESCALATIONS: usize = 10;
 
 /// One day's duty report.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct DailyReport {
     /// `城市安全风险监测预警日报 YYYY-MM-DD`.
     pub title: String,
@@ -52,7 +52,7 @@ pub struct DailyReport {
 }
 
 /// The figures for real warnings or for drills.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Section {
     /// Totals.
     pub totals: Totals,
@@ -68,7 +68,7 @@ pub struct Section {
 }
 
 /// Totals of a section.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Totals {
     /// Opened during the day.
     pub opened: u32,
@@ -83,7 +83,7 @@ pub struct Totals {
 }
 
 /// One row of the breakdown.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Row {
     /// Domain id.
     pub domain: String,
@@ -104,7 +104,7 @@ pub struct Row {
 }
 
 /// One listed case.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Item {
     /// Warning id.
     pub warning: i64,

@@ -40,7 +40,7 @@ pub struct ManualOutcome {
 }
 
 /// An outbox row.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct OutboxRecord {
     /// Store-assigned id.
     pub id: i64,

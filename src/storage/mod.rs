@@ -38,7 +38,7 @@ mod warning_sql;
 mod workflow_rows;
 
 /// Which backend a store URL selects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// `sqlite://path` or `sqlite::memory:`.
@@ -129,7 +129,7 @@ where
 }
 
 /// Whether a warning is still open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WarningState {
     /// Level above none.
@@ -149,7 +149,7 @@ impl WarningState {
 }
 
 /// A warning as listed by the API.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct WarningRecord {
     /// Store-assigned id.
     pub id: i64,
@@ -195,7 +195,7 @@ pub struct WarningRecord {
 }
 
 /// One entry of a warning's level history.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct LevelChange {
     /// Order within the warning, from 1.
     pub seq: i64,
@@ -222,7 +222,7 @@ pub struct LevelChange {
 }
 
 /// A warning with its whole level history.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct WarningDetail {
     /// The warning.
     #[serde(flatten)]
@@ -303,7 +303,7 @@ pub struct GenerationRecord {
 
 /// A generation as `GET /config/generations` lists it: no source text, but when it went into
 /// force and what changed then.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct GenerationListing {
     /// Short id.
     pub id: GenerationId,

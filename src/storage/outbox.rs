@@ -15,7 +15,7 @@ use crate::model::{AuditDraft, Notification, Timestamp};
 use super::{OutboxRecord, StoreError};
 
 /// Where a row stands in delivery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
     /// Waiting for its first attempt.
@@ -130,7 +130,7 @@ pub struct AttemptReport<'a> {
 }
 
 /// One stored attempt.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AttemptRecord {
     /// Outbox id.
     pub outbox: i64,
@@ -153,7 +153,7 @@ pub struct AttemptRecord {
 }
 
 /// An outbox row with its delivery state and attempts (`GET /api/v1/outbox`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct DeliveryRecord {
     /// The row as the workflow wrote it, with its status.
     #[serde(flatten)]

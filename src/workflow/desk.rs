@@ -83,7 +83,7 @@ impl Sweep {
 }
 
 /// An action a user may take next on a case.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct NextAction {
     /// The action name for `POST /warnings/{id}/actions`.
     pub action: String,

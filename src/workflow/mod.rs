@@ -49,7 +49,9 @@ pub struct WarningFacts {
 }
 
 /// A person's action request (`POST /api/v1/warnings/{id}/actions`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// The action (`acknowledge`, `close` ...).

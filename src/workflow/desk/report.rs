@@ -17,7 +17,7 @@ pub const REPORT_CHANNELS: [&str; 4] = ["hotline", "citizen", "inspection", "med
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// The body of `POST /api/v1/warnings`.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManualReport {
     /// The asset reported on (`city/` id).
