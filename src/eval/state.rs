@@ -191,6 +191,10 @@ pub(crate) struct Binding {
     pub(crate) persist: u32,
     /// The alarm level.
     pub(crate) level: Option<Level>,
+    /// A scripted rule's latest verdict (the level its script last named), which holds until the
+    /// next reading: a clear countdown that ends without one lowers the alarm to it. Unused by
+    /// other rule kinds, whose latest observation is the stream's latest sample.
+    pub(crate) verdict: Option<Level>,
 }
 
 /// Per-level persistence tracking of a threshold binding.

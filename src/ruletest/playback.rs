@@ -1,6 +1,7 @@
 //! Playing readings through an engine on a virtual clock, the way the server would have seen
 //! them, but instantly: before each instant the clock reaches, the engine is ticked at every
-//! offline deadline on the way (so device faults appear when they would have) and then at the
+//! rule deadline (`for` runs completing, clear countdowns ending) and offline deadline on the way,
+//! in time order (so levels move and device faults appear when they would have), and then at the
 //! instant itself. `tocsin test`, `tocsin replay` and its `--baseline` diff all drive the engine
 //! through this one loop, so they cannot disagree about time.
 
@@ -27,22 +28,30 @@ impl Playback {
         }
     }
 
-    /// Moves the clock to `to` (never backwards), ticking the engine at every offline deadline
-    /// before `to` and then at `to`; changes are appended to `out`.
+    /// Moves the clock to `to` (never backwards), ticking the engine at every rule deadline and
+    /// offline deadline before `to`, in time order, and then at `to`; changes are appended to
+    /// `out`. The engine stamps a rule deadline's changes with the deadline itself, so the result
+    /// is the server's whatever its tick interval.
     pub fn advance(&mut self, to: Timestamp, out: &mut Vec<Change>) {
-        while let Some(due) = self.engine.next_offline_check() {
+        loop {
+            let rule = self.engine.next_deadline();
+            let offline = self.engine.next_offline_check();
+            let Some(due) = [rule, offline].into_iter().flatten().min() else {
+                break;
+            };
             if due >= to {
                 break;
             }
-            self.clock.set(due);
+            self.clock.set(due.max(self.clock.now()));
             let now = self.clock.now();
             self.engine.tick(now, out);
             // a deadline the tick did not move past would be ticked forever
-            if self
+            let rule_stuck = self.engine.next_deadline().is_some_and(|next| next <= now);
+            let offline_stuck = self
                 .engine
                 .next_offline_check()
-                .is_some_and(|next| next <= now)
-            {
+                .is_some_and(|next| next <= now);
+            if rule_stuck || offline_stuck {
                 break;
             }
         }
