@@ -643,16 +643,7 @@ impl Engine {
     /// its stream's bindings; an offline check past the earliest offline deadline costs one sweep
     /// over all streams.
     pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Change>) {
-        while let Some((due, s)) = self.timers.pop_due(now.0) {
-            self.fire_stream(s, due, out);
-            let next = self.stream_deadline(s);
-            // firing always moves past the deadline; a deadline that did not move is dropped
-            // rather than fired forever (its stream's next reading re-evaluates it)
-            debug_assert!(next > due, "deadline {due} of stream {s} did not move");
-            if next > due {
-                self.timers.arm(s, next);
-            }
-        }
+        self.fire_before(now.0, out);
         if now.0 <= self.next_offline_check {
             return;
         }
@@ -663,6 +654,28 @@ impl Engine {
             now.0,
             out,
         );
+    }
+
+    /// Fires every rule deadline at or before `through` (and no offline check), for a caller
+    /// that knows no reading stamped `through` or earlier is still to come: replay and rule tests
+    /// closing an instant before they look at the state, so that what is stamped `through` is
+    /// seen at `through`.
+    pub fn close_instant(&mut self, through: Timestamp, out: &mut Vec<Change>) {
+        self.fire_before(through.0.saturating_add(1), out);
+    }
+
+    /// Fires every rule deadline before `now`, earliest first.
+    fn fire_before(&mut self, now: i64, out: &mut Vec<Change>) {
+        while let Some((due, s)) = self.timers.pop_due(now) {
+            self.fire_stream(s, due, out);
+            let next = self.stream_deadline(s);
+            // firing always moves past the deadline; a deadline that did not move is dropped
+            // rather than fired forever (its stream's next reading re-evaluates it)
+            debug_assert!(next > due, "deadline {due} of stream {s} did not move");
+            if next > due {
+                self.timers.arm(s, next);
+            }
+        }
     }
 
     /// The earliest instant at which [`Engine::tick`] may raise an offline fault (a lower bound),

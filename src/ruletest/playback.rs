@@ -59,6 +59,14 @@ impl Playback {
         self.engine.tick(self.clock.now(), out);
     }
 
+    /// Advances to `to` and closes that instant: rule deadlines at `to` itself fire too (no
+    /// reading stamped `to` is still to come), so what is stamped `to` is seen at `to`. For
+    /// actions and expectations, which come after the readings of their instant.
+    pub fn advance_through(&mut self, to: Timestamp, out: &mut Vec<Change>) {
+        self.advance(to, out);
+        self.engine.close_instant(to, out);
+    }
+
     /// Advances to the reading's time and evaluates it; changes are appended to `out`.
     pub fn feed(&mut self, reading: &Reading, out: &mut Vec<Change>) {
         self.advance(reading.ts, out);
