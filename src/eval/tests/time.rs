@@ -236,21 +236,9 @@ fn rate_and_scripted_rules_clear_on_the_tick_with_their_latest_observation() {
     );
 
     // a script that says red over 50 and nothing below: lowered 30m after it said nothing
-    let text = r#"if value >= 50.0 { "red" } else { () }"#;
-    let program = crate::script::compile("rules/t.rhai", text).expect("script compiles");
-    let mut scripted = rule(
-        "scripted",
-        "gas.ch4",
-        RuleKind::Script(ScriptSpec {
-            file: "rules/t.rhai".to_owned(),
-            lookback: Duration::from_secs(3600),
-            neighbours: None,
-            source: Arc::from(text),
-            program: Arc::new(program),
-        }),
-    );
-    scripted.clear = clear(0.0, 30);
-    let generation = hourly(vec![scripted]);
+    let generation = hourly(vec![script_rule(
+        r#"if value >= 50.0 { "red" } else { () }"#,
+    )]);
     let steps = [Read(0.0, 60.0), Read(60.0, 1.0), Tick(95.0)];
     assert_eq!(
         warning_moves(&generation, &steps),
@@ -276,4 +264,37 @@ fn an_engine_restored_from_its_image_fires_the_pending_deadlines_in_time() {
     assert_eq!(moves(&out), vec![(None, Y, 10.0)]);
     // and nothing more is pending: yellow's run is complete
     assert_eq!(second.next_deadline(), None);
+
+    // a script's latest verdict travels in the image: red, then blue from 60; lowered to blue
+    // (not to none) 30 minutes later by an engine restored in between
+    let generation = hourly(vec![script_rule(
+        r#"if value >= 50.0 { "red" } else if value >= 5.0 { "blue" } else { () }"#,
+    )]);
+    let mut first = engine(&generation);
+    let mut out = Vec::new();
+    first.evaluate(&reading("s1", "gas.ch4", 0.0, 60.0), &mut out);
+    first.evaluate(&reading("s1", "gas.ch4", 60.0, 7.0), &mut out);
+    let image = crate::eval::StateImage::decode(&first.image().encode()).expect("decodes");
+    let mut second =
+        crate::eval::Engine::from_image(Arc::clone(&generation), &image).expect("fits");
+    second.tick(at(95.0), &mut out);
+    assert_eq!(moves(&out), vec![(None, R, 0.0), (R, B, 90.0)]);
+}
+
+/// A scripted rule on `gas.ch4` running `text`, clearing after 30 minutes.
+fn script_rule(text: &str) -> crate::model::Rule {
+    let program = crate::script::compile("rules/t.rhai", text).expect("script compiles");
+    let mut scripted = rule(
+        "scripted",
+        "gas.ch4",
+        RuleKind::Script(ScriptSpec {
+            file: "rules/t.rhai".to_owned(),
+            lookback: Duration::from_secs(3600),
+            neighbours: None,
+            source: Arc::from(text),
+            program: Arc::new(program),
+        }),
+    );
+    scripted.clear = clear(0.0, 30);
+    scripted
 }
