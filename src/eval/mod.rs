@@ -1,5 +1,6 @@
-//! The rule engine: per-sensor rule state, evaluated in event time on each reading, producing
-//! alarm, warning and device-fault changes.
+//! The rule engine: per-sensor rule state, evaluated in event time on each reading and at the
+//! rules' own deadlines when the clock passes them, producing alarm, warning and device-fault
+//! changes.
 //!
 //! Layout: rules are bound to sensors once, when the engine is built (`build`); state lives in
 //! flat `Vec`s (`state`), so a reading costs one hash probe for its sensor, a short scan of that
@@ -8,7 +9,10 @@
 //! loads of each chunk overlapped (about twice the throughput on 100,000 sensors).
 //! Primitives: `binding` (one rule on one reading), `threshold` (persistence and hysteresis),
 //! `rate` (rate and dual control), `faults` (range and offline), `warnings` (max over bindings,
-//! messages), `emit` (changes). Rule semantics for rule editors are in `docs/RULES.md`.
+//! messages), `emit` (changes), `timers` (the deadlines at which levels move between readings:
+//! `for` runs completing, clear countdowns ending; fired by `tick` and by the stream's next
+//! reading, stamped with the deadline). Rule semantics for rule editors are in `docs/RULES.md`
+//! ("Time" for event and processing time).
 
 use std::sync::Arc;
 
@@ -51,6 +55,12 @@ use state::{
 use timers::{NONE, Timers};
 use warnings::WarningBoard;
 
+/// How long after a rule deadline the clock tick waits before firing it, by default: a reading
+/// stamped at or before the deadline that arrives within this time still decides it, as if it
+/// had arrived at once (ingest latency; a periodic sensor's next reading often falls exactly on a
+/// deadline). The change is stamped with the deadline all the same.
+pub const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Readings per chunk of [`Engine::evaluate_batch`].
 pub const BATCH_CHUNK: usize = 32;
 
@@ -81,6 +91,8 @@ pub struct Engine {
     next_offline_check: i64,
     /// Each stream's next rule deadline (a `for` run completing, a clear countdown ending).
     timers: Timers,
+    /// Milliseconds `tick` waits past a rule deadline before firing it ([`DEADLINE_GRACE`]).
+    grace: i64,
     /// Readings ignored because they were not newer than the last of their (sensor, metric).
     late: u64,
     /// Readings ignored because the generation does not know their sensor or metric.
@@ -133,6 +145,7 @@ impl Engine {
             warnings: layout.warnings,
             next_offline_check: i64::MAX,
             timers: Timers::new(stream_count),
+            grace: crate::model::time::duration_millis(DEADLINE_GRACE),
             late: 0,
             unknown: 0,
             cascades: layout.cascades,
@@ -634,16 +647,17 @@ impl Engine {
         }
     }
 
-    /// Advances the clock to `now`: fires every rule deadline `now` has passed, earliest first
-    /// (`for` runs completing, clear countdowns ending; each change stamped with its deadline, not
-    /// `now`), then raises offline faults for sensors that stopped reporting. A deadline is passed
-    /// once `now` is after it, as an offline limit is: at the deadline's very instant a reading
-    /// stamped with it may still come and decide.
+    /// Advances the clock to `now`: fires every rule deadline `now` has passed by more than the
+    /// grace ([`Engine::set_deadline_grace`]), earliest first (`for` runs completing, clear
+    /// countdowns ending; each change stamped with its deadline, not `now`), then raises offline
+    /// faults for sensors that stopped reporting. A deadline is passed once the clock is after it,
+    /// as an offline limit is: at the deadline's very instant a reading stamped with it may still
+    /// come and decide, and within the grace such a reading may still be on its way.
     /// Costs two comparisons when nothing is due; each deadline costs a heap pop and a pass over
     /// its stream's bindings; an offline check past the earliest offline deadline costs one sweep
     /// over all streams.
     pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Change>) {
-        self.fire_before(now.0, out);
+        self.fire_before(now.0.saturating_sub(self.grace), out);
         if now.0 <= self.next_offline_check {
             return;
         }
@@ -689,12 +703,19 @@ impl Engine {
     }
 
     /// The instant at which [`Engine::tick`] fires the earliest pending rule deadline (a `for`
-    /// run completing, a clear countdown ending: one millisecond after it), or `None`. Replay and
-    /// rule tests tick at these instants, in order, as the server's clock would.
+    /// run completing, a clear countdown ending: the grace and one millisecond after it), or
+    /// `None`. Replay and rule tests tick at these instants, in order, as the server's clock would.
     pub fn next_deadline(&mut self) -> Option<Timestamp> {
+        let grace = self.grace;
         self.timers
             .next()
-            .map(|due| Timestamp(due.saturating_add(1)))
+            .map(|due| Timestamp(due.saturating_add(grace).saturating_add(1)))
+    }
+
+    /// Sets how long [`Engine::tick`] waits past a rule deadline before firing it (default
+    /// [`DEADLINE_GRACE`]). Replay and rule tests, whose readings all arrive on time, use zero.
+    pub fn set_deadline_grace(&mut self, grace: std::time::Duration) {
+        self.grace = crate::model::time::duration_millis(grace);
     }
 
     /// The earliest instant of stream `s`'s bindings' deadlines, [`NONE`] when nothing is pending

@@ -41,9 +41,11 @@ fn clearing(persistence: [Persistence; 4], after_min: u64) -> crate::model::Rule
     rule
 }
 
-/// Plays `steps` on a fresh engine; returns every change.
+/// Plays `steps` on a fresh engine whose ticks fire deadlines at once (no grace); returns every
+/// change.
 fn play(generation: &Arc<Generation>, steps: &[Step]) -> Vec<Change> {
     let mut engine = engine(generation);
+    engine.set_deadline_grace(Duration::ZERO);
     let mut out = Vec::new();
     for step in steps {
         match *step {
@@ -163,6 +165,31 @@ fn a_reading_at_the_very_deadline_decides_even_after_a_tick_at_that_instant() {
 }
 
 #[test]
+fn the_tick_waits_a_grace_for_readings_on_their_way_and_stamps_the_deadline() {
+    let ten = Persistence::For(Duration::from_secs(600));
+    let generation = hourly(vec![clearing([ten; 4], 30)]);
+    let mut engine = engine(&generation);
+    assert_eq!(crate::eval::DEADLINE_GRACE, Duration::from_secs(60));
+    let mut out = Vec::new();
+    engine.evaluate(&reading("s1", "gas.ch4", 0.0, 12.0), &mut out);
+    // the clock is 30 s past the deadline at 10m when the reading stamped 10m arrives: it still
+    // decides (it breaks the run), as in a replay where it came on time
+    engine.tick(at(10.5), &mut out);
+    engine.evaluate(&reading("s1", "gas.ch4", 10.0, 1.0), &mut out);
+    engine.tick(at(100.0), &mut out);
+    assert_eq!(moves(&out), vec![]);
+
+    // without a reading, the tick a grace after the deadline fires it, stamped 10m
+    let mut engine = super::engine(&generation);
+    let mut out = Vec::new();
+    engine.evaluate(&reading("s1", "gas.ch4", 0.0, 12.0), &mut out);
+    engine.tick(at(11.0), &mut out);
+    assert_eq!(moves(&out), vec![]);
+    engine.tick(at(11.01), &mut out);
+    assert_eq!(moves(&out), vec![(None, Y, 10.0)]);
+}
+
+#[test]
 fn a_late_reading_does_not_undo_a_fired_deadline_it_is_evaluated_at_its_own_time() {
     let ten = Persistence::For(Duration::from_secs(600));
     let generation = hourly(vec![clearing([ten; 4], 30)]);
@@ -256,11 +283,14 @@ fn an_engine_restored_from_its_image_fires_the_pending_deadlines_in_time() {
     let image = crate::eval::StateImage::decode(&first.image().encode()).expect("decodes");
     let mut second =
         crate::eval::Engine::from_image(Arc::clone(&generation), &image).expect("fits");
+    // the run's deadline is 10m; the tick fires it once the default grace (1m) has passed too
     assert_eq!(
         second.next_deadline(),
-        Some(crate::model::Timestamp(at(10.0).0 + 1))
+        Some(crate::model::Timestamp(at(11.0).0 + 1))
     );
     second.tick(at(11.0), &mut out);
+    assert_eq!(moves(&out), vec![]);
+    second.tick(at(11.5), &mut out);
     assert_eq!(moves(&out), vec![(None, Y, 10.0)]);
     // and nothing more is pending: yellow's run is complete
     assert_eq!(second.next_deadline(), None);
