@@ -49,8 +49,8 @@ use cascade::{Cascades, Trigger};
 use composite::Composites;
 use emit::{Moved, Reason, Tables};
 use state::{
-    Binding, EVIDENCE, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, STREAM_WATCHED,
-    Sample, Stream,
+    Binding, EVIDENCE, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, STREAM_ARMED,
+    STREAM_WATCHED, Sample, Stream,
 };
 use timers::{NONE, Timers};
 use warnings::WarningBoard;
@@ -319,7 +319,19 @@ impl Engine {
         self.timers.clear();
         for s in 0..self.streams.len() {
             let due = self.stream_deadline(s);
-            self.timers.arm(s, due);
+            self.arm(s, due);
+        }
+    }
+
+    /// Arms stream `s` at `due` ([`NONE`]: disarms) and keeps its armed flag.
+    #[inline]
+    fn arm(&mut self, s: usize, due: i64) {
+        self.timers.arm(s, due);
+        let stream = &mut self.streams[s];
+        if due == NONE {
+            stream.faults &= !STREAM_ARMED;
+        } else {
+            stream.faults |= STREAM_ARMED;
         }
     }
 
@@ -408,15 +420,20 @@ impl Engine {
             self.late += 1;
             return;
         }
-        // the armed deadline: firing moves the stream's deadline past it, so `next` differs
-        let due = self.stream_deadline(s);
+        // the armed deadline (none when the flag says so: most streams most of the time);
+        // firing moves the stream's deadline past it, so `next` then differs
+        let due = if self.streams[s].faults & STREAM_ARMED != 0 {
+            self.stream_deadline(s)
+        } else {
+            NONE
+        };
         if due < ts {
             self.fire_stream(s, ts - 1, out);
         }
         self.evaluate_reading(s, reading, out);
         let next = self.stream_deadline(s);
         if next != due {
-            self.timers.arm(s, next);
+            self.arm(s, next);
         }
     }
 
@@ -687,7 +704,9 @@ impl Engine {
             // rather than fired forever (its stream's next reading re-evaluates it)
             debug_assert!(next > due, "deadline {due} of stream {s} did not move");
             if next > due {
-                self.timers.arm(s, next);
+                self.arm(s, next);
+            } else {
+                self.arm(s, NONE);
             }
         }
     }
