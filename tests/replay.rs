@@ -131,6 +131,94 @@ fn replay_prints_warnings_faults_and_bad_lines() {
     assert!(stderr.contains("1 bad lines"), "{stderr}");
 }
 
+/// Runs `tocsin replay` with extra arguments; returns (exit code, stdout lines as JSON, stderr).
+fn replay_with(config: &Path, input: &Path, extra: &[&str]) -> (i32, Vec<Value>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .arg("replay")
+        .arg("--config")
+        .arg(config)
+        .arg("--input")
+        .arg(input)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.code().unwrap(), lines, stderr)
+}
+
+/// (levels or fault, type, ts) of every printed warning and fault change (not shadow findings).
+fn summary(lines: &[Value]) -> Vec<(String, String, String)> {
+    lines
+        .iter()
+        .filter(|l| l["type"] == "warning" || l["type"] == "fault")
+        .map(|l| match l["type"].as_str().unwrap() {
+            "warning" => (
+                format!(
+                    "{} -> {}",
+                    l["from"].as_str().unwrap(),
+                    l["level"].as_str().unwrap()
+                ),
+                "warning".to_owned(),
+                l["ts"].as_str().unwrap().to_owned(),
+            ),
+            _ => (
+                format!("{} {}", l["kind"].as_str().unwrap(), l["active"]),
+                "fault".to_owned(),
+                l["ts"].as_str().unwrap().to_owned(),
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn replay_until_runs_the_clock_on_so_countdowns_end_without_readings() {
+    let dir = tempfile::tempdir().unwrap();
+    deployment(dir.path());
+    // red at 0m, back to 1 %LEL at 10m, then nothing
+    let input = dir.path().join("readings.ndjson");
+    std::fs::write(&input, [line(0, 60.0), line(10, 1.0)].join("\n")).unwrap();
+    let red = (
+        "none -> red".to_owned(),
+        "warning".to_owned(),
+        "2026-11-29T00:00:00.000Z".to_owned(),
+    );
+
+    // without --until the replay stops at the last reading: red still stands
+    let (code, out, stderr) = replay(dir.path(), &input);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary(&out), vec![red.clone()]);
+
+    // run on to 01:00: the clear countdown from 10m ends at 40m (stamped then, not 01:00), and
+    // the sensor, silent for 3 intervals of 10m, is offline just after
+    let (code, out, stderr) = replay_with(dir.path(), &input, &["--until", "2026-11-29T01:00:00Z"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        summary(&out),
+        vec![
+            red,
+            (
+                "red -> none".to_owned(),
+                "warning".to_owned(),
+                "2026-11-29T00:40:00.000Z".to_owned()
+            ),
+            (
+                "offline true".to_owned(),
+                "fault".to_owned(),
+                "2026-11-29T00:40:00.001Z".to_owned()
+            ),
+        ]
+    );
+
+    let (code, _, stderr) = replay_with(dir.path(), &input, &["--until", "tomorrow"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not an RFC 3339 time"), "{stderr}");
+}
+
 #[test]
 fn replay_of_the_minimal_example_raises_red_and_clears() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/minimal");

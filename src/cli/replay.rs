@@ -39,6 +39,17 @@ pub struct ReplayArgs {
     /// re-grades instead of every warning change.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Run the clock on after the last reading to this instant (RFC 3339), as a server would
+    /// have by then: `for` runs complete, clear countdowns end and silent sensors go offline on
+    /// the way. Without it the replay stops at the last reading's time.
+    #[arg(long, value_parser = parse_until)]
+    pub until: Option<Timestamp>,
+}
+
+/// Reads `--until`.
+fn parse_until(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(text)
+        .ok_or_else(|| format!("`{text}` is not an RFC 3339 time (2026-12-07T08:00:00+08:00)"))
 }
 
 /// Counts for the closing summary on stderr.
@@ -72,7 +83,7 @@ pub(crate) fn run_args(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     tally.readings = readings.len();
     match baseline {
         Some(baseline) => diff(baseline, generation, &readings, &tally),
-        None => changes(generation, &readings, tally),
+        None => changes(generation, &readings, args.until, tally),
     }
 }
 
@@ -94,6 +105,7 @@ fn compile(config: &Path, what: &str) -> Option<Arc<Generation>> {
 fn changes(
     generation: Arc<Generation>,
     readings: &[Reading],
+    until: Option<Timestamp>,
     mut tally: Tally,
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
@@ -103,6 +115,10 @@ fn changes(
     let mut changes = Vec::new();
     for reading in readings {
         playback.feed(reading, &mut changes);
+        print_changes(&mut writer, &mut changes, &mut tally)?;
+    }
+    if let Some(until) = until.filter(|until| *until > playback.now()) {
+        playback.advance_through(until, &mut changes);
         print_changes(&mut writer, &mut changes, &mut tally)?;
     }
     writer.flush().context("writing to standard output")?;

@@ -215,6 +215,7 @@ pub(crate) fn layout(generation: &Generation) -> Layout {
                     ladder,
                     persist,
                     level: None,
+                    verdict: None,
                 });
             }
             let bindings = out.bindings.len() as u32 - first_binding;

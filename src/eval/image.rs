@@ -1,6 +1,6 @@
 //! The engine's state image: everything an engine has learnt from the readings it evaluated
 //! (alarm levels, `for` runs, clear countdowns, sample windows, composite patterns, script
-//! windows, device faults, last reading times), encoded compactly so the runtime can save it
+//! windows, device faults, last reading times, scripts' latest verdicts), encoded compactly so the runtime can save it
 //! with the journal position it includes and an engine can continue after a restart exactly as
 //! if it had never stopped. An image belongs to one generation: its tables are laid out by that
 //! generation's sensors and rules, so it is refused under any other (the runtime then restores
@@ -14,8 +14,10 @@ use super::Engine;
 use super::composite::CompositeImage;
 use super::state::{FAULT_OFFLINE, FAULT_OUT_OF_RANGE, PersistState, SampleRing};
 
-/// Version of the image layout; an image of another version is refused.
-const FORMAT: u32 = 1;
+/// Version of the image layout; an image of another version is refused. 2: bindings carry the
+/// script's latest verdict (clear countdowns end on the clock tick); the timer queue is not
+/// saved but re-derived from the rule state.
+const FORMAT: u32 = 2;
 
 /// Why an image cannot be restored.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +62,8 @@ struct BindingImage {
     level: Option<u8>,
     /// Start of the current clear run.
     clear_since: i64,
+    /// A scripted rule's latest verdict (index into [`Level::ALL`]).
+    verdict: Option<u8>,
 }
 
 /// What an engine knows, laid out by its generation's tables.
@@ -132,6 +136,7 @@ impl Engine {
                 .map(|binding| BindingImage {
                     level: binding.level.map(|l| l.index() as u8),
                     clear_since: binding.clear_since,
+                    verdict: binding.verdict.map(|l| l.index() as u8),
                 })
                 .collect(),
             persist: self.persist.iter().map(|p| (p.since, p.hits)).collect(),
@@ -166,11 +171,12 @@ impl Engine {
         if image.persist.len() != engine.persist.len() {
             return Err(ImageError::Shape("persistence runs"));
         }
-        if image
-            .bindings
-            .iter()
-            .any(|b| b.level.is_some_and(|l| usize::from(l) >= Level::ALL.len()))
-        {
+        if image.bindings.iter().any(|b| {
+            [b.level, b.verdict]
+                .iter()
+                .flatten()
+                .any(|l| usize::from(*l) >= Level::ALL.len())
+        }) {
             return Err(ImageError::Shape("levels"));
         }
         if !engine.composites.restore_image(&image.composites) {
@@ -190,6 +196,7 @@ impl Engine {
         for (binding, saved) in engine.bindings.iter_mut().zip(&image.bindings) {
             binding.level = saved.level.map(|l| Level::ALL[usize::from(l)]);
             binding.clear_since = saved.clear_since;
+            binding.verdict = saved.verdict.map(|l| Level::ALL[usize::from(l)]);
         }
         for (persist, (since, hits)) in engine.persist.iter_mut().zip(&image.persist) {
             *persist = PersistState {
@@ -199,6 +206,8 @@ impl Engine {
         }
         (engine.late, engine.unknown) = image.counters;
         engine.rebuild_warnings();
+        // the deadlines are a function of the state just restored
+        engine.rearm_timers();
         Ok(engine)
     }
 

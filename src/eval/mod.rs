@@ -1,5 +1,6 @@
-//! The rule engine: per-sensor rule state, evaluated in event time on each reading, producing
-//! alarm, warning and device-fault changes.
+//! The rule engine: per-sensor rule state, evaluated in event time on each reading and at the
+//! rules' own deadlines when the clock passes them, producing alarm, warning and device-fault
+//! changes.
 //!
 //! Layout: rules are bound to sensors once, when the engine is built (`build`); state lives in
 //! flat `Vec`s (`state`), so a reading costs one hash probe for its sensor, a short scan of that
@@ -8,7 +9,10 @@
 //! loads of each chunk overlapped (about twice the throughput on 100,000 sensors).
 //! Primitives: `binding` (one rule on one reading), `threshold` (persistence and hysteresis),
 //! `rate` (rate and dual control), `faults` (range and offline), `warnings` (max over bindings,
-//! messages), `emit` (changes). Rule semantics for rule editors are in `docs/RULES.md`.
+//! messages), `emit` (changes), `timers` (the deadlines at which levels move between readings:
+//! `for` runs completing, clear countdowns ending; fired by `tick` and by the stream's next
+//! reading, stamped with the deadline). Rule semantics for rule editors are in `docs/RULES.md`
+//! ("Time" for event and processing time).
 
 use std::sync::Arc;
 
@@ -33,20 +37,29 @@ mod rate;
 mod scripted;
 mod state;
 mod threshold;
+mod timers;
 mod warnings;
 
 pub use carry::EngineSnapshot;
 pub use image::{ImageError, StateImage};
 
+use binding::Moment;
 use build::{Check, MetricPlan, RulePlan};
 use cascade::{Cascades, Trigger};
 use composite::Composites;
 use emit::{Moved, Reason, Tables};
 use state::{
-    Binding, EVIDENCE, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, STREAM_WATCHED,
-    Sample, Stream,
+    Binding, EVIDENCE, FAULT_OFFLINE, FAULT_OUT_OF_RANGE, NEVER, PersistState, STREAM_ARMED,
+    STREAM_WATCHED, Sample, Stream,
 };
+use timers::{NONE, Timers};
 use warnings::WarningBoard;
+
+/// How long after a rule deadline the clock tick waits before firing it, by default: a reading
+/// stamped at or before the deadline that arrives within this time still decides it, as if it
+/// had arrived at once (ingest latency; a periodic sensor's next reading often falls exactly on a
+/// deadline). The change is stamped with the deadline all the same.
+pub const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Readings per chunk of [`Engine::evaluate_batch`].
 pub const BATCH_CHUNK: usize = 32;
@@ -76,6 +89,10 @@ pub struct Engine {
     warnings: WarningBoard,
     /// Lower bound of the earliest offline deadline ([`i64::MAX`]: none); `tick` sweeps only past it.
     next_offline_check: i64,
+    /// Each stream's next rule deadline (a `for` run completing, a clear countdown ending).
+    timers: Timers,
+    /// Milliseconds `tick` waits past a rule deadline before firing it ([`DEADLINE_GRACE`]).
+    grace: i64,
     /// Readings ignored because they were not newer than the last of their (sensor, metric).
     late: u64,
     /// Readings ignored because the generation does not know their sensor or metric.
@@ -114,6 +131,7 @@ impl Engine {
                 }
             }
         }
+        let stream_count = layout.streams.len();
         Engine {
             generation,
             plans: layout.plans,
@@ -126,6 +144,8 @@ impl Engine {
             persist: layout.persist,
             warnings: layout.warnings,
             next_offline_check: i64::MAX,
+            timers: Timers::new(stream_count),
+            grace: crate::model::time::duration_millis(DEADLINE_GRACE),
             late: 0,
             unknown: 0,
             cascades: layout.cascades,
@@ -210,6 +230,7 @@ impl Engine {
         // deadlines are unknown until the next sweep
         self.next_offline_check = i64::MIN;
         self.restore_cascades();
+        self.rearm_timers();
     }
 
     /// A standing sequence or cluster alarm from the store.
@@ -287,6 +308,31 @@ impl Engine {
             }
         }
         self.next_offline_check = i64::MIN;
+        self.rearm_timers();
+    }
+
+    /// Re-derives every stream's rule deadline from the rule state (after the state was set
+    /// other than by evaluating: a restore, a resume, faults aligned with the store, reading times
+    /// rewound). Deadlines already past fire, stamped with their own time, on the next tick or
+    /// reading of their stream.
+    pub fn rearm_timers(&mut self) {
+        self.timers.clear();
+        for s in 0..self.streams.len() {
+            let due = self.stream_deadline(s);
+            self.arm(s, due);
+        }
+    }
+
+    /// Arms stream `s` at `due` ([`NONE`]: disarms) and keeps its armed flag.
+    #[inline]
+    fn arm(&mut self, s: usize, due: i64) {
+        self.timers.arm(s, due);
+        let stream = &mut self.streams[s];
+        if due == NONE {
+            stream.faults &= !STREAM_ARMED;
+        } else {
+            stream.faults |= STREAM_ARMED;
+        }
     }
 
     /// Evaluates one reading (already through the ingest gate), appending changes to `out`.
@@ -364,17 +410,40 @@ impl Engine {
         sink
     }
 
-    /// Evaluates `reading` on stream `s`.
+    /// Evaluates `reading` on stream `s`: first the stream's deadlines before the reading's time
+    /// (so whether a tick ran first changes nothing), then the reading (which decides a deadline
+    /// at its very instant, as it always did); then the stream's next deadline is armed.
     #[inline]
     fn evaluate_stream(&mut self, s: usize, reading: &Reading, out: &mut Vec<Change>) {
+        let ts = reading.ts.0;
+        if ts <= self.streams[s].last_ts {
+            self.late += 1;
+            return;
+        }
+        // the armed deadline (none when the flag says so: most streams most of the time);
+        // firing moves the stream's deadline past it, so `next` then differs
+        let due = if self.streams[s].faults & STREAM_ARMED != 0 {
+            self.stream_deadline(s)
+        } else {
+            NONE
+        };
+        if due < ts {
+            self.fire_stream(s, ts - 1, out);
+        }
+        self.evaluate_reading(s, reading, out);
+        let next = self.stream_deadline(s);
+        if next != due {
+            self.arm(s, next);
+        }
+    }
+
+    /// Evaluates `reading` (newer than the stream's last) on stream `s`.
+    #[inline]
+    fn evaluate_reading(&mut self, s: usize, reading: &Reading, out: &mut Vec<Change>) {
         let ts = reading.ts.0;
         let value = reading.value;
         let generation = &*self.generation;
         let stream = &mut self.streams[s];
-        if ts <= stream.last_ts {
-            self.late += 1;
-            return;
-        }
         stream.last_ts = ts;
         let metric = &self.metrics[stream.metric as usize];
         if let Some(due) = faults::deadline(stream, metric) {
@@ -457,9 +526,16 @@ impl Engine {
                 let ladder = &self.ladders[binding.ladder as usize];
                 let persist = self.persist.get_mut(binding.persist as usize);
                 let samples = &self.streams[s].samples;
-                let Some(observation) =
-                    binding::step(binding, plan, ladder, persist, samples, value, ts)
-                else {
+                let Some(observation) = binding::step(
+                    binding,
+                    plan,
+                    ladder,
+                    persist,
+                    samples,
+                    value,
+                    ts,
+                    Moment::Reading,
+                ) else {
                     continue;
                 };
                 Reason::Ladder {
@@ -513,6 +589,7 @@ impl Engine {
         match host.run(binding.rule as usize, SensorIx(stream.sensor), &reading) {
             Ok(verdict) => {
                 let plan = &self.plans[binding.rule as usize];
+                binding.verdict = verdict.level;
                 binding.level = scripted::settle(binding, plan, verdict.level, ts);
                 Some(verdict)
             }
@@ -587,10 +664,17 @@ impl Engine {
         }
     }
 
-    /// Advances the clock: raises offline faults for sensors that stopped reporting.
-    /// Costs one comparison unless `now` has passed the earliest deadline, then one sweep over
-    /// all streams.
+    /// Advances the clock to `now`: fires every rule deadline `now` has passed by more than the
+    /// grace ([`Engine::set_deadline_grace`]), earliest first (`for` runs completing, clear
+    /// countdowns ending; each change stamped with its deadline, not `now`), then raises offline
+    /// faults for sensors that stopped reporting. A deadline is passed once the clock is after it,
+    /// as an offline limit is: at the deadline's very instant a reading stamped with it may still
+    /// come and decide, and within the grace such a reading may still be on its way.
+    /// Costs two comparisons when nothing is due; each deadline costs a heap pop and a pass over
+    /// its stream's bindings; an offline check past the earliest offline deadline costs one sweep
+    /// over all streams.
     pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Change>) {
+        self.fire_before(now.0.saturating_sub(self.grace), out);
         if now.0 <= self.next_offline_check {
             return;
         }
@@ -603,6 +687,30 @@ impl Engine {
         );
     }
 
+    /// Fires every rule deadline at or before `through` (and no offline check), for a caller
+    /// that knows no reading stamped `through` or earlier is still to come: replay and rule tests
+    /// closing an instant before they look at the state, so that what is stamped `through` is
+    /// seen at `through`.
+    pub fn close_instant(&mut self, through: Timestamp, out: &mut Vec<Change>) {
+        self.fire_before(through.0.saturating_add(1), out);
+    }
+
+    /// Fires every rule deadline before `now`, earliest first.
+    fn fire_before(&mut self, now: i64, out: &mut Vec<Change>) {
+        while let Some((due, s)) = self.timers.pop_due(now) {
+            self.fire_stream(s, due, out);
+            let next = self.stream_deadline(s);
+            // firing always moves past the deadline; a deadline that did not move is dropped
+            // rather than fired forever (its stream's next reading re-evaluates it)
+            debug_assert!(next > due, "deadline {due} of stream {s} did not move");
+            if next > due {
+                self.arm(s, next);
+            } else {
+                self.arm(s, NONE);
+            }
+        }
+    }
+
     /// The earliest instant at which [`Engine::tick`] may raise an offline fault (a lower bound),
     /// or `None` when no sensor can go offline yet. Replay ticks at these instants.
     pub fn next_offline_check(&self) -> Option<Timestamp> {
@@ -611,6 +719,138 @@ impl Engine {
             i64::MIN => Some(Timestamp(i64::MIN)),
             due => Some(Timestamp(due.saturating_add(1))),
         }
+    }
+
+    /// The instant at which [`Engine::tick`] fires the earliest pending rule deadline (a `for`
+    /// run completing, a clear countdown ending: the grace and one millisecond after it), or
+    /// `None`. Replay and rule tests tick at these instants, in order, as the server's clock would.
+    pub fn next_deadline(&mut self) -> Option<Timestamp> {
+        let grace = self.grace;
+        self.timers
+            .next()
+            .map(|due| Timestamp(due.saturating_add(grace).saturating_add(1)))
+    }
+
+    /// Sets how long [`Engine::tick`] waits past a rule deadline before firing it (default
+    /// [`DEADLINE_GRACE`]). Replay and rule tests, whose readings all arrive on time, use zero.
+    pub fn set_deadline_grace(&mut self, grace: std::time::Duration) {
+        self.grace = crate::model::time::duration_millis(grace);
+    }
+
+    /// The earliest instant of stream `s`'s bindings' deadlines, [`NONE`] when nothing is pending
+    /// or the stream's deadlines wait for its next reading: its latest reading was out of range
+    /// (a faulty device's last good value is not trusted to complete a run or a clear), or the
+    /// deadline falls after the stream's offline limit (a silent sensor's last value is not either).
+    #[inline]
+    fn stream_deadline(&self, s: usize) -> i64 {
+        let stream = &self.streams[s];
+        if stream.bindings == 0 || stream.faults & FAULT_OUT_OF_RANGE != 0 {
+            return NONE;
+        }
+        let Some(latest) = stream.samples.latest(1).next() else {
+            return NONE;
+        };
+        let first = stream.first_binding as usize;
+        let mut due = NONE;
+        for binding in &self.bindings[first..first + usize::from(stream.bindings)] {
+            let plan = &self.plans[binding.rule as usize];
+            let ladder = &self.ladders[binding.ladder as usize];
+            let persist = self.persist.get(binding.persist as usize);
+            due = due.min(binding::deadline(
+                binding,
+                plan,
+                ladder,
+                persist,
+                &stream.samples,
+                latest.value,
+            ));
+        }
+        let metric = &self.metrics[stream.metric as usize];
+        match faults::deadline(stream, metric) {
+            Some(offline) if due > offline => NONE,
+            _ => due,
+        }
+    }
+
+    /// Fires stream `s`'s deadlines at or before `upto`, earliest first.
+    fn fire_stream(&mut self, s: usize, upto: i64, out: &mut Vec<Change>) {
+        loop {
+            let due = self.stream_deadline(s);
+            if due > upto {
+                return;
+            }
+            if !self.fire_at(s, due, out) {
+                return;
+            }
+        }
+    }
+
+    /// Evaluates the bindings of stream `s` whose deadline is `due`, at `due`, on the stream's
+    /// latest observation; emits their moves stamped `due`. Returns whether any level moved.
+    fn fire_at(&mut self, s: usize, due: i64, out: &mut Vec<Change>) -> bool {
+        let stream = &self.streams[s];
+        let Some(latest) = stream.samples.latest(1).next() else {
+            return false;
+        };
+        let value = latest.value;
+        let first = stream.first_binding as usize;
+        let mut moved_any = false;
+        for b in first..first + usize::from(stream.bindings) {
+            let binding = &self.bindings[b];
+            let plan = &self.plans[binding.rule as usize];
+            let ladder = &self.ladders[binding.ladder as usize];
+            let samples = &self.streams[s].samples;
+            let persist = self.persist.get(binding.persist as usize);
+            if binding::deadline(binding, plan, ladder, persist, samples, value) != due {
+                continue;
+            }
+            let from = binding.level;
+            let binding = &mut self.bindings[b];
+            let reason = if matches!(plan.check, Check::Script) {
+                let verdict = binding.verdict;
+                binding.level = scripted::settle(binding, plan, verdict, due);
+                Reason::Script(crate::script::Verdict {
+                    level: verdict,
+                    ..crate::script::Verdict::none()
+                })
+            } else {
+                let persist = self.persist.get_mut(binding.persist as usize);
+                let Some(observation) = binding::step(
+                    binding,
+                    plan,
+                    ladder,
+                    persist,
+                    samples,
+                    value,
+                    due,
+                    Moment::Deadline,
+                ) else {
+                    continue;
+                };
+                Reason::Ladder {
+                    ladder: binding.ladder,
+                    observation,
+                }
+            };
+            let binding = &self.bindings[b];
+            if binding.level == from {
+                continue;
+            }
+            moved_any = true;
+            let stream = &self.streams[s];
+            let moved = Moved {
+                rule: binding.rule,
+                sensor: stream.sensor,
+                metric: Some(stream.metric),
+                from,
+                to: binding.level,
+                ts: due,
+                reason,
+                evidence: self.evidence(s),
+            };
+            self.emit(moved, out);
+        }
+        moved_any
     }
 
     /// Readings ignored as late or duplicate (not newer than the last of their sensor and metric).
@@ -647,6 +887,7 @@ impl Engine {
             + self.bindings.capacity() * size_of::<Binding>()
             + self.persist.capacity() * size_of::<PersistState>()
             + self.warnings.heap_bytes()
+            + self.timers.heap_bytes()
     }
 
     /// The alarm level of `rule` on `sensor` (inspection; a scan of the sensor's bindings).

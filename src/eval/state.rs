@@ -19,6 +19,9 @@ pub(crate) const FAULT_OFFLINE: u8 = 2;
 /// Bit in [`Stream::faults`]: a script may read this stream, so its readings go to the script
 /// host (not a fault; the byte holds the stream's flags).
 pub(crate) const STREAM_WATCHED: u8 = 4;
+/// Bit in [`Stream::faults`]: the stream has a rule deadline armed in the engine's timer queue (a
+/// flag, so a reading of a stream with nothing pending skips looking for due deadlines).
+pub(crate) const STREAM_ARMED: u8 = 8;
 
 /// One evaluated value.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -191,6 +194,10 @@ pub(crate) struct Binding {
     pub(crate) persist: u32,
     /// The alarm level.
     pub(crate) level: Option<Level>,
+    /// A scripted rule's latest verdict (the level its script last named), which holds until the
+    /// next reading: a clear countdown that ends without one lowers the alarm to it. Unused by
+    /// other rule kinds, whose latest observation is the stream's latest sample.
+    pub(crate) verdict: Option<Level>,
 }
 
 /// Per-level persistence tracking of a threshold binding.

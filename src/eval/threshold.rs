@@ -83,6 +83,58 @@ pub(crate) fn held_level(
     target
 }
 
+/// The highest level `state` holds at `ts` with no new reading: the last reading's value is taken
+/// to hold until the next reading, so a `for` run still unbroken completes once `ts` reaches its
+/// start plus the duration, and an `n` of `m` count stays as the last reading left it. Pure: the
+/// state is not changed.
+#[inline]
+pub(crate) fn held_at(
+    ladder: &Ladder,
+    holds: &[Hold; 4],
+    state: &PersistState,
+    ts: i64,
+) -> Option<Level> {
+    let mut target = None;
+    for level in Level::ALL {
+        let i = level.index();
+        if ladder.thresholds[i].is_none() {
+            continue;
+        }
+        // a level's run is unbroken exactly when the last reading reached it
+        let reached = state.since[i] != NEVER;
+        let held = match holds[i] {
+            Hold::Immediate => reached,
+            Hold::For(ms) => reached && ts.saturating_sub(state.since[i]) >= ms,
+            Hold::Count { n, mask } => (state.hits[i] & mask).count_ones() >= n,
+        };
+        if held {
+            target = Some(level);
+        }
+    }
+    target
+}
+
+/// The earliest instant at which a `for` run of a level above `current` completes, with no new
+/// reading ([`i64::MAX`]: none pending).
+#[inline]
+pub(crate) fn next_completion(
+    holds: &[Hold; 4],
+    state: &PersistState,
+    current: Option<Level>,
+) -> i64 {
+    let mut due = i64::MAX;
+    for level in Level::ALL {
+        let i = level.index();
+        if let Hold::For(ms) = holds[i]
+            && state.since[i] != NEVER
+            && Some(level) > current
+        {
+            due = due.min(state.since[i].saturating_add(ms));
+        }
+    }
+    due
+}
+
 /// One hysteresis step. `target` is the level held by this reading; `is_clear(level)` says whether
 /// the reading is back past `level`'s clear point. Returns the new alarm level:
 /// - higher than `current`: raised at once (and any clear timer is dropped);
@@ -183,6 +235,60 @@ mod tests {
             held_level(&gas(), &holds, &mut state, 60.0, 11 * MIN),
             Some(Level::Red)
         );
+    }
+
+    #[test]
+    fn a_run_completes_in_time_without_a_reading() {
+        let p = [
+            Persistence::For(Duration::from_secs(600)),
+            Persistence::For(Duration::from_secs(300)),
+            Persistence::Immediate,
+            Persistence::Immediate,
+        ];
+        let holds = holds(p);
+        let mut state = PersistState::default();
+        // 12 reaches yellow (and so blue) at 0; nothing held yet
+        assert_eq!(held_level(&gas(), &holds, &mut state, 12.0, 0), None);
+        // yellow's 5m run completes first, blue's 10m run later (already below yellow: moot)
+        assert_eq!(next_completion(&holds, &state, None), 5 * MIN);
+        assert_eq!(
+            next_completion(&holds, &state, Some(Level::Yellow)),
+            i64::MAX
+        );
+        assert_eq!(next_completion(&holds, &state, Some(Level::Blue)), 5 * MIN);
+        assert_eq!(held_at(&gas(), &holds, &state, 5 * MIN - 1), None);
+        assert_eq!(
+            held_at(&gas(), &holds, &state, 5 * MIN),
+            Some(Level::Yellow)
+        );
+        assert_eq!(
+            held_at(&gas(), &holds, &state, 10 * MIN),
+            Some(Level::Yellow)
+        );
+        // held_at changes nothing: a reading at 5m holds the same as the timer did
+        assert_eq!(
+            held_level(&gas(), &holds, &mut state, 12.0, 5 * MIN),
+            Some(Level::Yellow)
+        );
+        // a reading below blue breaks every run: nothing is pending any more
+        held_level(&gas(), &holds, &mut state, 1.0, 6 * MIN);
+        assert_eq!(next_completion(&holds, &state, None), i64::MAX);
+        assert_eq!(held_at(&gas(), &holds, &state, 60 * MIN), None);
+    }
+
+    #[test]
+    fn a_count_holds_without_a_reading_as_the_last_reading_left_it() {
+        let c = Persistence::Count { n: 2, m: 3 };
+        let holds = holds([c, c, c, c]);
+        let mut state = PersistState::default();
+        held_level(&gas(), &holds, &mut state, 12.0, 0);
+        held_level(&gas(), &holds, &mut state, 12.0, 1);
+        held_level(&gas(), &holds, &mut state, 1.0, 2);
+        assert_eq!(
+            held_at(&gas(), &holds, &state, 1_000 * MIN),
+            Some(Level::Yellow)
+        );
+        assert_eq!(next_completion(&holds, &state, None), i64::MAX);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Playing readings through an engine on a virtual clock, the way the server would have seen
 //! them, but instantly: before each instant the clock reaches, the engine is ticked at every
-//! offline deadline on the way (so device faults appear when they would have) and then at the
+//! rule deadline (`for` runs completing, clear countdowns ending) and offline deadline on the way,
+//! in time order (so levels move and device faults appear when they would have), and then at the
 //! instant itself. `tocsin test`, `tocsin replay` and its `--baseline` diff all drive the engine
 //! through this one loop, so they cannot disagree about time.
 
@@ -21,33 +22,52 @@ pub struct Playback {
 impl Playback {
     /// A fresh engine for `generation` with the clock at `start`.
     pub fn new(generation: Arc<Generation>, start: Timestamp) -> Playback {
+        let mut engine = Engine::new(generation);
+        // every reading is here on time: deadlines fire the moment the clock passes them
+        engine.set_deadline_grace(std::time::Duration::ZERO);
         Playback {
-            engine: Engine::new(generation),
+            engine,
             clock: ManualClock::new(start),
         }
     }
 
-    /// Moves the clock to `to` (never backwards), ticking the engine at every offline deadline
-    /// before `to` and then at `to`; changes are appended to `out`.
+    /// Moves the clock to `to` (never backwards), ticking the engine at every rule deadline and
+    /// offline deadline before `to`, in time order, and then at `to`; changes are appended to
+    /// `out`. The engine stamps a rule deadline's changes with the deadline itself, so the result
+    /// is the server's whatever its tick interval.
     pub fn advance(&mut self, to: Timestamp, out: &mut Vec<Change>) {
-        while let Some(due) = self.engine.next_offline_check() {
+        loop {
+            let rule = self.engine.next_deadline();
+            let offline = self.engine.next_offline_check();
+            let Some(due) = [rule, offline].into_iter().flatten().min() else {
+                break;
+            };
             if due >= to {
                 break;
             }
-            self.clock.set(due);
+            self.clock.set(due.max(self.clock.now()));
             let now = self.clock.now();
             self.engine.tick(now, out);
             // a deadline the tick did not move past would be ticked forever
-            if self
+            let rule_stuck = self.engine.next_deadline().is_some_and(|next| next <= now);
+            let offline_stuck = self
                 .engine
                 .next_offline_check()
-                .is_some_and(|next| next <= now)
-            {
+                .is_some_and(|next| next <= now);
+            if rule_stuck || offline_stuck {
                 break;
             }
         }
         self.clock.set(to);
         self.engine.tick(self.clock.now(), out);
+    }
+
+    /// Advances to `to` and closes that instant: rule deadlines at `to` itself fire too (no
+    /// reading stamped `to` is still to come), so what is stamped `to` is seen at `to`. For
+    /// actions and expectations, which come after the readings of their instant.
+    pub fn advance_through(&mut self, to: Timestamp, out: &mut Vec<Change>) {
+        self.advance(to, out);
+        self.engine.close_instant(to, out);
     }
 
     /// Advances to the reading's time and evaluates it; changes are appended to `out`.

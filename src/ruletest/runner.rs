@@ -67,13 +67,13 @@ pub(crate) fn run_case(case: &Case, generation: &Arc<Generation>) -> Vec<Failure
                 }
             }
             Some(Next::Action(action)) => {
-                playback.advance(action.at, &mut changes);
+                playback.advance_through(action.at, &mut changes);
                 take_in(&mut changes, &mut observed, &mut duty);
                 duty.fire_due(action.at);
                 failures.extend(take_action(action, &mut duty));
             }
             Some(Next::Expectation(expectation)) => {
-                playback.advance(expectation.at, &mut changes);
+                playback.advance_through(expectation.at, &mut changes);
                 take_in(&mut changes, &mut observed, &mut duty);
                 duty.fire_due(expectation.at);
                 failures.extend(check(expectation, &observed, &duty, generation, case.start));

@@ -5,6 +5,7 @@ mod fixture;
 mod judgement;
 mod restore;
 mod rules;
+mod time;
 
 use std::sync::Arc;
 
