@@ -12,12 +12,14 @@ CREATE TABLE engine_journal (
 );
 
 -- How far the engine's effects reach: every journal batch up to `applied_seq` has its changes in
--- the store. Moved in the same transaction as those changes (one row).
+-- the store, and so has every clock tick up to `applied_tick` (epoch ms; the deadlines and offline
+-- checks it fired). Moved in the same transaction as those changes (one row).
 CREATE TABLE engine_progress (
-    id          INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
-    applied_seq INTEGER NOT NULL CHECK (applied_seq >= 0)
+    id           INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    applied_seq  INTEGER NOT NULL CHECK (applied_seq >= 0),
+    applied_tick INTEGER
 );
-INSERT INTO engine_progress (id, applied_seq) VALUES (1, 0);
+INSERT INTO engine_progress (id, applied_seq, applied_tick) VALUES (1, 0, NULL);
 
 -- The latest snapshot of the engine's rule state (alarm levels, `for` runs, windows, clear
 -- countdowns, composite patterns), taken after journal batch `seq` under `generation` (one row).

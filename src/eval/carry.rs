@@ -331,6 +331,7 @@ impl Engine {
             }
         }
         self.next_offline_check = i64::MIN;
+        self.rearm_timers();
     }
 
     /// Forgets, for each stream of `pending`, the last reading time back to just before the
@@ -343,5 +344,6 @@ impl Engine {
                 stream.last_ts = stream.last_ts.min(reading.ts.0.saturating_sub(1));
             }
         }
+        self.rearm_timers();
     }
 }

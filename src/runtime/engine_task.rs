@@ -38,7 +38,9 @@ use super::reconcile;
 use crate::eval::Engine;
 use crate::ingest::{EngineInput, Gate};
 use crate::model::{Change, Clock, Timestamp};
-use crate::storage::{EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState};
+use crate::storage::{
+    EngineProgress, EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState,
+};
 use crate::telemetry::Metrics;
 
 /// First wait before retrying a failed store operation; doubled each time up to [`RETRY_MAX`].
@@ -142,9 +144,10 @@ impl EngineTask {
         tracing::debug!("engine task stopped");
     }
 
-    /// Evaluates one message; returns the journal position its changes reach, if it is a
-    /// journaled batch.
-    fn handle(&mut self, input: EngineInput, changes: &mut Vec<Change>) -> Option<i64> {
+    /// Evaluates one message; returns how far its changes reach (a journaled batch: its
+    /// position; a tick: the position the engine is at and the tick's time), if they are
+    /// journal work.
+    fn handle(&mut self, input: EngineInput, changes: &mut Vec<Change>) -> Option<EngineProgress> {
         match input {
             EngineInput::Readings { seq, readings } => {
                 let late_before = self.engine.late_readings();
@@ -155,12 +158,17 @@ impl EngineTask {
                 if let Some(seq) = seq {
                     self.evaluated_seq = self.evaluated_seq.max(seq);
                 }
-                seq
+                seq.map(|seq| EngineProgress { seq, tick: None })
             }
             EngineInput::Tick(now) => {
                 self.engine.tick(now, changes);
                 self.metrics.ticked();
-                None
+                // every message before this one is written, so the store holds the effects up to
+                // `evaluated_seq`; a restart replays to there and fires this tick silently
+                Some(EngineProgress {
+                    seq: self.evaluated_seq,
+                    tick: Some(now),
+                })
             }
             EngineInput::Flush(done) => {
                 let _ = done.send(());
@@ -290,12 +298,12 @@ impl EngineTask {
 
     /// Writes `changes` (with the journal position they reach, if any), retrying until the store
     /// takes them.
-    async fn write(&self, changes: &[Change], through: Option<i64>) {
+    async fn write(&self, changes: &[Change], through: Option<EngineProgress>) {
         let mut wait = RETRY_FIRST;
         loop {
             let started = Instant::now();
             let written = match through {
-                Some(seq) => self.store.apply_evaluated(changes, seq).await,
+                Some(reached) => self.store.apply_evaluated(changes, reached).await,
                 None => self.store.apply_changes(changes).await,
             };
             match written {

@@ -21,8 +21,9 @@
 use std::sync::Arc;
 
 use crate::eval::{Engine, StateImage};
+use crate::model::OpenFault;
 use crate::model::{Change, Generation};
-use crate::storage::{Store, StoreError, retry_transient};
+use crate::storage::{EngineProgress, Store, StoreError, retry_transient};
 use crate::telemetry::Metrics;
 
 /// Journal batches read per page.
@@ -54,7 +55,8 @@ pub(crate) async fn recover(
     generation: &Arc<Generation>,
     metrics: &Metrics,
 ) -> Result<Recovered, StoreError> {
-    let applied = store.applied_seq().await?;
+    let progress = store.engine_progress().await?;
+    let applied = progress.seq;
     // the engine from the saved image, or why not
     let image = match store.engine_snapshot().await? {
         None => Err("no saved engine state".to_owned()),
@@ -94,14 +96,18 @@ pub(crate) async fn recover(
                 replayed += batch.readings.len() as u64;
             } else {
                 if !aligned {
-                    engine.align_faults(&store.open_faults().await?);
+                    settle(&mut engine, progress, &store.open_faults().await?);
                     aligned = true;
                 }
                 if !from_image {
                     engine.rewind(&batch.readings);
                 }
                 engine.evaluate_batch(&batch.readings, &mut changes);
-                retry_transient(ATTEMPTS, || store.apply_evaluated(&changes, batch.seq)).await?;
+                let reached = EngineProgress {
+                    seq: batch.seq,
+                    tick: None,
+                };
+                retry_transient(ATTEMPTS, || store.apply_evaluated(&changes, reached)).await?;
                 changes.clear();
                 live += batch.readings.len() as u64;
             }
@@ -109,7 +115,7 @@ pub(crate) async fn recover(
         }
     }
     if !aligned {
-        engine.align_faults(&store.open_faults().await?);
+        settle(&mut engine, progress, &store.open_faults().await?);
     }
     metrics.engine_recovered(live);
     Ok(Recovered {
@@ -119,4 +125,15 @@ pub(crate) async fn recover(
         recovered: live,
         replayed,
     })
+}
+
+/// Brings the silently replayed engine to where the store's effects reach before anything is
+/// evaluated for real: the clock tick of `progress.tick` (its deadlines and offline checks were
+/// written after the journal batches up to `progress.seq`, so they fire silently now and not a
+/// second time on the first tick), then the device faults exactly as stored.
+fn settle(engine: &mut Engine, progress: EngineProgress, faults: &[OpenFault]) {
+    if let Some(tick) = progress.tick {
+        engine.tick(tick, &mut Vec::new());
+    }
+    engine.align_faults(faults);
 }

@@ -31,6 +31,15 @@ pub struct JournalBatch {
     pub readings: Vec<Reading>,
 }
 
+/// How far the engine's effects reach in the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineProgress {
+    /// Every journal batch up to this position has its changes stored.
+    pub seq: i64,
+    /// Every clock tick up to this instant has its changes stored (`None`: no tick wrote any).
+    pub tick: Option<Timestamp>,
+}
+
 /// A saved snapshot of the engine's rule state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EngineSnapshotRecord {
@@ -52,11 +61,16 @@ pub trait JournalStore: Send + Sync {
     async fn commit_readings(&self, readings: &[Reading]) -> Result<Journaled, StoreError>;
 
     /// Applies engine output like `Store::apply_changes` and, in the same transaction, records
-    /// that every journal batch up to `through` has its effects stored. `changes` may be empty.
-    async fn apply_evaluated(&self, changes: &[Change], through: i64) -> Result<(), StoreError>;
+    /// that every journal batch up to `reached.seq` (and every clock tick up to `reached.tick`,
+    /// when given) has its effects stored; neither ever moves back. `changes` may be empty.
+    async fn apply_evaluated(
+        &self,
+        changes: &[Change],
+        reached: EngineProgress,
+    ) -> Result<(), StoreError>;
 
-    /// The journal position up to which the engine's effects are stored.
-    async fn applied_seq(&self) -> Result<i64, StoreError>;
+    /// How far the engine's stored effects reach.
+    async fn engine_progress(&self) -> Result<EngineProgress, StoreError>;
 
     /// Journal batches after `after`, oldest first, at most `limit`.
     async fn journal_after(&self, after: i64, limit: u32) -> Result<Vec<JournalBatch>, StoreError>;

@@ -37,19 +37,30 @@ macro_rules! impl_journal_store {
                 Ok(Some(seq))
             }
 
-            /// Moves `applied_seq` up to `through` inside `tx` (never down).
+            /// Moves `applied_seq` up to `reached.seq`, and `applied_tick` up to `reached.tick`
+            /// when given, inside `tx` (never down).
             async fn advance_tx(
                 tx: &mut sqlx::Transaction<'static, $db>,
-                through: i64,
+                reached: $crate::storage::EngineProgress,
                 operation: &'static str,
             ) -> Result<(), $crate::storage::StoreError> {
                 sqlx::query(
                     "UPDATE engine_progress SET applied_seq = $1 WHERE id = 1 AND applied_seq < $1",
                 )
-                .bind(through)
+                .bind(reached.seq)
                 .execute(&mut **tx)
                 .await
                 .map_err($crate::storage::shared::query_error(operation))?;
+                if let Some(tick) = reached.tick {
+                    sqlx::query(
+                        "UPDATE engine_progress SET applied_tick = $1 \
+                         WHERE id = 1 AND (applied_tick IS NULL OR applied_tick < $1)",
+                    )
+                    .bind(tick.millis())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::storage::shared::query_error(operation))?;
+                }
                 Ok(())
             }
         }
@@ -69,24 +80,30 @@ macro_rules! impl_journal_store {
             async fn apply_evaluated(
                 &self,
                 changes: &[$crate::model::Change],
-                through: i64,
+                reached: $crate::storage::EngineProgress,
             ) -> Result<(), $crate::storage::StoreError> {
                 const OP: &str = "apply_evaluated";
                 let mut tx = self.begin_write(OP).await?;
                 self.write_changes(&mut tx, changes, OP).await?;
-                Self::advance_tx(&mut tx, through, OP).await?;
+                Self::advance_tx(&mut tx, reached, OP).await?;
                 tx.commit()
                     .await
                     .map_err($crate::storage::shared::query_error(OP))
             }
 
-            async fn applied_seq(&self) -> Result<i64, $crate::storage::StoreError> {
-                let (seq,): (i64,) =
-                    sqlx::query_as("SELECT applied_seq FROM engine_progress WHERE id = 1")
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err($crate::storage::shared::query_error("applied_seq"))?;
-                Ok(seq)
+            async fn engine_progress(
+                &self,
+            ) -> Result<$crate::storage::EngineProgress, $crate::storage::StoreError> {
+                let (seq, tick): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT applied_seq, applied_tick FROM engine_progress WHERE id = 1",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::storage::shared::query_error("engine_progress"))?;
+                Ok($crate::storage::EngineProgress {
+                    seq,
+                    tick: tick.map($crate::model::Timestamp),
+                })
             }
 
             async fn journal_after(
@@ -134,7 +151,11 @@ macro_rules! impl_journal_store {
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::storage::shared::query_error(OP))?;
-                Self::advance_tx(&mut tx, snapshot.seq, OP).await?;
+                let reached = $crate::storage::EngineProgress {
+                    seq: snapshot.seq,
+                    tick: None,
+                };
+                Self::advance_tx(&mut tx, reached, OP).await?;
                 sqlx::query("DELETE FROM engine_journal WHERE seq <= $1")
                     .bind(snapshot.seq)
                     .execute(&mut *tx)

@@ -371,7 +371,7 @@ pub struct MigrationStatus {
 pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
-pub use journal::{EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
+pub use journal::{EngineProgress, EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
 pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
     DeliveryStatus, OutboxStore, RetryOutcome,
