@@ -16,6 +16,7 @@ pub mod email;
 pub mod escalation;
 pub mod http;
 pub mod phone;
+pub mod robots;
 pub mod secret;
 pub mod settings;
 pub mod sms;
@@ -30,7 +31,7 @@ use tokio::task::JoinHandle;
 use crate::model::Clock;
 use crate::storage::Store;
 
-pub use address::{AddressBook, SettingsAddressBook};
+pub use address::{AddressBook, ContactsAddressBook, SettingsAddressBook, Target};
 pub use channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
 pub use settings::NotifySettings;
 pub use worker::{Notifier, Round};
