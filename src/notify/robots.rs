@@ -5,6 +5,8 @@
 //! the robot's answer ([`judge`], a pure function: a robot says "no" with HTTP 200 and an error
 //! code in the JSON).
 
+use std::sync::Arc;
+
 use crate::contacts::{Medium, Reference};
 use crate::model::Timestamp;
 use crate::sign::{self, HttpRequest, dingtalk, feishu, wecom};
@@ -21,6 +23,33 @@ const WECOM_THROTTLED: i64 = 45_009;
 /// Feishu's frequency-limit codes.
 const FEISHU_THROTTLED: [i64; 2] = [9_499, 11_232];
 
+/// Where `env:NAME` references are read: the process environment, or (in tests) a table.
+#[derive(Clone)]
+pub struct Environment(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+
+impl Environment {
+    /// The process environment.
+    pub fn process() -> Environment {
+        Environment(Arc::new(|name| std::env::var(name).ok()))
+    }
+
+    /// Variables looked up by `lookup`.
+    pub fn with(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Environment {
+        Environment(Arc::new(lookup))
+    }
+
+    /// The value of variable `name`.
+    pub fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Environment")
+    }
+}
+
 /// A robot or webhook with its URL and secret read from the environment.
 #[derive(Debug)]
 pub struct Robot {
@@ -35,11 +64,13 @@ pub struct Robot {
 }
 
 /// Reads a reference now; `what` names it in the error.
-fn read(reference: &Reference, what: &str) -> Result<Secret, SendError> {
+fn read(env: &Environment, reference: &Reference, what: &str) -> Result<Secret, SendError> {
     match reference {
         Reference::Literal(text) => Ok(Secret::new(text.clone())),
-        Reference::Env(variable) => std::env::var(variable).map(Secret::new).map_err(|_| {
-            SendError::Unusable(format!("{what}: environment variable `{variable}` is not set"))
+        Reference::Env(variable) => env.get(variable).map(Secret::new).ok_or_else(|| {
+            SendError::Unusable(format!(
+                "{what}: environment variable `{variable}` is not set"
+            ))
         }),
     }
 }
@@ -48,14 +79,15 @@ impl Robot {
     /// The endpoint `name` of kind `medium`, its references read from the environment; a
     /// variable that is not set is a permanent `send_unusable` error.
     pub fn resolve(
+        env: &Environment,
         medium: Medium,
         name: &str,
         url: &Reference,
         secret: Option<&Reference>,
     ) -> Result<Robot, SendError> {
-        let url = read(url, &format!("{medium} `{name}` URL"))?;
+        let url = read(env, url, &format!("{medium} `{name}` URL"))?;
         let secret = secret
-            .map(|s| read(s, &format!("{medium} `{name}` secret")))
+            .map(|s| read(env, s, &format!("{medium} `{name}` secret")))
             .transpose()?;
         Ok(Robot {
             medium,
@@ -180,7 +212,10 @@ pub fn judge(medium: Medium, endpoint: &str, status: u16, answer: &[u8]) -> Resu
         .iter()
         .find_map(|field| value.get(*field).and_then(serde_json::Value::as_i64))
     else {
-        return Err(rejected(format!("answer without a code: {}", excerpt(answer))));
+        return Err(rejected(format!(
+            "answer without a code: {}",
+            excerpt(answer)
+        )));
     };
     if code == 0 {
         return Ok(());
@@ -222,16 +257,61 @@ mod tests {
         let ok = |r: &Result<(), SendError>| r.is_ok();
         let code = |r: &Result<(), SendError>| r.as_ref().err().map(SendError::code);
         let table: [(Medium, u16, &str, Option<&str>); 11] = [
-            (Medium::Dingtalk, 200, r#"{"errcode":0,"errmsg":"ok"}"#, None),
-            (Medium::Dingtalk, 200, r#"{"errcode":310000,"errmsg":"sign not match"}"#, Some("send_rejected")),
-            (Medium::Dingtalk, 200, r#"{"errcode":130101,"errmsg":"send too fast"}"#, Some("send_deferred")),
+            (
+                Medium::Dingtalk,
+                200,
+                r#"{"errcode":0,"errmsg":"ok"}"#,
+                None,
+            ),
+            (
+                Medium::Dingtalk,
+                200,
+                r#"{"errcode":310000,"errmsg":"sign not match"}"#,
+                Some("send_rejected"),
+            ),
+            (
+                Medium::Dingtalk,
+                200,
+                r#"{"errcode":130101,"errmsg":"send too fast"}"#,
+                Some("send_deferred"),
+            ),
             (Medium::Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#, None),
-            (Medium::Wecom, 200, r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#, Some("send_rejected")),
-            (Medium::Wecom, 200, r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#, Some("send_deferred")),
-            (Medium::Feishu, 200, r#"{"code":0,"msg":"success","data":{}}"#, None),
-            (Medium::Feishu, 200, r#"{"StatusCode":0,"StatusMessage":"success"}"#, None),
-            (Medium::Feishu, 200, r#"{"code":19021,"msg":"sign match fail"}"#, Some("send_rejected")),
-            (Medium::Feishu, 200, "<html>proxy</html>", Some("send_rejected")),
+            (
+                Medium::Wecom,
+                200,
+                r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#,
+                Some("send_rejected"),
+            ),
+            (
+                Medium::Wecom,
+                200,
+                r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#,
+                Some("send_deferred"),
+            ),
+            (
+                Medium::Feishu,
+                200,
+                r#"{"code":0,"msg":"success","data":{}}"#,
+                None,
+            ),
+            (
+                Medium::Feishu,
+                200,
+                r#"{"StatusCode":0,"StatusMessage":"success"}"#,
+                None,
+            ),
+            (
+                Medium::Feishu,
+                200,
+                r#"{"code":19021,"msg":"sign match fail"}"#,
+                Some("send_rejected"),
+            ),
+            (
+                Medium::Feishu,
+                200,
+                "<html>proxy</html>",
+                Some("send_rejected"),
+            ),
             (Medium::Wecom, 502, "bad gateway", Some("send_http_status")),
         ];
         for (medium, status, answer, expected) in table {
@@ -239,7 +319,12 @@ mod tests {
             assert_eq!(ok(&result), expected.is_none(), "{medium} {answer}");
             assert_eq!(code(&result), expected, "{medium} {answer}");
         }
-        let throttled = judge(Medium::Feishu, "e", 200, br#"{"code":9499,"msg":"too many"}"#);
+        let throttled = judge(
+            Medium::Feishu,
+            "e",
+            200,
+            br#"{"code":9499,"msg":"too many"}"#,
+        );
         assert!(throttled.unwrap_err().retryable());
     }
 
@@ -255,6 +340,7 @@ mod tests {
     #[test]
     fn an_unset_variable_is_a_clear_permanent_error() {
         let error = Robot::resolve(
+            &Environment::with(|_| None),
             Medium::Dingtalk,
             "燃气调度群",
             &Reference::Env("TOCSIN_TEST_SURELY_UNSET_VARIABLE".into()),
@@ -262,7 +348,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.code(), "send_unusable");
-        assert!(error.to_string().contains("TOCSIN_TEST_SURELY_UNSET_VARIABLE"));
+        assert!(
+            error
+                .to_string()
+                .contains("TOCSIN_TEST_SURELY_UNSET_VARIABLE")
+        );
         assert!(!error.retryable());
     }
 }

@@ -15,8 +15,8 @@ use crate::sign::{SignError, standard_webhooks};
 use super::address::{AddressBook, Target};
 use super::channel::{Channel, Delivered, Outgoing, SendError};
 use super::http::{ANSWER_CAP, excerpt, public_endpoint, read_capped, transport_error};
+use super::robots::{Environment, Robot};
 use super::secret::Secret;
-use super::robots::Robot;
 use super::settings::WebhookEndpoint;
 
 /// The `webhook-signature` value of a message (`sign::standard_webhooks`, the one
@@ -58,6 +58,8 @@ pub struct WebhookChannel {
     addresses: Arc<dyn AddressBook>,
     /// Signature timestamps.
     clock: Arc<dyn Clock>,
+    /// Where the contacts' `env:NAME` references are read.
+    environment: Environment,
 }
 
 impl WebhookChannel {
@@ -73,7 +75,14 @@ impl WebhookChannel {
             endpoints,
             addresses,
             clock,
+            environment: Environment::process(),
         }
+    }
+
+    /// The same channel reading `env:NAME` references from `environment` (tests).
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
     }
 
     /// Posts to one endpoint.
@@ -182,7 +191,8 @@ impl Channel for WebhookChannel {
                     url,
                     secret,
                 } => {
-                    let robot = Robot::resolve(*medium, name, url, secret.as_ref())?;
+                    let robot =
+                        Robot::resolve(&self.environment, *medium, name, url, secret.as_ref())?;
                     robot
                         .send(&self.client, self.clock.now(), msg, &body)
                         .await?
