@@ -384,3 +384,46 @@ async fn a_wrong_robot_secret_or_a_missing_variable_is_a_clear_permanent_error()
         ]
     );
 }
+
+#[test]
+fn a_deployment_uses_its_contacts_and_without_contacts_files_the_settings_book() {
+    let office = DepartmentId::new("shenyang.duty_office");
+    let monday = at("2026-12-07T12:00:00+08:00");
+    let with_contacts = generation();
+    assert!(notify::address::has_contacts_files(with_contacts));
+    let mut without = tocsin::compile::load(Some(&root().join("examples/shenyang"))).unwrap();
+    without
+        .sources
+        .retain(|s| !contacts::is_contacts_file(&s.path));
+    let fallback = settings(FALLBACK);
+    let table: [(Option<&Generation>, &str); 3] = [
+        (None, "plain desk"),
+        (Some(&without), "plain desk"),
+        (Some(with_contacts), "webhook"),
+    ];
+    for (generation, expected) in table {
+        let book = notify::address::for_deployment(&fallback, generation);
+        let got = book.targets(&office, Channel::Webhook, monday);
+        let first = shown(&got[0]);
+        assert!(first.starts_with(expected), "{first}");
+    }
+}
+
+#[test]
+fn a_reload_puts_new_contacts_in_force() {
+    let book = ContactsAddressBook::new(
+        Directory::default(),
+        SettingsAddressBook::new(&settings(FALLBACK)),
+    );
+    let office = DepartmentId::new("shenyang.duty_office");
+    let monday = at("2026-12-07T12:00:00+08:00");
+    assert_eq!(
+        book.addresses(&office, Channel::Sms, monday),
+        ["+8613800000000"]
+    );
+    book.replace(directory());
+    assert_eq!(
+        book.addresses(&office, Channel::Sms, monday),
+        ["+8613700000001"]
+    );
+}

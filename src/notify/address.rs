@@ -5,10 +5,13 @@
 //! be reached, and falls back to the settings book where the directory has nobody.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use crate::contacts::{Address, Directory, Medium, Reference};
 use crate::model::workflow::Channel;
-use crate::model::{DepartmentId, Recipient, Timestamp};
+use crate::model::{DepartmentId, Generation, Recipient, Timestamp};
 
 use super::settings::{NotifySettings, RawRoute};
 
@@ -88,10 +91,10 @@ impl AddressBook for SettingsAddressBook {
 /// and their addresses on the channel in each person's preferred order, then the department's
 /// robots and webhooks (webhook channel). Where the directory names nobody for the department
 /// on that channel, the settings book answers.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ContactsAddressBook {
-    /// The contacts of the generation in force.
-    directory: Directory,
+    /// The contacts of the generation in force (replaced on a reload).
+    directory: ArcSwap<Directory>,
     /// Where the directory has nobody.
     fallback: SettingsAddressBook,
 }
@@ -101,10 +104,49 @@ impl ContactsAddressBook {
     /// falling back to `fallback`.
     pub fn new(directory: Directory, fallback: SettingsAddressBook) -> Self {
         ContactsAddressBook {
-            directory,
+            directory: ArcSwap::from_pointee(directory),
             fallback,
         }
     }
+
+    /// Puts the contacts of a newly activated generation in force; messages sent from now on
+    /// resolve through them.
+    pub fn replace(&self, directory: Directory) {
+        self.directory.store(Arc::new(directory));
+    }
+}
+
+/// The book of a deployment: the contacts directory of `generation` when the deployment has
+/// contacts files (`city/contacts*.yaml|csv`), with the settings book as fallback; the settings
+/// book alone without contacts files (or without a generation). A directory that does not compile
+/// (a reload refuses such a generation, so only a hand-made one) keeps the settings book, with
+/// an error in the log.
+pub fn for_deployment(
+    settings: &NotifySettings,
+    generation: Option<&Generation>,
+) -> Arc<dyn AddressBook> {
+    let fallback = SettingsAddressBook::new(settings);
+    let Some(generation) = generation.filter(|g| has_contacts_files(g)) else {
+        return Arc::new(fallback);
+    };
+    match crate::contacts::from_generation(generation) {
+        Ok(directory) => Arc::new(ContactsAddressBook::new(directory, fallback)),
+        Err(diagnostics) => {
+            tracing::error!(
+                problems = diagnostics.len(),
+                "contacts do not compile; notifications use the notify.addresses settings"
+            );
+            Arc::new(fallback)
+        }
+    }
+}
+
+/// Whether the generation's sources include a contacts file.
+pub fn has_contacts_files(generation: &Generation) -> bool {
+    generation
+        .sources
+        .iter()
+        .any(|s| crate::contacts::is_contacts_file(&s.path))
 }
 
 /// The targets on `channel` among the directory's addressees of `department` at `at`, in the
@@ -134,7 +176,7 @@ pub fn contacts_targets(
 
 impl AddressBook for ContactsAddressBook {
     fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target> {
-        let found = contacts_targets(&self.directory, recipient, channel, at);
+        let found = contacts_targets(&self.directory.load(), recipient, channel, at);
         if found.is_empty() {
             self.fallback.targets(recipient, channel, at)
         } else {

@@ -101,6 +101,17 @@ pub fn spawn(
     settings: NotifySettings,
 ) -> Result<NotifierHandle, SendError> {
     let addresses: Arc<dyn AddressBook> = Arc::new(SettingsAddressBook::new(&settings));
+    spawn_with(store, clock, settings, addresses)
+}
+
+/// Starts the delivery worker with the channels of `settings` and the address book
+/// `addresses` (see [`address::for_deployment`]: the contacts of the generation in force).
+pub fn spawn_with(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: NotifySettings,
+    addresses: Arc<dyn AddressBook>,
+) -> Result<NotifierHandle, SendError> {
     let channels = channels(&settings, Arc::clone(&clock), addresses)?;
     Ok(spawn_notifier(Notifier::new(
         store,
