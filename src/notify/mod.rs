@@ -16,6 +16,7 @@ pub mod email;
 pub mod escalation;
 pub mod http;
 pub mod phone;
+pub mod provider_sms;
 pub mod robots;
 pub mod secret;
 pub mod settings;
@@ -36,8 +37,10 @@ pub use channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
 pub use settings::NotifySettings;
 pub use worker::{Notifier, Round};
 
-/// The channels the settings configure: webhook when any webhook is named, e-mail and SMS when
-/// their sections are present, and always the duty-desk phone call tasks.
+/// The channels the settings configure: e-mail when its section is present, SMS through the
+/// provider (Alibaba, Tencent) when `sms_provider` is present, else through the gateway when `sms`
+/// is; always the webhook channel (settings webhooks and the contacts' robots) and the duty-desk
+/// phone call tasks.
 pub fn channels(
     settings: &NotifySettings,
     clock: Arc<dyn Clock>,
@@ -45,14 +48,14 @@ pub fn channels(
 ) -> Result<Vec<Arc<dyn Channel>>, SendError> {
     let mut out: Vec<Arc<dyn Channel>> = vec![Arc::new(phone::DutyDeskCalls)];
     let client = http::client()?;
-    if !settings.webhooks.is_empty() {
-        out.push(Arc::new(webhook::WebhookChannel::new(
-            client.clone(),
-            settings.webhooks.clone(),
-            Arc::clone(&addresses),
-            clock,
-        )));
-    }
+    // Always: besides the `webhooks:` of the settings, the contacts' robots and webhooks travel
+    // on this channel.
+    out.push(Arc::new(webhook::WebhookChannel::new(
+        client.clone(),
+        settings.webhooks.clone(),
+        Arc::clone(&addresses),
+        Arc::clone(&clock),
+    )));
     if let Some(email) = &settings.email {
         out.push(Arc::new(email::EmailChannel::new(
             email,
@@ -60,7 +63,14 @@ pub fn channels(
             Arc::clone(&addresses),
         )?));
     }
-    if let Some(sms) = &settings.sms {
+    if let Some(provider) = &settings.sms_provider {
+        out.push(Arc::new(provider_sms::ProviderSmsChannel::new(
+            client,
+            provider.clone(),
+            addresses,
+            clock,
+        )));
+    } else if let Some(sms) = &settings.sms {
         out.push(Arc::new(sms::SmsGatewayChannel::new(
             client,
             sms.clone(),
