@@ -24,6 +24,12 @@ The path picks the behaviour:
   /feishu/...   a Feishu custom bot with signature: checks `timestamp` and `sign` in the body
                 (base64 HMAC-SHA256 keyed by "timestamp\nSECRET" over nothing);
                 {"code":0} or {"code":19021,"msg":"sign match fail"}
+  /alibaba/...  Alibaba Cloud SendSms: verifies the ACS3-HMAC-SHA256 Authorization (canonical
+                request rebuilt from the query and the signed headers, keyed by SECRET);
+                {"Code":"OK","BizId":"biz-<n>"}, 400 SignatureDoesNotMatch, or with
+                TemplateCode `SMS_LIMIT` {"Code":"isv.BUSINESS_LIMIT_CONTROL"}
+  /tencent/...  Tencent Cloud SendSms: verifies TC3-HMAC-SHA256 (SecretKey = SECRET);
+                {"Response":{"SendStatusSet":[...]}} or {"Response":{"Error":...}}
 The robot kinds record `robot_valid` (their own check, by this file's code) and `query`.
 """
 
@@ -85,6 +91,58 @@ def verify_robot(kind, query, body):
     return False
 
 
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def rfc3986(text):
+    return urllib.parse.quote(text, safe="-_.~")
+
+
+def verify_acs3(method, query, headers, body):
+    """Alibaba Cloud signature V3, from the provider's page."""
+    auth = headers.get("Authorization", "")
+    if not auth.startswith("ACS3-HMAC-SHA256 "):
+        return False
+    parts = dict(p.split("=", 1) for p in auth[len("ACS3-HMAC-SHA256 "):].split(","))
+    signed = parts["SignedHeaders"].split(";")
+    if headers.get("x-acs-content-sha256") != sha256_hex(body):
+        return False
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    canonical_query = "&".join(
+        f"{rfc3986(k)}={rfc3986(v)}" for k, v in sorted(pairs))
+    canonical_headers = "".join(f"{h}:{headers.get(h, '').strip()}\n" for h in signed)
+    canonical = "\n".join([method, "/", canonical_query, canonical_headers,
+                           ";".join(signed), sha256_hex(body)])
+    to_sign = "ACS3-HMAC-SHA256\n" + sha256_hex(canonical.encode())
+    expected = hmac.new(SECRET.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(parts["Signature"], expected)
+
+
+def verify_tc3(headers, body):
+    """Tencent Cloud TC3-HMAC-SHA256, from the provider's page."""
+    auth = headers.get("Authorization", "")
+    if not auth.startswith("TC3-HMAC-SHA256 "):
+        return False
+    parts = dict(p.strip().split("=", 1) for p in auth[len("TC3-HMAC-SHA256 "):].split(","))
+    _key_id, date, service, _ = parts["Credential"].split("/")
+    signed = parts["SignedHeaders"].split(";")
+    timestamp = headers.get("X-TC-Timestamp", "")
+    day = time.strftime("%Y-%m-%d", time.gmtime(int(timestamp)))
+    if day != date:
+        return False
+    canonical_headers = "".join(f"{h}:{headers.get(h, '').strip().lower()}\n" for h in signed)
+    canonical = "\n".join(["POST", "/", "", canonical_headers, ";".join(signed),
+                           sha256_hex(body)])
+    to_sign = "\n".join(["TC3-HMAC-SHA256", timestamp, f"{date}/{service}/tc3_request",
+                         sha256_hex(canonical.encode())])
+    key = hmac.new(("TC3" + SECRET).encode(), date.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, service.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, b"tc3_request", hashlib.sha256).digest()
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(parts["Signature"], expected)
+
+
 ROBOT_ANSWERS = {
     "dingtalk": ({"errcode": 0, "errmsg": "ok"}, {"errcode": 310000, "errmsg": "sign not match"}),
     "wecom": ({"errcode": 0, "errmsg": "ok"}, {"errcode": 93000, "errmsg": "invalid webhook url"}),
@@ -102,6 +160,11 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length", "0"))
         body = self.rfile.read(length)
         kind = self.path.split("/")[1]
+        if kind in ("alibaba", "tencent"):
+            with LOCK:
+                COUNT[0] += 1
+                n = COUNT[0]
+            return self.provider_sms(kind, n, body)
         if kind in ROBOT_ANSWERS:
             with LOCK:
                 COUNT[0] += 1
@@ -158,6 +221,45 @@ class Handler(BaseHTTPRequestHandler):
                                       "query": query, "body": parsed}, ensure_ascii=False) + "\n")
         good, bad = ROBOT_ANSWERS[kind]
         return self.answer(200, json.dumps(good if valid else bad).encode())
+
+    def provider_sms(self, kind, n, body):
+        query = urllib.parse.urlsplit(self.path).query
+        if kind == "alibaba":
+            valid = verify_acs3("POST", query, self.headers, body)
+            params = dict(urllib.parse.parse_qsl(query))
+            record = {"provider": kind, "valid": valid, "out_id": params.get("OutId"),
+                      "phones": params.get("PhoneNumbers", "").split(","),
+                      "template": params.get("TemplateCode"),
+                      "params": json.loads(params.get("TemplateParam", "{}")),
+                      "host": self.headers.get("host")}
+            if not valid:
+                status, answer = 400, {"Code": "SignatureDoesNotMatch", "Message": "bad signature"}
+            elif record["template"] == "SMS_LIMIT":
+                status, answer = 200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "流控"}
+            else:
+                status, answer = 200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{n}",
+                                       "RequestId": "r"}
+        else:
+            valid = verify_tc3(self.headers, body)
+            payload = json.loads(body.decode("utf-8"))
+            record = {"provider": kind, "valid": valid, "out_id": payload.get("SessionContext"),
+                      "phones": payload.get("PhoneNumberSet"),
+                      "template": payload.get("TemplateId"),
+                      "params": payload.get("TemplateParamSet"),
+                      "host": self.headers.get("host")}
+            status = 200
+            if not valid:
+                answer = {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure",
+                                                 "Message": "bad signature"}, "RequestId": "r"}}
+            else:
+                answer = {"Response": {"SendStatusSet": [
+                    {"SerialNo": f"sn-{n}-{i}", "PhoneNumber": p, "Code": "Ok",
+                     "Message": "send success"} for i, p in enumerate(record["phones"])],
+                    "RequestId": "r"}}
+        with LOCK:
+            with open(RECORD_FILE, "a", encoding="utf-8") as out:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return self.answer(status, json.dumps(answer, ensure_ascii=False).encode())
 
     def answer(self, status, body):
         try:
