@@ -25,7 +25,10 @@ const FEISHU_THROTTLED: [i64; 2] = [9_499, 11_232];
 
 /// Where `env:NAME` references are read: the process environment, or (in tests) a table.
 #[derive(Clone)]
-pub struct Environment(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+pub struct Environment(Arc<Lookup>);
+
+/// A variable lookup.
+type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl Environment {
     /// The process environment.
