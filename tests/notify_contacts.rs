@@ -395,6 +395,15 @@ fn a_deployment_uses_its_contacts_and_without_contacts_files_the_settings_book()
     without
         .sources
         .retain(|s| !contacts::is_contacts_file(&s.path));
+    // the worker runs for contacts robots even without endpoints in the settings
+    let bare = settings("{}");
+    assert!(notify::should_run(&bare, Some(with_contacts)));
+    assert!(!notify::should_run(&bare, Some(&without)));
+    assert!(!notify::should_run(&bare, None));
+    assert!(!notify::should_run(
+        &settings("enabled: false"),
+        Some(with_contacts)
+    ));
     let fallback = settings(FALLBACK);
     let table: [(Option<&Generation>, &str); 3] = [
         (None, "plain desk"),

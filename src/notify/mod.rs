@@ -1,6 +1,8 @@
 //! Delivery of the outbox: the notifications the workflow queued leave the building. A worker
 //! ([`worker::Notifier`]) claims due rows under a lease, sends each through its [`Channel`]
-//! (generic signed webhook, SMTP e-mail, generic HTTP SMS gateway, duty-desk phone call tasks)
+//! (generic signed webhook and the contacts' DingTalk, WeCom and Feishu robots, SMTP e-mail,
+//! Alibaba or Tencent Cloud SMS or a generic HTTP SMS gateway, duty-desk phone call tasks) to the
+//! addresses of its [`AddressBook`] (the contacts and duty rosters, else the settings)
 //! with a timeout and a per-channel rate limit, retries with exponential backoff and full jitter,
 //! and when a row runs out of tries marks it dead and escalates on *undelivered* to the next
 //! channels. Every message carries a stable idempotency key derived from its outbox key, the same
@@ -78,6 +80,17 @@ pub fn channels(
         )));
     }
     Ok(out)
+}
+
+/// Whether the runtime should start the worker for `settings` and the generation in force:
+/// enabled, and an endpoint in the settings or contacts files (whose robots and webhooks need
+/// no settings).
+pub fn should_run(
+    settings: &NotifySettings,
+    generation: Option<&crate::model::Generation>,
+) -> bool {
+    settings.should_run()
+        || (settings.enabled && generation.is_some_and(address::has_contacts_files))
 }
 
 /// A worker id unique to this process: `pid-<pid>-<random>`.

@@ -1,8 +1,8 @@
 //! The `notify:` section of `tocsin.yaml`: how the delivery worker paces itself (batch, lease,
 //! timeouts, attempts, backoff, per-channel rate limits), the escalation order when a channel
-//! gives up, the endpoints (webhooks, SMTP, SMS gateway) with their secrets (`env:NAME`), and the
-//! address book that maps a department to its addresses per channel until the contacts directory
-//! takes over. Parsed from YAML into [`RawNotify`], then resolved and checked into
+//! gives up, the endpoints (webhooks, SMTP, SMS gateway, SMS provider) with their secrets
+//! (`env:NAME`), and the address book that maps a department to its addresses per channel where
+//! the contacts directory names nobody. Parsed from YAML into [`RawNotify`], then resolved and checked into
 //! [`NotifySettings`]; a bad value is a [`NotifySettingsError`] naming the field.
 
 use std::collections::BTreeMap;
