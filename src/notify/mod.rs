@@ -135,14 +135,24 @@ pub fn spawn_with(
     settings: NotifySettings,
     addresses: Arc<dyn AddressBook>,
 ) -> Result<NotifierHandle, SendError> {
+    spawn_counted(store, clock, settings, addresses, None)
+}
+
+/// [`spawn_with`], counting every attempt in `metrics` when given
+/// (`tocsin_notify_attempts_total{channel,outcome}`).
+pub fn spawn_counted(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: NotifySettings,
+    addresses: Arc<dyn AddressBook>,
+    metrics: Option<Arc<crate::telemetry::Metrics>>,
+) -> Result<NotifierHandle, SendError> {
     let channels = channels(&settings, Arc::clone(&clock), addresses)?;
-    Ok(spawn_notifier(Notifier::new(
-        store,
-        clock,
-        settings,
-        channels,
-        worker_id(),
-    )))
+    let notifier = Notifier::new(store, clock, settings, channels, worker_id());
+    Ok(spawn_notifier(match metrics {
+        Some(metrics) => notifier.with_metrics(metrics),
+        None => notifier,
+    }))
 }
 
 /// Runs a worker in a task: a round, then the next at once while rows were due, else after the
