@@ -63,6 +63,15 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+/// Label of the delivery-attempt counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NotifyLabel {
+    /// `sms`, `email`, `webhook`, `phone`.
+    channel: &'static str,
+    /// `delivered`, `failed` (retried), `dead`, `lost` (the claim was taken over).
+    outcome: &'static str,
+}
+
 /// Label of the refused-request counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
@@ -167,6 +176,8 @@ pub struct Metrics {
     engine_recovered_readings: Counter,
     /// Requests refused by the guard, by reason (every refusal, audited or not).
     auth_refused: Family<ReasonLabel, Counter>,
+    /// Delivery attempts of the outbox, by channel and outcome.
+    notify_attempts: Family<NotifyLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -205,6 +216,12 @@ impl Metrics {
         let engine_snapshot_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let engine_recovered_readings = Counter::default();
         let auth_refused = Family::<ReasonLabel, Counter>::default();
+        let notify_attempts = Family::<NotifyLabel, Counter>::default();
+        registry.register(
+            "tocsin_notify_attempts",
+            "Delivery attempts of the outbox, by channel and outcome (delivered, failed, dead, lost)",
+            notify_attempts.clone(),
+        );
         registry.register(
             "tocsin_readings_accepted",
             "Readings that passed the quality gate and were committed",
@@ -371,6 +388,7 @@ impl Metrics {
             engine_snapshot_seconds,
             engine_recovered_readings,
             auth_refused,
+            notify_attempts,
         }
     }
 
@@ -507,6 +525,13 @@ impl Metrics {
     /// Counts a duty-desk round that failed.
     pub fn desk_round_failed(&self) {
         self.desk_round_errors.inc();
+    }
+
+    /// Counts one delivery attempt of the outbox on `channel` with `outcome`.
+    pub fn notify_attempt(&self, channel: &'static str, outcome: &'static str) {
+        self.notify_attempts
+            .get_or_create(&NotifyLabel { channel, outcome })
+            .inc();
     }
 
     /// Counts one stopped script evaluation.

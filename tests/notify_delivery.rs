@@ -90,7 +90,9 @@ async fn webhooks_arrive_signed_once_each(store: Arc<dyn Store>) {
     };
     let keys = queue(&store, "a1", &[Channel::Webhook; 3]).await;
     let clock = ManualClock::new(at(1_000));
-    let notifier = worker(&store, &clock, &webhook_yaml(&receiver.url("/ok/desk"), ""));
+    let metrics = Arc::new(tocsin::telemetry::Metrics::new());
+    let notifier = worker(&store, &clock, &webhook_yaml(&receiver.url("/ok/desk"), ""))
+        .with_metrics(Arc::clone(&metrics));
     let round = notifier.run_once().await.unwrap();
     assert_eq!(
         round,
@@ -99,6 +101,12 @@ async fn webhooks_arrive_signed_once_each(store: Arc<dyn Store>) {
             delivered: 3,
             ..Round::default()
         }
+    );
+    let exported = metrics.render();
+    assert!(
+        exported
+            .contains("tocsin_notify_attempts_total{channel=\"webhook\",outcome=\"delivered\"} 3"),
+        "{exported}"
     );
     assert_eq!(notifier.run_once().await.unwrap().claimed, 0);
 

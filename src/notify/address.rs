@@ -1,18 +1,57 @@
-//! Who receives a message on a channel: the [`AddressBook`] trait, and the book built from the
-//! `notify.addresses` settings (per department, else the default) that serves until the contacts
-//! directory and duty rosters plug in behind the same trait.
+//! Who receives a message on a channel: the [`AddressBook`] trait and its two books. The
+//! [`SettingsAddressBook`] maps a department to the addresses of the `notify.addresses` settings
+//! (per department, else the default); the [`ContactsAddressBook`] asks the contacts directory
+//! and duty rosters who of the department is on duty at the message's time and how each wants to
+//! be reached, and falls back to the settings book where the directory has nobody.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::model::DepartmentId;
+use arc_swap::ArcSwap;
+
+use crate::contacts::{Address, Directory, Medium, Reference};
 use crate::model::workflow::Channel;
+use crate::model::{DepartmentId, Generation, Recipient, Timestamp};
 
 use super::settings::{NotifySettings, RawRoute};
 
-/// Addresses of a recipient per channel: webhook endpoint names, e-mail addresses, phone numbers.
+/// One place a message goes on a channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A phone number (SMS, call-back), an e-mail address, or the name of a `notify.webhooks`
+    /// entry (webhook channel).
+    Plain(String),
+    /// A department's work-chat robot or generic webhook from the contacts: the URL and secret
+    /// are references (`env:NAME`) read when sending.
+    Endpoint {
+        /// `Dingtalk`, `Wecom`, `Feishu` or `Webhook`.
+        medium: Medium,
+        /// Name shown to people.
+        name: String,
+        /// URL reference.
+        url: Reference,
+        /// Signing secret reference.
+        secret: Option<Reference>,
+    },
+}
+
+/// Addresses of a recipient per channel.
 pub trait AddressBook: Send + Sync + std::fmt::Debug {
-    /// The addresses of `recipient` on `channel`; empty when it has none.
-    fn addresses(&self, recipient: &DepartmentId, channel: Channel) -> Vec<String>;
+    /// Where a message to `recipient` on `channel` goes when sent for time `at`, in order; empty
+    /// when nowhere.
+    fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target>;
+
+    /// The plain addresses (phone numbers, e-mail addresses, webhook names) among
+    /// [`AddressBook::targets`].
+    fn addresses(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<String> {
+        self.targets(recipient, channel, at)
+            .into_iter()
+            .filter_map(|target| match target {
+                Target::Plain(text) => Some(text),
+                Target::Endpoint { .. } => None,
+            })
+            .collect()
+    }
 }
 
 /// The address book of the `notify.addresses` settings.
@@ -35,13 +74,113 @@ impl SettingsAddressBook {
 }
 
 impl AddressBook for SettingsAddressBook {
-    fn addresses(&self, recipient: &DepartmentId, channel: Channel) -> Vec<String> {
+    fn targets(&self, recipient: &DepartmentId, channel: Channel, _at: Timestamp) -> Vec<Target> {
         let route = self.routes.get(recipient).unwrap_or(&self.default);
-        match channel {
-            Channel::Webhook => route.webhook.clone(),
-            Channel::Email => route.email.clone(),
-            Channel::Sms => route.sms.clone(),
-            Channel::Phone => Vec::new(),
+        let plain = match channel {
+            Channel::Webhook => &route.webhook,
+            Channel::Email => &route.email,
+            Channel::Sms => &route.sms,
+            Channel::Phone => return Vec::new(),
+        };
+        plain.iter().cloned().map(Target::Plain).collect()
+    }
+}
+
+/// The address book of the contacts directory: an outbox row's recipient department resolves
+/// at the message's time to its people on duty as duty officer (by the rosters, else by role)
+/// and their addresses on the channel in each person's preferred order, then the department's
+/// robots and webhooks (webhook channel). Where the directory names nobody for the department
+/// on that channel, the settings book answers.
+#[derive(Debug)]
+pub struct ContactsAddressBook {
+    /// The contacts of the generation in force (replaced on a reload).
+    directory: ArcSwap<Directory>,
+    /// Where the directory has nobody.
+    fallback: SettingsAddressBook,
+}
+
+impl ContactsAddressBook {
+    /// A book over `directory` (from `contacts::from_generation` of the generation in force),
+    /// falling back to `fallback`.
+    pub fn new(directory: Directory, fallback: SettingsAddressBook) -> Self {
+        ContactsAddressBook {
+            directory: ArcSwap::from_pointee(directory),
+            fallback,
+        }
+    }
+
+    /// Puts the contacts of a newly activated generation in force; messages sent from now on
+    /// resolve through them.
+    pub fn replace(&self, directory: Directory) {
+        self.directory.store(Arc::new(directory));
+    }
+}
+
+/// The book of a deployment: the contacts directory of `generation` when the deployment has
+/// contacts files (`city/contacts*.yaml|csv`), with the settings book as fallback; the settings
+/// book alone without contacts files (or without a generation). A directory that does not compile
+/// (a reload refuses such a generation, so only a hand-made one) keeps the settings book, with
+/// an error in the log.
+pub fn for_deployment(
+    settings: &NotifySettings,
+    generation: Option<&Generation>,
+) -> Arc<dyn AddressBook> {
+    let fallback = SettingsAddressBook::new(settings);
+    let Some(generation) = generation.filter(|g| has_contacts_files(g)) else {
+        return Arc::new(fallback);
+    };
+    match crate::contacts::from_generation(generation) {
+        Ok(directory) => Arc::new(ContactsAddressBook::new(directory, fallback)),
+        Err(diagnostics) => {
+            tracing::error!(
+                problems = diagnostics.len(),
+                "contacts do not compile; notifications use the notify.addresses settings"
+            );
+            Arc::new(fallback)
+        }
+    }
+}
+
+/// Whether the generation's sources include a contacts file.
+pub fn has_contacts_files(generation: &Generation) -> bool {
+    generation
+        .sources
+        .iter()
+        .any(|s| crate::contacts::is_contacts_file(&s.path))
+}
+
+/// The targets on `channel` among the directory's addressees of `department` at `at`, in the
+/// directory's order (people on duty, each in their preferred order, then the endpoints).
+pub fn contacts_targets(
+    directory: &Directory,
+    department: &DepartmentId,
+    channel: Channel,
+    at: Timestamp,
+) -> Vec<Target> {
+    let recipient = Recipient::Department(department.clone());
+    directory
+        .addressees(&recipient, std::slice::from_ref(department), at)
+        .into_iter()
+        .filter(|a| a.medium.channel() == channel)
+        .map(|a| match a.address {
+            Address::Phone(text) | Address::Email(text) => Target::Plain(text),
+            Address::Endpoint { name, url, secret } => Target::Endpoint {
+                medium: a.medium,
+                name,
+                url,
+                secret,
+            },
+        })
+        .collect()
+}
+
+impl AddressBook for ContactsAddressBook {
+    fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target> {
+        let found = contacts_targets(&self.directory.load(), recipient, channel, at);
+        if found.is_empty() {
+            self.fallback.targets(recipient, channel, at)
+        } else {
+            found
         }
     }
 }
@@ -68,7 +207,7 @@ mod tests {
         ];
         for (department, channel, expected) in table {
             assert_eq!(
-                book.addresses(&DepartmentId::new(department), channel),
+                book.addresses(&DepartmentId::new(department), channel, Timestamp(0)),
                 expected,
                 "{department} {channel:?}"
             );

@@ -1,6 +1,8 @@
 //! Delivery of the outbox: the notifications the workflow queued leave the building. A worker
 //! ([`worker::Notifier`]) claims due rows under a lease, sends each through its [`Channel`]
-//! (generic signed webhook, SMTP e-mail, generic HTTP SMS gateway, duty-desk phone call tasks)
+//! (generic signed webhook and the contacts' DingTalk, WeCom and Feishu robots, SMTP e-mail,
+//! Alibaba or Tencent Cloud SMS or a generic HTTP SMS gateway, duty-desk phone call tasks) to the
+//! addresses of its [`AddressBook`] (the contacts and duty rosters, else the settings)
 //! with a timeout and a per-channel rate limit, retries with exponential backoff and full jitter,
 //! and when a row runs out of tries marks it dead and escalates on *undelivered* to the next
 //! channels. Every message carries a stable idempotency key derived from its outbox key, the same
@@ -16,6 +18,8 @@ pub mod email;
 pub mod escalation;
 pub mod http;
 pub mod phone;
+pub mod provider_sms;
+pub mod robots;
 pub mod secret;
 pub mod settings;
 pub mod sms;
@@ -30,13 +34,15 @@ use tokio::task::JoinHandle;
 use crate::model::Clock;
 use crate::storage::Store;
 
-pub use address::{AddressBook, SettingsAddressBook};
+pub use address::{AddressBook, ContactsAddressBook, SettingsAddressBook, Target};
 pub use channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
 pub use settings::NotifySettings;
 pub use worker::{Notifier, Round};
 
-/// The channels the settings configure: webhook when any webhook is named, e-mail and SMS when
-/// their sections are present, and always the duty-desk phone call tasks.
+/// The channels the settings configure: e-mail when its section is present, SMS through the
+/// provider (Alibaba, Tencent) when `sms_provider` is present, else through the gateway when `sms`
+/// is; always the webhook channel (settings webhooks and the contacts' robots) and the duty-desk
+/// phone call tasks.
 pub fn channels(
     settings: &NotifySettings,
     clock: Arc<dyn Clock>,
@@ -44,14 +50,14 @@ pub fn channels(
 ) -> Result<Vec<Arc<dyn Channel>>, SendError> {
     let mut out: Vec<Arc<dyn Channel>> = vec![Arc::new(phone::DutyDeskCalls)];
     let client = http::client()?;
-    if !settings.webhooks.is_empty() {
-        out.push(Arc::new(webhook::WebhookChannel::new(
-            client.clone(),
-            settings.webhooks.clone(),
-            Arc::clone(&addresses),
-            clock,
-        )));
-    }
+    // Always: besides the `webhooks:` of the settings, the contacts' robots and webhooks travel
+    // on this channel.
+    out.push(Arc::new(webhook::WebhookChannel::new(
+        client.clone(),
+        settings.webhooks.clone(),
+        Arc::clone(&addresses),
+        Arc::clone(&clock),
+    )));
     if let Some(email) = &settings.email {
         out.push(Arc::new(email::EmailChannel::new(
             email,
@@ -59,7 +65,14 @@ pub fn channels(
             Arc::clone(&addresses),
         )?));
     }
-    if let Some(sms) = &settings.sms {
+    if let Some(provider) = &settings.sms_provider {
+        out.push(Arc::new(provider_sms::ProviderSmsChannel::new(
+            client,
+            provider.clone(),
+            addresses,
+            clock,
+        )));
+    } else if let Some(sms) = &settings.sms {
         out.push(Arc::new(sms::SmsGatewayChannel::new(
             client,
             sms.clone(),
@@ -67,6 +80,17 @@ pub fn channels(
         )));
     }
     Ok(out)
+}
+
+/// Whether the runtime should start the worker for `settings` and the generation in force:
+/// enabled, and an endpoint in the settings or contacts files (whose robots and webhooks need
+/// no settings).
+pub fn should_run(
+    settings: &NotifySettings,
+    generation: Option<&crate::model::Generation>,
+) -> bool {
+    settings.should_run()
+        || (settings.enabled && generation.is_some_and(address::has_contacts_files))
 }
 
 /// A worker id unique to this process: `pid-<pid>-<random>`.
@@ -100,14 +124,35 @@ pub fn spawn(
     settings: NotifySettings,
 ) -> Result<NotifierHandle, SendError> {
     let addresses: Arc<dyn AddressBook> = Arc::new(SettingsAddressBook::new(&settings));
+    spawn_with(store, clock, settings, addresses)
+}
+
+/// Starts the delivery worker with the channels of `settings` and the address book
+/// `addresses` (see [`address::for_deployment`]: the contacts of the generation in force).
+pub fn spawn_with(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: NotifySettings,
+    addresses: Arc<dyn AddressBook>,
+) -> Result<NotifierHandle, SendError> {
+    spawn_counted(store, clock, settings, addresses, None)
+}
+
+/// [`spawn_with`], counting every attempt in `metrics` when given
+/// (`tocsin_notify_attempts_total{channel,outcome}`).
+pub fn spawn_counted(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: NotifySettings,
+    addresses: Arc<dyn AddressBook>,
+    metrics: Option<Arc<crate::telemetry::Metrics>>,
+) -> Result<NotifierHandle, SendError> {
     let channels = channels(&settings, Arc::clone(&clock), addresses)?;
-    Ok(spawn_notifier(Notifier::new(
-        store,
-        clock,
-        settings,
-        channels,
-        worker_id(),
-    )))
+    let notifier = Notifier::new(store, clock, settings, channels, worker_id());
+    Ok(spawn_notifier(match metrics {
+        Some(metrics) => notifier.with_metrics(metrics),
+        None => notifier,
+    }))
 }
 
 /// Runs a worker in a task: a round, then the next at once while rows were due, else after the

@@ -1,8 +1,8 @@
 //! The `notify:` section of `tocsin.yaml`: how the delivery worker paces itself (batch, lease,
 //! timeouts, attempts, backoff, per-channel rate limits), the escalation order when a channel
-//! gives up, the endpoints (webhooks, SMTP, SMS gateway) with their secrets (`env:NAME`), and the
-//! address book that maps a department to its addresses per channel until the contacts directory
-//! takes over. Parsed from YAML into [`RawNotify`], then resolved and checked into
+//! gives up, the endpoints (webhooks, SMTP, SMS gateway, SMS provider) with their secrets
+//! (`env:NAME`), and the address book that maps a department to its addresses per channel where
+//! the contacts directory names nobody. Parsed from YAML into [`RawNotify`], then resolved and checked into
 //! [`NotifySettings`]; a bad value is a [`NotifySettingsError`] naming the field.
 
 use std::collections::BTreeMap;
@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::model::DepartmentId;
 use crate::model::workflow::Channel;
 
+use super::provider_sms::{RawSmsProvider, SmsProviderSettings};
 use super::secret::{Secret, SecretError, resolve_with};
 
 /// The section as written.
@@ -46,6 +47,8 @@ pub struct RawNotify {
     pub email: Option<RawEmail>,
     /// The generic HTTP SMS gateway.
     pub sms: Option<RawSms>,
+    /// Alibaba Cloud or Tencent Cloud SMS (takes the `sms` channel over from the gateway).
+    pub sms_provider: Option<RawSmsProvider>,
     /// Who gets what.
     #[serde(default)]
     pub addresses: RawAddresses,
@@ -181,6 +184,8 @@ pub struct NotifySettings {
     pub email: Option<EmailSettings>,
     /// The SMS gateway.
     pub sms: Option<SmsSettings>,
+    /// Alibaba Cloud or Tencent Cloud SMS; when set it carries the `sms` channel.
+    pub sms_provider: Option<SmsProviderSettings>,
     /// Addresses used for departments not listed.
     pub default_route: RawRoute,
     /// Addresses per department.
@@ -265,6 +270,7 @@ impl Default for NotifySettings {
             webhooks: BTreeMap::new(),
             email: None,
             sms: None,
+            sms_provider: None,
             default_route: RawRoute::default(),
             routes: BTreeMap::new(),
         })
@@ -275,7 +281,11 @@ impl NotifySettings {
     /// Whether the runtime should start the worker: enabled, and at least one endpoint (webhook,
     /// SMTP or SMS gateway) configured. Without any, every row would die as `send_unusable`.
     pub fn should_run(&self) -> bool {
-        self.enabled && (!self.webhooks.is_empty() || self.email.is_some() || self.sms.is_some())
+        self.enabled
+            && (!self.webhooks.is_empty()
+                || self.email.is_some()
+                || self.sms.is_some()
+                || self.sms_provider.is_some())
     }
 
     /// Parses and resolves the `notify:` YAML value (secrets from the process environment).
@@ -463,6 +473,11 @@ pub fn resolve_raw(
         webhooks,
         email,
         sms,
+        sms_provider: raw
+            .sms_provider
+            .as_ref()
+            .map(|p| SmsProviderSettings::resolve(p, &env))
+            .transpose()?,
         default_route: raw.addresses.default.clone(),
         routes,
     })

@@ -7,41 +7,23 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::model::Clock;
 use crate::model::workflow::Channel as ChannelKind;
+use crate::sign::{SignError, standard_webhooks};
 
-use super::address::AddressBook;
+use super::address::{AddressBook, Target};
 use super::channel::{Channel, Delivered, Outgoing, SendError};
 use super::http::{ANSWER_CAP, excerpt, public_endpoint, read_capped, transport_error};
+use super::robots::{Environment, Robot};
 use super::secret::Secret;
 use super::settings::WebhookEndpoint;
 
-/// Why a signing secret cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("webhook secret is not `whsec_` followed by base64")]
-pub struct BadSecret;
-
-/// The `webhook-signature` value of a message: `v1,<base64 HMAC-SHA256>` over
-/// `"{id}.{timestamp}.{body}"`, keyed by the base64-decoded part after `whsec_`.
-pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> Result<String, BadSecret> {
-    let encoded = secret.expose();
-    let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
-    let key = STANDARD.decode(encoded).map_err(|_| BadSecret)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| BadSecret)?;
-    mac.update(id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    Ok(format!(
-        "v1,{}",
-        STANDARD.encode(mac.finalize().into_bytes())
-    ))
+/// The `webhook-signature` value of a message (`sign::standard_webhooks`, the one
+/// implementation): `v1,<base64 HMAC-SHA256>` over `"{id}.{timestamp}.{body}"`, keyed by the
+/// base64-decoded part after `whsec_`.
+pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &str) -> Result<String, SignError> {
+    standard_webhooks::signature(secret.expose(), id, timestamp, body)
 }
 
 /// The JSON a receiver gets.
@@ -76,6 +58,8 @@ pub struct WebhookChannel {
     addresses: Arc<dyn AddressBook>,
     /// Signature timestamps.
     clock: Arc<dyn Clock>,
+    /// Where the contacts' `env:NAME` references are read.
+    environment: Environment,
 }
 
 impl WebhookChannel {
@@ -91,7 +75,14 @@ impl WebhookChannel {
             endpoints,
             addresses,
             clock,
+            environment: Environment::process(),
         }
+    }
+
+    /// The same channel reading `env:NAME` references from `environment` (tests).
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
     }
 
     /// Posts to one endpoint.
@@ -100,41 +91,61 @@ impl WebhookChannel {
         name: &str,
         endpoint: &WebhookEndpoint,
         msg: &Outgoing,
-        body: &[u8],
+        body: &str,
     ) -> Result<Delivered, SendError> {
-        let url = endpoint.url.expose();
-        let public = public_endpoint(url);
-        let timestamp = self.clock.now().millis().div_euclid(1000);
-        let mut request = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", msg.idempotency_key.as_str())
-            .header("webhook-timestamp", timestamp.to_string());
-        if let Some(secret) = &endpoint.secret {
-            let signature = sign(secret, &msg.idempotency_key, timestamp, body)
-                .map_err(|error| SendError::Unusable(format!("webhook `{name}`: {error}")))?;
-            request = request.header("webhook-signature", signature);
-        }
-        let response = request
-            .body(body.to_vec())
-            .send()
-            .await
-            .map_err(|error| transport_error(&public, &error))?;
-        let status = response.status().as_u16();
-        let (answer, _truncated) = read_capped(&public, response, ANSWER_CAP).await?;
-        if !(200..300).contains(&status) {
-            return Err(SendError::Status {
-                endpoint: public,
-                status,
-                excerpt: excerpt(&answer),
-            });
-        }
-        Ok(Delivered {
-            endpoint: public,
-            provider_id: provider_id(&answer),
-        })
+        post_signed(
+            &self.client,
+            name,
+            endpoint.url.expose(),
+            endpoint.secret.as_ref(),
+            msg,
+            body,
+            self.clock.now().millis().div_euclid(1000),
+        )
+        .await
     }
+}
+
+/// Posts `body` to `url` with the Standard Webhooks headers (the signature when `secret` is
+/// given); 2xx is delivered.
+pub async fn post_signed(
+    client: &reqwest::Client,
+    name: &str,
+    url: &str,
+    secret: Option<&Secret>,
+    msg: &Outgoing,
+    body: &str,
+    timestamp: i64,
+) -> Result<Delivered, SendError> {
+    let public = public_endpoint(url);
+    let mut request = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", msg.idempotency_key.as_str())
+        .header("webhook-timestamp", timestamp.to_string());
+    if let Some(secret) = secret {
+        let signature = sign(secret, &msg.idempotency_key, timestamp, body)
+            .map_err(|error| SendError::Unusable(format!("webhook `{name}`: {error}")))?;
+        request = request.header("webhook-signature", signature);
+    }
+    let response = request
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|error| transport_error(&public, &error))?;
+    let status = response.status().as_u16();
+    let (answer, _truncated) = read_capped(&public, response, ANSWER_CAP).await?;
+    if !(200..300).contains(&status) {
+        return Err(SendError::Status {
+            endpoint: public,
+            status,
+            excerpt: excerpt(&answer),
+        });
+    }
+    Ok(Delivered {
+        endpoint: public,
+        provider_id: provider_id(&answer),
+    })
 }
 
 /// A message id in a JSON answer (`message_id` or `id`), if any.
@@ -153,24 +164,41 @@ impl Channel for WebhookChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let names = self
+        let targets = self
             .addresses
-            .addresses(&msg.recipient, ChannelKind::Webhook);
-        if names.is_empty() {
+            .targets(&msg.recipient, ChannelKind::Webhook, msg.created_at);
+        if targets.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),
                 channel: "webhook",
             });
         }
-        let body = serde_json::to_vec(&payload(msg))
+        let body = serde_json::to_string(&payload(msg))
             .map_err(|error| SendError::Unusable(format!("cannot encode the payload: {error}")))?;
-        let mut delivered = Vec::with_capacity(names.len());
-        for name in &names {
-            let endpoint = self
-                .endpoints
-                .get(name)
-                .ok_or_else(|| SendError::Unusable(format!("no webhook named `{name}`")))?;
-            delivered.push(self.post(name, endpoint, msg, &body).await?);
+        let mut delivered = Vec::with_capacity(targets.len());
+        for target in &targets {
+            let sent = match target {
+                Target::Plain(name) => {
+                    let endpoint = self
+                        .endpoints
+                        .get(name)
+                        .ok_or_else(|| SendError::Unusable(format!("no webhook named `{name}`")))?;
+                    self.post(name, endpoint, msg, &body).await?
+                }
+                Target::Endpoint {
+                    medium,
+                    name,
+                    url,
+                    secret,
+                } => {
+                    let robot =
+                        Robot::resolve(&self.environment, *medium, name, url, secret.as_ref())?;
+                    robot
+                        .send(&self.client, self.clock.now(), msg, &body)
+                        .await?
+                }
+            };
+            delivered.push(sent);
         }
         Ok(Delivered {
             endpoint: delivered
@@ -193,7 +221,7 @@ mod tests {
         let secret = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         let id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
         let timestamp = 1_614_265_330;
-        let body = br#"{"test": 2432232314}"#;
+        let body = r#"{"test": 2432232314}"#;
         assert_eq!(
             sign(&secret, id, timestamp, body).unwrap(),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
@@ -203,8 +231,8 @@ mod tests {
     #[test]
     fn a_secret_that_is_not_base64_is_refused() {
         assert_eq!(
-            sign(&Secret::new("whsec_***"), "i", 1, b"{}"),
-            Err(BadSecret)
+            sign(&Secret::new("whsec_***"), "i", 1, "{}"),
+            Err(SignError::BadSecret)
         );
     }
 

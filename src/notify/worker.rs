@@ -16,6 +16,7 @@ use crate::model::workflow::Channel as ChannelKind;
 use crate::model::{AuditAction, AuditDraft, Clock, Notification, Timestamp};
 use crate::storage::Store;
 use crate::storage::{AttemptOutcome, AttemptReport, ClaimedMessage, StoreError};
+use crate::telemetry::Metrics;
 
 use super::backoff::{after_failure, retry_delay};
 use super::channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
@@ -119,6 +120,8 @@ pub struct Notifier {
     limits: BTreeMap<ChannelKind, Arc<DefaultDirectRateLimiter>>,
     /// This worker's id in claims.
     worker: String,
+    /// Where attempts are counted (`tocsin_notify_attempts_total`), when given.
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Notifier {
@@ -142,7 +145,14 @@ impl Notifier {
             channels: channels.into_iter().map(|c| (c.kind(), c)).collect(),
             limits,
             worker: worker.into(),
+            metrics: None,
         }
+    }
+
+    /// The same worker counting its attempts in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// This worker's id.
@@ -181,13 +191,28 @@ impl Notifier {
             .map(|attempt| attempt.report(&self.worker))
             .collect();
         let kept = self.store.finish_attempts(&reports).await?;
-        for (attempt, kept) in attempts.iter().zip(kept) {
+        for ((attempt, kept), claim) in attempts.iter().zip(kept).zip(&claims) {
             attempt.log(kept);
-            match (kept, attempt.outcome) {
-                (false, _) => round.lost += 1,
-                (true, AttemptOutcome::Delivered) => round.delivered += 1,
-                (true, AttemptOutcome::Failed) => round.failed += 1,
-                (true, AttemptOutcome::Dead) => round.dead += 1,
+            let outcome = match (kept, attempt.outcome) {
+                (false, _) => {
+                    round.lost += 1;
+                    "lost"
+                }
+                (true, AttemptOutcome::Delivered) => {
+                    round.delivered += 1;
+                    "delivered"
+                }
+                (true, AttemptOutcome::Failed) => {
+                    round.failed += 1;
+                    "failed"
+                }
+                (true, AttemptOutcome::Dead) => {
+                    round.dead += 1;
+                    "dead"
+                }
+            };
+            if let Some(metrics) = &self.metrics {
+                metrics.notify_attempt(claim.notification.channel.as_str(), outcome);
             }
         }
         Ok(round)

@@ -195,11 +195,19 @@ impl Runtime {
             "duty desk caught up"
         );
         let (desk_signal, desk_task) = desk_task::spawn(desk.clone(), Arc::clone(&metrics));
+        // The worker runs when `notify:` configures a channel; it addresses people through the
+        // deployment's contacts and duty rosters when it has them, else through `notify:`.
         let notifier = if settings.notify.should_run() {
-            match crate::notify::spawn(
+            let gate_now = gate.load();
+            let generation = gate_now.generation();
+            let addresses =
+                crate::notify::address::for_deployment(&settings.notify, Some(generation));
+            match crate::notify::spawn_counted(
                 Arc::clone(&store),
                 Arc::clone(&clock),
                 settings.notify.clone(),
+                addresses,
+                Some(Arc::clone(&metrics)),
             ) {
                 Ok(handle) => Some(handle),
                 Err(error) => {
