@@ -20,8 +20,9 @@ macro_rules! impl_audit_store {
         serialize: $serialize:expr $(,)?
     ) => {
         impl $store {
-            /// Appends `drafts`, chained after the current head, inside `tx`.
-            async fn append_audit_tx(
+            /// Appends `drafts`, chained after the current head, inside `tx` (also used by the
+            /// outbox stores of `outbox_sqlite.rs` / `outbox_postgres.rs`).
+            pub(super) async fn append_audit_tx(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 drafts: &[$crate::model::AuditDraft],
                 operation: &'static str,

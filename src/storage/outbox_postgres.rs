@@ -8,54 +8,16 @@ use sqlx::{Postgres, Transaction};
 use crate::model::{AuditDraft, Notification, Timestamp};
 
 use super::StoreError;
-use super::audit_sql::AUDIT_LOCK;
 use super::outbox::{
     AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, RetryOutcome,
 };
 use super::outbox_sql::{
-    ATTEMPT_SQL, AUDIT_INSERT_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL,
-    FINISH_SQL, HEAD_SQL, REQUEUE_SQL, attach_attempts, attempts_in_range_sql, chained, claim_sql,
-    deliveries_sql, delivery_records, finish_values, id_range, retry_decision, sorted_claims,
+    ATTEMPT_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL, FINISH_SQL,
+    REQUEUE_SQL, attach_attempts, attempts_in_range_sql, claim_sql, deliveries_sql,
+    delivery_records, finish_values, id_range, retry_decision, sorted_claims,
 };
 use super::postgres::PostgresStore;
 use super::shared::query_error;
-
-/// Appends audit entries inside `tx`, holding the audit advisory lock.
-async fn append_audit(
-    tx: &mut Transaction<'static, Postgres>,
-    drafts: &[AuditDraft],
-    op: &'static str,
-) -> Result<(), StoreError> {
-    if drafts.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(AUDIT_LOCK)
-        .execute(&mut **tx)
-        .await
-        .map_err(query_error(op))?;
-    let head: Option<(i64, String)> = sqlx::query_as(HEAD_SQL)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(query_error(op))?;
-    for entry in chained(head, drafts) {
-        sqlx::query(AUDIT_INSERT_SQL)
-            .bind(entry.seq)
-            .bind(entry.at.millis())
-            .bind(entry.actor.as_str())
-            .bind(entry.action.as_str())
-            .bind(entry.warning)
-            .bind(entry.generation.as_deref())
-            .bind(entry.subject.as_str())
-            .bind(entry.detail.as_str())
-            .bind(entry.prev_hash.as_str())
-            .bind(entry.hash.as_str())
-            .execute(&mut **tx)
-            .await
-            .map_err(query_error(op))?;
-    }
-    Ok(())
-}
 
 /// Queues escalation rows inside `tx`.
 async fn escalate(
@@ -151,7 +113,7 @@ impl OutboxStore for PostgresStore {
             escalate(&mut tx, report.escalations).await?;
             audit.extend_from_slice(report.audit);
         }
-        append_audit(&mut tx, &audit, OP).await?;
+        PostgresStore::append_audit_tx(&mut tx, &audit, OP).await?;
         tx.commit().await.map_err(query_error(OP))?;
         Ok(kept)
     }
@@ -184,7 +146,7 @@ impl OutboxStore for PostgresStore {
                 warning: row.map(|(_, warning)| warning),
                 ..audit.clone()
             };
-            append_audit(&mut tx, std::slice::from_ref(&audit), OP).await?;
+            PostgresStore::append_audit_tx(&mut tx, std::slice::from_ref(&audit), OP).await?;
         }
         tx.commit().await.map_err(query_error(OP))?;
         Ok(outcome)

@@ -6,7 +6,7 @@
 //! SQLite has one writer and every write transaction starts with `BEGIN IMMEDIATE`, so its claim
 //! is one `UPDATE ... RETURNING`.
 
-use crate::model::{AuditDraft, AuditEntry, Timestamp};
+use crate::model::Timestamp;
 
 use super::outbox::{
     AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, DeliveryStatus,
@@ -52,14 +52,6 @@ pub(super) const REQUEUE_SQL: &str = "UPDATE outbox SET status = 'queued', next_
 /// Columns of [`AttemptRow`].
 const ATTEMPT_COLUMNS: &str =
     "outbox, attempt, worker, started_at, ended_at, status, provider_id, error, endpoint";
-
-/// The audit head.
-pub(super) const HEAD_SQL: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-
-/// One audit entry.
-pub(super) const AUDIT_INSERT_SQL: &str = "INSERT INTO audit_log (seq, at, actor, action, warning, \
-     generation, subject, detail, prev_hash, hash) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 /// A claimed row as `RETURNING` gives it.
 #[derive(Debug, sqlx::FromRow)]
@@ -262,14 +254,6 @@ pub(super) fn finish_values(report: &AttemptReport<'_>) -> (&'static str, i64, O
         super::outbox::AttemptOutcome::Failed => (status, report.next_attempt_at.millis(), None),
         super::outbox::AttemptOutcome::Dead => (status, report.ended_at.millis(), None),
     }
-}
-
-/// Audit entries chained after `head`.
-pub(super) fn chained(head: Option<(i64, String)>, drafts: &[AuditDraft]) -> Vec<AuditEntry> {
-    crate::audit::chain::chain(
-        head.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
-        drafts,
-    )
 }
 
 /// Whether a row in `status` (`None`: no such row) can be re-queued.
