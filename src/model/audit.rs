@@ -53,11 +53,19 @@ pub enum AuditAction {
     NotifyDead,
     /// A person re-queued a failed or dead notification.
     NotifyRetried,
+    /// A notification was not sent because a silence covers its warning (`src/notify/silence.rs`).
+    NotifySuppressed,
+    /// A person created a silence or maintenance window.
+    SilenceCreated,
+    /// A second person confirmed a silence (it then covers red warnings too).
+    SilenceConfirmed,
+    /// A person ended a silence early.
+    SilenceExpired,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::WarningOpened,
         AuditAction::WarningRaised,
         AuditAction::WarningLowered,
@@ -80,6 +88,10 @@ impl AuditAction {
         AuditAction::NotifyFailed,
         AuditAction::NotifyDead,
         AuditAction::NotifyRetried,
+        AuditAction::NotifySuppressed,
+        AuditAction::SilenceCreated,
+        AuditAction::SilenceConfirmed,
+        AuditAction::SilenceExpired,
     ];
 
     /// Stable dotted name used in store, API and the hash.
@@ -107,6 +119,10 @@ impl AuditAction {
             AuditAction::NotifyFailed => "notify.failed",
             AuditAction::NotifyDead => "notify.dead",
             AuditAction::NotifyRetried => "notify.retried",
+            AuditAction::NotifySuppressed => "notify.suppressed",
+            AuditAction::SilenceCreated => "silence.created",
+            AuditAction::SilenceConfirmed => "silence.confirmed",
+            AuditAction::SilenceExpired => "silence.expired",
         }
     }
 

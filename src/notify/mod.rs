@@ -22,6 +22,7 @@ pub mod provider_sms;
 pub mod robots;
 pub mod secret;
 pub mod settings;
+pub mod silence;
 pub mod sms;
 pub mod webhook;
 pub mod worker;

@@ -39,6 +39,8 @@ pub struct Round {
     pub dead: usize,
     /// Attempts whose claim was lost (lease expired, another worker took the row).
     pub lost: usize,
+    /// Rows not sent because a silence covers their warning (marked `suppressed`).
+    pub suppressed: usize,
 }
 
 /// One attempt as it ended, before it is stored.
@@ -169,7 +171,7 @@ impl Notifier {
     /// round in one transaction.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         let now = self.clock.now();
-        let claims = self
+        let mut claims = self
             .store
             .claim_outbox(
                 &self.worker,
@@ -182,6 +184,15 @@ impl Notifier {
             claimed: claims.len(),
             ..Round::default()
         };
+        // silenced rows are marked suppressed, not sent (`super::silence`)
+        let silenced = super::silence::suppressions(&*self.store, &claims, &self.worker, now).await?;
+        if !silenced.is_empty() {
+            let written = self.store.suppress_claimed(&silenced).await?;
+            round.suppressed = written.iter().filter(|w| **w).count();
+            round.lost += written.len() - round.suppressed;
+            let gone: Vec<i64> = silenced.iter().map(|s| s.id).collect();
+            claims.retain(|c| !gone.contains(&c.id));
+        }
         if claims.is_empty() {
             return Ok(round);
         }

@@ -33,6 +33,9 @@ pub mod postgres;
 mod rows;
 mod select;
 mod shared;
+mod silence;
+mod silence_postgres;
+mod silence_sqlite;
 pub mod sqlite;
 mod warning_sql;
 mod workflow_rows;
@@ -372,6 +375,7 @@ pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
 pub use journal::{EngineProgress, EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
+pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
     DeliveryStatus, OutboxStore, RetryOutcome,
@@ -387,6 +391,7 @@ pub trait Store:
     + AccessStore
     + JournalStore
     + OutboxStore
+    + SilenceStore
     + Send
     + Sync
     + std::fmt::Debug
