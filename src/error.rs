@@ -69,6 +69,14 @@ pub enum ErrorCode {
     HeadersTooLarge,
     /// Only a failed or dead notification can be re-queued.
     NotRetryable,
+    /// A silence request is not valid (no matcher, no reason, end not after start or not in the future).
+    SilenceInvalid,
+    /// The author of a silence tried to confirm it; a second person must.
+    SelfConfirmation,
+    /// The silence has ended (its end passed, or it was expired); it cannot be changed.
+    SilenceEnded,
+    /// The silence was already confirmed.
+    AlreadyConfirmed,
 }
 
 impl ErrorCode {
@@ -104,6 +112,10 @@ impl ErrorCode {
         ErrorCode::BadRequest,
         ErrorCode::HeadersTooLarge,
         ErrorCode::NotRetryable,
+        ErrorCode::SilenceInvalid,
+        ErrorCode::SelfConfirmation,
+        ErrorCode::SilenceEnded,
+        ErrorCode::AlreadyConfirmed,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -151,6 +163,10 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::NotRetryable => "not_retryable",
+            ErrorCode::SilenceInvalid => "silence_invalid",
+            ErrorCode::SelfConfirmation => "self_confirmation",
+            ErrorCode::SilenceEnded => "silence_ended",
+            ErrorCode::AlreadyConfirmed => "already_confirmed",
         }
     }
 
@@ -174,6 +190,10 @@ impl ErrorCode {
             | ErrorCode::UnmonitoredHazard => 400,
             ErrorCode::ActionNotAllowed | ErrorCode::CaseConflict | ErrorCode::NotIssued => 409,
             ErrorCode::NotRetryable => 409,
+            ErrorCode::SilenceInvalid => 422,
+            ErrorCode::SelfConfirmation | ErrorCode::SilenceEnded | ErrorCode::AlreadyConfirmed => {
+                409
+            }
             ErrorCode::MissingField => 422,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ReloadUnavailable => 409,

@@ -33,6 +33,7 @@ mod reports;
 mod sensors;
 mod shadow;
 mod shape;
+mod silences;
 mod system;
 mod tokens;
 mod views;
@@ -104,6 +105,9 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .route("/reports/daily", get(reports::daily))
         .route("/outbox", get(outbox::list))
         .route("/outbox/{id}/retry", post(outbox::retry))
+        .route("/silences", get(silences::list).post(silences::create))
+        .route("/silences/{id}", delete(silences::expire))
+        .route("/silences/{id}/confirm", post(silences::confirm))
         .route("/faults", get(warnings::faults))
         .route("/sensors", get(sensors::list))
         .route("/sensors/{id}", get(sensors::detail))

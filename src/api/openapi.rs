@@ -18,7 +18,7 @@ use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{actions, audit, cap, generations, readings, reload, reports, sensors, shadow};
-use super::{generation_files, outbox, system, tokens, warnings};
+use super::{generation_files, outbox, silences, system, tokens, warnings};
 use crate::auth::matrix::{self, API_PREFIX, Access};
 use crate::error::ErrorCode;
 use crate::model::Timestamp;
@@ -115,6 +115,10 @@ impl ToSchema for Timestamp {}
         reports::daily,
         outbox::list,
         outbox::retry,
+        silences::list,
+        silences::create,
+        silences::confirm,
+        silences::expire,
         warnings::faults,
         sensors::list,
         sensors::detail,

@@ -15,6 +15,7 @@ mod oncall;
 mod replay;
 mod report;
 mod serve;
+mod silence;
 mod test;
 mod token;
 mod validate;
@@ -59,6 +60,8 @@ pub enum Command {
     },
     /// Users' API tokens: create (prints the token once), list, revoke.
     Token(token::TokenArgs),
+    /// Silences and maintenance windows: add, list, confirm (a second person), expire.
+    Silence(silence::SilenceArgs),
     /// The hash-chained audit log: verify it, or list entries.
     Audit(audit::AuditArgs),
     /// Duty reports (日报) as Markdown or JSON.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Graph(args) => graph::run(&args),
         Command::Migrate { store } => migrate::run(&store),
         Command::Token(args) => token::run(&args),
+        Command::Silence(args) => silence::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Oncall(args) => oncall::run(&args),
