@@ -34,6 +34,7 @@ pub(crate) async fn request_for(fixture: &Fixture, row: &Permission) -> (String,
         r if r.starts_with("/warnings/{id}") => fixture.warnings[0].to_string(),
         r if r.starts_with("/sensors/{id}") => sensor_id(0),
         "/outbox/{id}/retry" => "1".to_owned(),
+        r if r.starts_with("/silences/{id}") => "1".to_owned(),
         // A fresh token each time, so an allowed DELETE revokes a token nobody else uses.
         "/tokens/{id}" => {
             token_for(&*fixture.store, "auditor", None).await;
