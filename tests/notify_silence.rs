@@ -3,18 +3,25 @@
 //! notifications are kept as `suppressed` rows (with the silence id and a `notify.suppressed`
 //! entry in the warning's timeline) while another asset's arrive; a red warning's notification
 //! goes out until a second person confirms the silence; an ended silence re-sends nothing it
-//! suppressed. Time comes from a `ManualClock`; the worker runs round by round.
+//! suppressed. Time comes from a `ManualClock`; the worker runs round by round. The API: roles,
+//! creation, a second person's confirmation, expiry, and the error codes.
 
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers: a panic is the failure report"
 )]
 
+#[allow(dead_code, reason = "shared with other suites")]
+mod api_support;
 #[macro_use]
 #[path = "store_support/backends.rs"]
 mod backends;
+#[allow(dead_code, reason = "shared with other suites")]
+#[path = "access_matrix/fixture.rs"]
+mod fixture;
 #[allow(dead_code, reason = "shared receivers; this suite uses the webhook one")]
 mod receivers;
+#[allow(dead_code, reason = "shared with other suites")]
 mod store_support;
 #[allow(dead_code, reason = "shared helpers; this suite uses some")]
 #[path = "store_support/workflow.rs"]
@@ -413,3 +420,114 @@ store_tests!(
     a_silenced_asset_is_kept_quiet_and_red_waits_for_a_second_person,
     a_planned_window_suppresses_only_while_it_runs,
 );
+
+#[tokio::test]
+async fn the_api_creates_confirms_by_a_second_person_and_expires() {
+    use axum::http::StatusCode;
+    use fixture::{fixture, send, sqlite_file};
+
+    let f = fixture(sqlite_file().await).await;
+    let first = api_support::token_for(&*f.store, "duty_officer", None).await;
+    let second = api_support::token_for(&*f.store, "admin", None).await;
+    let auditor = api_support::token_for(&*f.store, "auditor", None).await;
+    let end = api_support::T0
+        .plus(std::time::Duration::from_secs(3600))
+        .to_rfc3339();
+    let body = serde_json::json!({
+        "asset": "well-0003", "hazard": "gas_leak", "ends_at": end, "reason": "valve replacement"
+    });
+
+    let refused = send(&f.router, "GET", "/api/v1/silences", Some(&auditor), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let created = send(
+        &f.router,
+        "POST",
+        "/api/v1/silences",
+        Some(&first),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["state"], "active");
+    assert_eq!(created.body["kind"], "silence");
+    assert_eq!(created.body["covers_red"], false);
+    assert_eq!(created.body["matchers"]["asset"], "well-0003");
+    assert!(created.body["matchers"].get("sensor").is_none());
+    assert!(created.body["author"].as_str().unwrap().starts_with("user:"));
+    let id = created.body["id"].as_i64().unwrap();
+
+    // (body, code)
+    let invalid = [
+        (
+            serde_json::json!({"ends_at": end, "reason": "x"}),
+            "silence_invalid",
+        ),
+        (
+            serde_json::json!({"asset": "a", "kind": "forever", "ends_at": end, "reason": "x"}),
+            "silence_invalid",
+        ),
+        (
+            serde_json::json!({"asset": "a", "ends_at": "tomorrow", "reason": "x"}),
+            "silence_invalid",
+        ),
+        (
+            serde_json::json!({"asset": "a", "ends_at": api_support::T0.to_rfc3339(), "reason": "x"}),
+            "silence_invalid",
+        ),
+        (serde_json::json!({"asset": "a", "reason": "x"}), "malformed_body"),
+    ];
+    for (bad, code) in invalid {
+        let answer = send(&f.router, "POST", "/api/v1/silences", Some(&first), Some(bad)).await;
+        assert_eq!(answer.body["code"], code, "{}", answer.body);
+    }
+
+    let confirm = format!("/api/v1/silences/{id}/confirm");
+    let own = send(&f.router, "POST", &confirm, Some(&first), None).await;
+    assert_eq!(own.status, StatusCode::CONFLICT);
+    assert_eq!(own.body["code"], "self_confirmation");
+    let confirmed = send(&f.router, "POST", &confirm, Some(&second), None).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(confirmed.body["covers_red"], true);
+    let twice = send(&f.router, "POST", &confirm, Some(&second), None).await;
+    assert_eq!(twice.body["code"], "already_confirmed");
+
+    let listed = send(&f.router, "GET", "/api/v1/silences", Some(&first), None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body["silences"][0]["id"], id);
+
+    let path = format!("/api/v1/silences/{id}");
+    f.clock.advance(std::time::Duration::from_secs(60));
+    let expired = send(&f.router, "DELETE", &path, Some(&first), None).await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.body);
+    assert_eq!(expired.body["state"], "ended");
+    let again = send(&f.router, "DELETE", &path, Some(&first), None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.body["code"], "silence_ended");
+    let late = send(&f.router, "POST", &confirm, Some(&second), None).await;
+    assert_eq!(late.body["code"], "silence_ended");
+    let unknown = send(&f.router, "DELETE", "/api/v1/silences/9999", Some(&first), None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body["code"], "not_found");
+
+    let entries = f.store.audit(&AuditFilter::default()).await.unwrap();
+    let ours: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e.action.starts_with("silence."))
+        .map(|e| (e.action.as_str(), e.subject.as_str()))
+        .collect();
+    let subject = format!("silence:{id}");
+    assert_eq!(
+        ours,
+        [
+            ("silence.created", subject.as_str()),
+            ("silence.confirmed", subject.as_str()),
+            ("silence.expired", subject.as_str()),
+        ]
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.action.starts_with("silence."))
+            .all(|e| e.actor.starts_with("user:"))
+    );
+}
