@@ -11,7 +11,6 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
-#[allow(dead_code, reason = "shared with other suites")]
 mod api_support;
 #[macro_use]
 #[path = "store_support/backends.rs"]
@@ -19,7 +18,10 @@ mod backends;
 #[allow(dead_code, reason = "shared with other suites")]
 #[path = "access_matrix/fixture.rs"]
 mod fixture;
-#[allow(dead_code, reason = "shared receivers; this suite uses the webhook one")]
+#[allow(
+    dead_code,
+    reason = "shared receivers; this suite uses the webhook one"
+)]
 mod receivers;
 #[allow(dead_code, reason = "shared with other suites")]
 mod store_support;
@@ -35,8 +37,7 @@ use tocsin::model::{
 use tocsin::notify::silence::{Matchers, NewSilence, SilenceError, SilenceKind, check_new};
 use tocsin::notify::{self, Notifier, NotifySettings, SettingsAddressBook};
 use tocsin::storage::{
-    AuditFilter, DeliveryFilter, DeliveryStatus, SilenceChange, SilenceFilter, Store,
-    WarningFilter,
+    AuditFilter, DeliveryFilter, DeliveryStatus, SilenceChange, SilenceFilter, Store, WarningFilter,
 };
 use workflow_support::{at, change, engine, new_case, notification, save};
 
@@ -97,7 +98,10 @@ async fn silences_are_stored_confirmed_and_expired(store: Arc<dyn Store>) {
     let stored = store.silence(second).await.unwrap().unwrap();
     assert_eq!(stored.kind, SilenceKind::Maintenance);
     assert_eq!(stored.starts_at, at(50_000));
-    assert_eq!(stored.matchers.district.as_ref().unwrap().as_str(), "210102");
+    assert_eq!(
+        stored.matchers.district.as_ref().unwrap().as_str(),
+        "210102"
+    );
     assert!(stored.matchers.asset.is_none());
     assert_eq!(stored.created_at, at(1_000));
     assert!(store.silence(999).await.unwrap().is_none());
@@ -301,8 +305,11 @@ async fn a_silenced_asset_is_kept_quiet_and_red_waits_for_a_second_person(store:
     let (silenced, quiet) = queue(&store, "a1", Level::Orange, 0).await;
     let (_, other) = queue(&store, "a2", Level::Orange, 0).await;
     let round = notifier.run_once().await.unwrap();
-    assert_eq!((round.claimed, round.delivered, round.suppressed), (2, 1, 1));
-    assert_eq!(received(&receiver), [other.clone()]);
+    assert_eq!(
+        (round.claimed, round.delivered, round.suppressed),
+        (2, 1, 1)
+    );
+    assert_eq!(received(&receiver), std::slice::from_ref(&other));
     assert_eq!(
         row_status(&store, &quiet).await,
         Some(DeliveryStatus::Suppressed)
@@ -453,7 +460,12 @@ async fn the_api_creates_confirms_by_a_second_person_and_expires() {
     assert_eq!(created.body["covers_red"], false);
     assert_eq!(created.body["matchers"]["asset"], "well-0003");
     assert!(created.body["matchers"].get("sensor").is_none());
-    assert!(created.body["author"].as_str().unwrap().starts_with("user:"));
+    assert!(
+        created.body["author"]
+            .as_str()
+            .unwrap()
+            .starts_with("user:")
+    );
     let id = created.body["id"].as_i64().unwrap();
 
     // (body, code)
@@ -474,10 +486,20 @@ async fn the_api_creates_confirms_by_a_second_person_and_expires() {
             serde_json::json!({"asset": "a", "ends_at": api_support::T0.to_rfc3339(), "reason": "x"}),
             "silence_invalid",
         ),
-        (serde_json::json!({"asset": "a", "reason": "x"}), "malformed_body"),
+        (
+            serde_json::json!({"asset": "a", "reason": "x"}),
+            "malformed_body",
+        ),
     ];
     for (bad, code) in invalid {
-        let answer = send(&f.router, "POST", "/api/v1/silences", Some(&first), Some(bad)).await;
+        let answer = send(
+            &f.router,
+            "POST",
+            "/api/v1/silences",
+            Some(&first),
+            Some(bad),
+        )
+        .await;
         assert_eq!(answer.body["code"], code, "{}", answer.body);
     }
 
@@ -505,7 +527,14 @@ async fn the_api_creates_confirms_by_a_second_person_and_expires() {
     assert_eq!(again.body["code"], "silence_ended");
     let late = send(&f.router, "POST", &confirm, Some(&second), None).await;
     assert_eq!(late.body["code"], "silence_ended");
-    let unknown = send(&f.router, "DELETE", "/api/v1/silences/9999", Some(&first), None).await;
+    let unknown = send(
+        &f.router,
+        "DELETE",
+        "/api/v1/silences/9999",
+        Some(&first),
+        None,
+    )
+    .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.body["code"], "not_found");
 

@@ -201,7 +201,7 @@ pub(crate) async fn create(
 /// The answer of a confirm or expire.
 fn changed(change: SilenceChange, id: i64, now: Timestamp) -> Result<Json<SilenceView>, ApiError> {
     match change {
-        SilenceChange::Done(silence) => Ok(Json(SilenceView::at(silence, now))),
+        SilenceChange::Done(silence) => Ok(Json(SilenceView::at(*silence, now))),
         SilenceChange::NotFound => Err(ApiError::not_found(format!("no silence {id}"))),
         SilenceChange::Refused(error) => Err(refused(error)),
     }

@@ -25,41 +25,7 @@ pub struct SilenceArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum SilenceCommand {
     /// Create a silence (starts now) or a maintenance window (may start later); prints its id.
-    Add {
-        /// `silence` or `maintenance`.
-        #[arg(long, default_value = "silence")]
-        kind: String,
-        /// Match this asset.
-        #[arg(long)]
-        asset: Option<String>,
-        /// Match this sensor.
-        #[arg(long)]
-        sensor: Option<String>,
-        /// Match this district code.
-        #[arg(long)]
-        district: Option<String>,
-        /// Match this domain.
-        #[arg(long)]
-        domain: Option<String>,
-        /// Match this hazard.
-        #[arg(long)]
-        hazard: Option<String>,
-        /// RFC 3339 start (default now).
-        #[arg(long)]
-        starts_at: Option<String>,
-        /// RFC 3339 end.
-        #[arg(long)]
-        ends_at: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        /// Who asks.
-        #[arg(long)]
-        author: String,
-        /// Store URL (`sqlite://tocsin.db`, `postgres://...`).
-        #[arg(long, env = "TOCSIN_STORE")]
-        store: String,
-    },
+    Add(Box<AddArgs>),
     /// List planned and active silences (with `--all`, ended ones too), newest first.
     List {
         /// Ended silences too.
@@ -91,6 +57,44 @@ pub enum SilenceCommand {
         #[arg(long, env = "TOCSIN_STORE")]
         store: String,
     },
+}
+
+/// Arguments of `tocsin silence add`.
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// `silence` or `maintenance`.
+    #[arg(long, default_value = "silence")]
+    kind: String,
+    /// Match this asset.
+    #[arg(long)]
+    asset: Option<String>,
+    /// Match this sensor.
+    #[arg(long)]
+    sensor: Option<String>,
+    /// Match this district code.
+    #[arg(long)]
+    district: Option<String>,
+    /// Match this domain.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Match this hazard.
+    #[arg(long)]
+    hazard: Option<String>,
+    /// RFC 3339 start (default now).
+    #[arg(long)]
+    starts_at: Option<String>,
+    /// RFC 3339 end.
+    #[arg(long)]
+    ends_at: String,
+    /// Why.
+    #[arg(long)]
+    reason: String,
+    /// Who asks.
+    #[arg(long)]
+    author: String,
+    /// Store URL (`sqlite://tocsin.db`, `postgres://...`).
+    #[arg(long, env = "TOCSIN_STORE")]
+    store: String,
 }
 
 /// One line for a silence.
@@ -145,19 +149,20 @@ pub(crate) fn run(args: &SilenceArgs) -> anyhow::Result<ExitCode> {
 async fn run_async(args: &SilenceArgs) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now();
     match &args.command {
-        SilenceCommand::Add {
-            kind,
-            asset,
-            sensor,
-            district,
-            domain,
-            hazard,
-            starts_at,
-            ends_at,
-            reason,
-            author,
-            store,
-        } => {
+        SilenceCommand::Add(add) => {
+            let AddArgs {
+                kind,
+                asset,
+                sensor,
+                district,
+                domain,
+                hazard,
+                starts_at,
+                ends_at,
+                reason,
+                author,
+                store,
+            } = &**add;
             let Some(kind) = SilenceKind::parse(kind) else {
                 eprintln!("error[silence_invalid]: `--kind` must be `silence` or `maintenance`");
                 return Ok(ExitCode::FAILURE);

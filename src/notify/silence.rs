@@ -292,6 +292,77 @@ pub fn check_expire(silence: &Silence, now: Timestamp) -> Result<(), SilenceErro
     Ok(())
 }
 
+/// The claimed rows of a worker's round that an active silence suppresses, with their
+/// `notify.suppressed` audit entries (not yet stored). Reads the active silences once and each
+/// concerned warning's facts once; with no active silence it reads nothing more.
+pub async fn suppressions<'a>(
+    store: &dyn crate::storage::Store,
+    claims: &[crate::storage::ClaimedMessage],
+    worker: &'a str,
+    now: Timestamp,
+) -> Result<Vec<crate::storage::Suppression<'a>>, crate::storage::StoreError> {
+    use crate::storage::{SilenceFilter, Suppression};
+    let running = store
+        .silences(&SilenceFilter {
+            ending_after: Some(now),
+            limit: 0,
+        })
+        .await?;
+    let active: Vec<Silence> = running.into_iter().filter(|s| s.active_at(now)).collect();
+    if active.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut facts: std::collections::BTreeMap<i64, Option<WarningFacts>> = Default::default();
+    let mut out = Vec::new();
+    for claim in claims {
+        let n = &claim.notification;
+        let warning = match facts.get(&n.warning) {
+            Some(known) => known.clone(),
+            None => {
+                let found = store.warning(n.warning).await?.map(|d| WarningFacts {
+                    asset: d.warning.asset,
+                    sensor: d.warning.sensor,
+                    district: d.warning.district,
+                    domain: d.warning.domain,
+                    hazard: d.warning.hazard,
+                });
+                facts.insert(n.warning, found.clone());
+                found
+            }
+        };
+        let Some(warning) = warning else {
+            continue;
+        };
+        let Some(silence) = suppressing(&active, &warning, n.level, now) else {
+            continue;
+        };
+        out.push(Suppression {
+            id: claim.id,
+            worker,
+            attempt: claim.attempt,
+            silence: silence.id,
+            audit: crate::model::AuditDraft {
+                at: now,
+                actor: super::worker::ACTOR.to_owned(),
+                action: crate::model::AuditAction::NotifySuppressed,
+                warning: Some(n.warning),
+                generation: None,
+                subject: format!("outbox:{}", claim.id),
+                detail: serde_json::json!({
+                    "key": n.key,
+                    "channel": n.channel.as_str(),
+                    "recipient": n.recipient.as_str(),
+                    "level": n.level.as_str(),
+                    "silence": silence.id,
+                    "silence_kind": silence.kind.as_str(),
+                    "reason": silence.reason,
+                }),
+            },
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,9 +434,23 @@ mod tests {
             (asset("pipe-1"), true, None, Level::Red, 2_000, true),
             // expired early
             (asset("pipe-1"), true, Some(3_000), Level::Blue, 2_999, true),
-            (asset("pipe-1"), true, Some(3_000), Level::Blue, 3_000, false),
+            (
+                asset("pipe-1"),
+                true,
+                Some(3_000),
+                Level::Blue,
+                3_000,
+                false,
+            ),
             // an expiry later than the end changes nothing
-            (asset("pipe-1"), true, Some(9_000), Level::Blue, 5_000, false),
+            (
+                asset("pipe-1"),
+                true,
+                Some(9_000),
+                Level::Blue,
+                5_000,
+                false,
+            ),
             // every named matcher must be equal
             (both, false, None, Level::Blue, 2_000, true),
             (wrong_hazard, false, None, Level::Blue, 2_000, false),
@@ -524,71 +609,4 @@ mod tests {
             Err(SilenceError::Ended(1))
         );
     }
-}
-
-/// The claimed rows of a worker's round that an active silence suppresses, with their
-/// `notify.suppressed` audit entries (not yet stored). Reads the active silences once and each
-/// concerned warning's facts once; with no active silence it reads nothing more.
-pub async fn suppressions<'a>(
-    store: &dyn crate::storage::Store,
-    claims: &[crate::storage::ClaimedMessage],
-    worker: &'a str,
-    now: Timestamp,
-) -> Result<Vec<crate::storage::Suppression<'a>>, crate::storage::StoreError> {
-    use crate::storage::{SilenceFilter, Suppression};
-    let running = store
-        .silences(&SilenceFilter {
-            ending_after: Some(now),
-            limit: 0,
-        })
-        .await?;
-    let active: Vec<Silence> = running.into_iter().filter(|s| s.active_at(now)).collect();
-    if active.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut facts: std::collections::BTreeMap<i64, Option<WarningFacts>> = Default::default();
-    let mut out = Vec::new();
-    for claim in claims {
-        let n = &claim.notification;
-        if !facts.contains_key(&n.warning) {
-            let found = store.warning(n.warning).await?.map(|d| WarningFacts {
-                asset: d.warning.asset,
-                sensor: d.warning.sensor,
-                district: d.warning.district,
-                domain: d.warning.domain,
-                hazard: d.warning.hazard,
-            });
-            facts.insert(n.warning, found);
-        }
-        let Some(Some(warning)) = facts.get(&n.warning) else {
-            continue;
-        };
-        let Some(silence) = suppressing(&active, warning, n.level, now) else {
-            continue;
-        };
-        out.push(Suppression {
-            id: claim.id,
-            worker,
-            attempt: claim.attempt,
-            silence: silence.id,
-            audit: crate::model::AuditDraft {
-                at: now,
-                actor: super::worker::ACTOR.to_owned(),
-                action: crate::model::AuditAction::NotifySuppressed,
-                warning: Some(n.warning),
-                generation: None,
-                subject: format!("outbox:{}", claim.id),
-                detail: serde_json::json!({
-                    "key": n.key,
-                    "channel": n.channel.as_str(),
-                    "recipient": n.recipient.as_str(),
-                    "level": n.level.as_str(),
-                    "silence": silence.id,
-                    "silence_kind": silence.kind.as_str(),
-                    "reason": silence.reason,
-                }),
-            },
-        });
-    }
-    Ok(out)
 }

@@ -185,7 +185,8 @@ impl Notifier {
             ..Round::default()
         };
         // silenced rows are marked suppressed, not sent (`super::silence`)
-        let silenced = super::silence::suppressions(&*self.store, &claims, &self.worker, now).await?;
+        let silenced =
+            super::silence::suppressions(&*self.store, &claims, &self.worker, now).await?;
         if !silenced.is_empty() {
             let written = self.store.suppress_claimed(&silenced).await?;
             round.suppressed = written.iter().filter(|w| **w).count();

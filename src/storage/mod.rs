@@ -375,11 +375,11 @@ pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
 pub use journal::{EngineProgress, EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
-pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
     DeliveryStatus, OutboxStore, RetryOutcome,
 };
+pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
 /// and the outbox ([`CaseStore`]), the audit log ([`AuditStore`]), users and tokens

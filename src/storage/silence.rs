@@ -28,7 +28,7 @@ pub struct SilenceFilter {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SilenceChange {
     /// Done; the silence as it is now.
-    Done(Silence),
+    Done(Box<Silence>),
     /// No silence has that id.
     NotFound,
     /// Refused (self-confirmation, already ended, already confirmed); nothing written.

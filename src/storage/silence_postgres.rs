@@ -7,12 +7,12 @@ use crate::model::{AuditDraft, Timestamp};
 use crate::notify::silence::{NewSilence, Silence};
 
 use super::StoreError;
+use super::postgres::PostgresStore;
 use super::shared::query_error;
 use super::silence::{
     Ask, SUPPRESS_SQL, SilenceChange, SilenceFilter, SilenceRow, SilenceStore, Suppression,
     created_audit, ending_after_of, insert_sql, limit_of, list_sql, matcher_binds, one_sql,
 };
-use super::postgres::PostgresStore;
 
 impl PostgresStore {
     /// Confirms or expires a silence in one transaction.
@@ -26,10 +26,7 @@ impl PostgresStore {
     ) -> Result<SilenceChange, StoreError> {
         let op = ask.operation();
         let (_, writer) = self.outbox_pools();
-        let mut tx = writer
-            .begin()
-            .await
-            .map_err(query_error(op))?;
+        let mut tx = writer.begin().await.map_err(query_error(op))?;
         let row: Option<SilenceRow> = sqlx::query_as(&one_sql(" FOR UPDATE"))
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -56,7 +53,7 @@ impl PostgresStore {
             .await
             .map_err(query_error(op))?;
         tx.commit().await.map_err(query_error(op))?;
-        Ok(SilenceChange::Done(row.into_silence(op)?))
+        Ok(SilenceChange::Done(Box::new(row.into_silence(op)?)))
     }
 }
 
@@ -71,10 +68,7 @@ impl SilenceStore for PostgresStore {
     ) -> Result<Silence, StoreError> {
         const OP: &str = "create_silence";
         let (_, writer) = self.outbox_pools();
-        let mut tx = writer
-            .begin()
-            .await
-            .map_err(query_error(OP))?;
+        let mut tx = writer.begin().await.map_err(query_error(OP))?;
         let sql = insert_sql();
         let mut query = sqlx::query_as::<_, SilenceRow>(&sql).bind(new.kind.as_str());
         for matcher in matcher_binds(&new.matchers) {
@@ -148,10 +142,7 @@ impl SilenceStore for PostgresStore {
             return Ok(Vec::new());
         }
         let (_, writer) = self.outbox_pools();
-        let mut tx = writer
-            .begin()
-            .await
-            .map_err(query_error(OP))?;
+        let mut tx = writer.begin().await.map_err(query_error(OP))?;
         let mut kept = Vec::with_capacity(suppressions.len());
         let mut audit = Vec::new();
         for s in suppressions {

@@ -56,7 +56,7 @@ impl SqliteStore {
             .await
             .map_err(query_error(op))?;
         tx.commit().await.map_err(query_error(op))?;
-        Ok(SilenceChange::Done(row.into_silence(op)?))
+        Ok(SilenceChange::Done(Box::new(row.into_silence(op)?)))
     }
 }
 
