@@ -34,7 +34,9 @@ use tokio::task::JoinHandle;
 use crate::model::Clock;
 use crate::storage::Store;
 
-pub use address::{AddressBook, ContactsAddressBook, SettingsAddressBook, Target};
+pub use address::{
+    AddressBook, ContactsAddressBook, FollowingAddressBook, SettingsAddressBook, Target,
+};
 pub use channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
 pub use settings::NotifySettings;
 pub use worker::{Notifier, Round};
