@@ -9,7 +9,6 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
-#[allow(dead_code, reason = "shared with other suites")]
 mod api_support;
 #[allow(dead_code, reason = "shared with other suites")]
 mod store_support;
