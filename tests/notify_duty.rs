@@ -123,3 +123,158 @@ async fn a_reload_with_a_changed_phone_number_sends_the_next_message_to_the_new_
         ["+8613800000000"]
     );
 }
+
+/// Settings calling through Alibaba voice at `endpoint`, keyed with `secret`.
+fn voice_settings(endpoint: &str, secret: &str) -> NotifySettings {
+    let yaml = format!(
+        "voice:\n  endpoint: '{endpoint}'\n  key_id: env:VOICE_KEY_ID\n  key_secret: env:VOICE_KEY_SECRET\n  \
+         called_show_number: '02400000000'\n  play_times: 2\n  templates:\n    zh-CN:\n      \
+         yellow: {{code: TTS_LIMIT, params: {{text: '{{{{subject}}}}'}}}}\n      \
+         blue: {{code: TTS_BAD, params: {{text: '{{{{subject}}}}'}}}}\n      \
+         '*': {{code: TTS_ANY, params: {{level: '{{{{level}}}}', text: '{{{{subject}}}}'}}}}\n"
+    );
+    let value: serde_norway::Value = serde_norway::from_str(&yaml).unwrap();
+    let secret = secret.to_owned();
+    NotifySettings::from_yaml_with(&value, move |name| match name {
+        "VOICE_KEY_ID" => Some("LTAI-voice-id".to_owned()),
+        "VOICE_KEY_SECRET" => Some(secret.clone()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn voice_call_backs_reach_alibaba_signed_with_the_out_id_and_provider_codes_decide_retries() {
+    let Some(receiver) = receivers::webhook() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    deployment(dir.path());
+    let generation = Arc::new(tocsin::compile::load(Some(dir.path())).unwrap());
+    let in_force: Arc<dyn Generations> = Arc::new(InForce(ArcSwap::new(generation)));
+    let store = store_support::sqlite_memory().await;
+    // Monday noon in Shenyang: zhang_wei (sms, phone, email) holds the duty office
+    let monday = tocsin::model::Timestamp::parse_rfc3339("2026-12-07T12:00:00+08:00").unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(monday));
+    engine(&store, &[change("a9", None, Some(Level::Orange), 0)]).await;
+    let warning = warning_of(&store, "a9").await.id;
+    let rows: Vec<Notification> = [Level::Orange, Level::Yellow, Level::Blue]
+        .into_iter()
+        .map(|level| Notification {
+            channel: Channel::Phone,
+            recipient: "shenyang.duty_office".into(),
+            level,
+            created_at: monday,
+            subject: format!("{}预警 燃气泄漏", level.as_str()),
+            ..notification(
+                warning,
+                &format!("w{warning}:issued:0:office:{}", level.as_str()),
+            )
+        })
+        .collect();
+    save(&store, &new_case(warning, 0), &rows, &[]).await;
+
+    let settings = voice_settings(&receiver.url("/alibaba-voice"), receivers::SECRET);
+    assert!(settings.should_run());
+    let book = Arc::new(FollowingAddressBook::new(&settings, in_force));
+    let channels = notify::channels(&settings, Arc::clone(&clock), book).unwrap();
+    let notifier = Notifier::new(Arc::clone(&store), clock, settings, channels, "voice");
+    let round = notifier.run_once().await.unwrap();
+    assert_eq!(
+        (round.delivered, round.failed, round.dead),
+        (1, 1, 1),
+        "{round:?}"
+    );
+
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for request in &requests {
+        assert_eq!(request["valid"], true, "{request}");
+        assert_eq!(request["action"], "SingleCallByTts");
+        assert_eq!(request["version"], "2017-05-25");
+        assert_eq!(request["host"], "dyvmsapi.aliyuncs.com");
+        assert_eq!(request["called"], "13700000001");
+        assert_eq!(request["show"], "02400000000");
+        assert_eq!(request["play_times"], "2");
+    }
+    let placed = requests
+        .iter()
+        .find(|r| r["template"] == "TTS_ANY")
+        .unwrap();
+    assert_eq!(placed["out_id"], notify::idempotency_key(&rows[0].key));
+    assert_eq!(placed["params"]["level"], "orange");
+
+    let delivered = store
+        .deliveries(&tocsin::storage::DeliveryFilter::default())
+        .await
+        .unwrap();
+    let by_key = |key: &str| {
+        delivered
+            .iter()
+            .find(|d| d.record.notification.key == key)
+            .unwrap()
+    };
+    let ok = by_key(&rows[0].key);
+    assert_eq!(ok.record.status, "delivered");
+    assert!(
+        ok.provider_id.as_deref().unwrap().starts_with("call-"),
+        "{ok:?}"
+    );
+    let limited = by_key(&rows[1].key);
+    assert_eq!(limited.record.status, "failed", "flow control is retried");
+    assert!(
+        limited
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("isv.BUSINESS_LIMIT_CONTROL")
+    );
+    let bad = by_key(&rows[2].key);
+    assert_eq!(
+        bad.record.status, "dead",
+        "an illegal template is not retried"
+    );
+    assert!(
+        bad.last_error
+            .as_deref()
+            .unwrap()
+            .contains("isv.TTS_TEMPLATE_ILLEGAL")
+    );
+
+    // a wrong key: the receiver's own check refuses the signature; a clear permanent error
+    let wrong = voice_settings(&receiver.url("/alibaba-voice"), "not-the-secret");
+    let dir2 = tempfile::tempdir().unwrap();
+    deployment(dir2.path());
+    let generation = Arc::new(tocsin::compile::load(Some(dir2.path())).unwrap());
+    let book = Arc::new(FollowingAddressBook::new(
+        &wrong,
+        Arc::new(InForce(ArcSwap::new(generation))),
+    ));
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(monday));
+    let channels = notify::channels(&wrong, clock, book).unwrap();
+    let phone = channels
+        .iter()
+        .find(|c| c.kind() == Channel::Phone)
+        .unwrap();
+    let outgoing = tocsin::notify::Outgoing {
+        id: 1,
+        key: "k".to_owned(),
+        idempotency_key: notify::idempotency_key("k"),
+        attempt: 1,
+        warning,
+        recipient: "shenyang.duty_office".into(),
+        level: Level::Red,
+        drill: false,
+        reason: "issued".to_owned(),
+        subject: "红色预警".to_owned(),
+        body: "body".to_owned(),
+        created_at: monday,
+    };
+    let error = phone.send(&outgoing).await.unwrap_err();
+    assert_eq!(error.code(), "send_rejected");
+    assert!(
+        error.to_string().contains("SignatureDoesNotMatch"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("not-the-secret"));
+}
