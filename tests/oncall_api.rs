@@ -375,3 +375,50 @@ async fn a_stored_warning_resolves_its_workflows_words_for_who_may_see_it() {
     assert_eq!(get(&own, &query).await.0, StatusCode::OK);
     server.runtime.shutdown().await;
 }
+
+#[test]
+fn the_command_takes_the_same_filters() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["oncall", "--config"])
+        .arg(root.join("examples/shenyang"))
+        .args(["--at", "2026-12-07T12:00:00+08:00"])
+        .args(["--asset", "gas-main-njnj-01", "--level", "red"])
+        .args(["--recipient", "city_duty_office"])
+        .env_remove("TOCSIN_LISTEN")
+        .env_remove("TOCSIN_STORE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let generation = example();
+    let expected = oncall::answer(
+        &contacts::from_generation(&generation).unwrap(),
+        &generation,
+        &oncall::Subject::Asset(oncall::Probe {
+            asset: "gas-main-njnj-01",
+            level: Level::Red,
+        }),
+        &oncall::Filters {
+            word: Some("city_duty_office".to_owned()),
+            ..oncall::Filters::default()
+        },
+        &oncall::Viewer::Everyone,
+        monday(),
+    )
+    .unwrap();
+    assert_eq!(stdout, oncall::render(&expected));
+    assert!(
+        stdout.contains("city_duty_office: shenyang.duty_office"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\nowner:"), "{stdout}");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["oncall", "--config"])
+        .arg(root.join("examples/shenyang"))
+        .args(["--recipient", "mayor"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown recipient word `mayor`"));
+}
