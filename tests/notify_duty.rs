@@ -1,9 +1,11 @@
-//! The duty side of delivery: a reload of the deployment puts new contacts and rosters in force
-//! for the running delivery worker. The worker addresses people through the
-//! [`FollowingAddressBook`] the server runs with (over the generation in force, as the runtime's
-//! gate answers it); after a phone number changes in `city/contacts.yaml` and the generation is
-//! swapped, the next text message goes to the new number, received by the Python HTTP receiver
-//! (tests/receivers/webhook_receiver.py).
+//! The duty side of delivery. A reload of the deployment puts new contacts and rosters in force
+//! for the running delivery worker: the worker addresses people through the
+//! [`FollowingAddressBook`] (over the generation in force, as the runtime's gate answers it);
+//! after a phone number changes in `city/contacts.yaml` and the generation is swapped - by hand
+//! over a worker, and through the reloader of a running server - the next text message goes to
+//! the new number. Phone call-backs (电话叫应) through Alibaba Cloud voice notifications reach the
+//! Python receiver (tests/receivers/webhook_receiver.py), which checks the ACS3 signature with
+//! its own code; provider codes decide retry or rejection.
 
 #![allow(
     clippy::unwrap_used,
@@ -277,4 +279,65 @@ async fn voice_call_backs_reach_alibaba_signed_with_the_out_id_and_provider_code
         "{error}"
     );
     assert!(!error.to_string().contains("not-the-secret"));
+}
+
+/// Waits (bounded) until the receiver has recorded `count` requests; the running worker polls on
+/// its own task, so this waits for that task, not for a timer.
+async fn received(receiver: &receivers::Receiver, count: usize) -> Vec<serde_json::Value> {
+    for _ in 0..500 {
+        let requests = receiver.requests();
+        if requests.len() >= count {
+            return requests;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the receiver got {:?}", receiver.requests());
+}
+
+#[tokio::test]
+async fn a_running_server_reloaded_through_its_reloader_texts_the_new_number() {
+    use tocsin::api::{Reload as _, ReloadOutcome, ReloadTrigger};
+    let Some(receiver) = receivers::webhook() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    deployment(dir.path());
+    let mut notify = settings(&format!(
+        "poll_interval_ms: 10\nsms:\n  url: '{}'\n  template: {{to: '{{{{phone}}}}', text: '{{{{text}}}}'}}\n",
+        receiver.url("/sms/send")
+    ));
+    notify.enabled = true;
+    let server_settings = tocsin::settings::Settings {
+        tick_interval: std::time::Duration::ZERO,
+        notify,
+        ..tocsin::settings::Settings::default()
+    };
+    let store = store_support::sqlite_memory().await;
+    let generation = Arc::new(tocsin::compile::load(Some(dir.path())).unwrap());
+    let runtime = tocsin::runtime::Runtime::start_deployment(
+        &server_settings,
+        dir.path(),
+        generation,
+        Arc::clone(&store),
+        Arc::new(ManualClock::new(at(1_000))),
+    )
+    .await
+    .unwrap();
+    queue_sms(&store, "a1").await;
+    assert_eq!(
+        received(&receiver, 1).await[0]["body"]["to"],
+        "+8613700000006"
+    );
+
+    let contacts = dir.path().join("city/contacts.yaml");
+    let text = std::fs::read_to_string(&contacts).unwrap();
+    std::fs::write(&contacts, text.replace("+8613700000006", "+8613900000066")).unwrap();
+    let outcome = runtime.reloader().unwrap().reload(ReloadTrigger::Api).await;
+    assert!(matches!(outcome, ReloadOutcome::Applied(_)), "{outcome:?}");
+    queue_sms(&store, "a2").await;
+    assert_eq!(
+        received(&receiver, 2).await[1]["body"]["to"],
+        "+8613900000066"
+    );
+    runtime.shutdown().await;
 }
