@@ -24,6 +24,7 @@ pub mod error;
 mod generation_files;
 mod generations;
 mod guard;
+mod oncall;
 pub mod openapi;
 mod outbox;
 mod params;
@@ -103,6 +104,7 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
         .route("/reports/daily", get(reports::daily))
+        .route("/oncall", get(oncall::oncall))
         .route("/outbox", get(outbox::list))
         .route("/outbox/{id}/retry", post(outbox::retry))
         .route("/silences", get(silences::list).post(silences::create))

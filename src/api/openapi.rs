@@ -18,7 +18,7 @@ use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{actions, audit, cap, generations, readings, reload, reports, sensors, shadow};
-use super::{generation_files, outbox, silences, system, tokens, warnings};
+use super::{generation_files, oncall, outbox, silences, system, tokens, warnings};
 use crate::auth::matrix::{self, API_PREFIX, Access};
 use crate::error::ErrorCode;
 use crate::model::Timestamp;
@@ -113,6 +113,7 @@ impl ToSchema for Timestamp {}
         audit::list,
         audit::verify,
         reports::daily,
+        oncall::oncall,
         outbox::list,
         outbox::retry,
         silences::list,

@@ -132,6 +132,7 @@ pub const MATRIX: &[Permission] = &[
     row("GET", "/audit", AUDIT_READERS),
     row("GET", "/audit/verify", AUDIT_READERS),
     row("GET", "/reports/daily", DESK_READERS),
+    row("GET", "/oncall", READERS),
     row("GET", "/outbox", DESK_READERS),
     row("POST", "/outbox/{id}/retry", &[Admin, DutyOfficer]),
     row("GET", "/silences", &[Admin, DutyOfficer]),

@@ -1,13 +1,17 @@
 //! `tocsin oncall`: who would be told now (or `--at` a time), per recipient word and channel,
 //! from a deployment's contacts and duty rosters. With `--asset` (and `--level`), every word of
-//! the asset's workflow; without, the city duty office and every roster's holders.
+//! the asset's workflow; without, the city duty office and every roster's holders. `--department`,
+//! `--district` and `--recipient` narrow it as the same parameters of `GET /api/v1/oncall` do
+//! (one function, `contacts::oncall::answer`, makes both answers).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::compile;
 use crate::contacts::{self, oncall};
-use crate::model::{Clock as _, Level, SourceFile, SystemClock, Timestamp};
+use crate::model::{
+    Clock as _, DepartmentId, DistrictCode, Level, SourceFile, SystemClock, Timestamp,
+};
 
 /// Arguments of `tocsin oncall`.
 #[derive(Debug, clap::Args)]
@@ -24,6 +28,15 @@ pub struct OncallArgs {
     /// The level of that warning.
     #[arg(long, default_value = "orange")]
     level: String,
+    /// Only this department.
+    #[arg(long)]
+    department: Option<String>,
+    /// Only this district (code).
+    #[arg(long)]
+    district: Option<String>,
+    /// Only this recipient word (`owner`, `city_duty_office` ...).
+    #[arg(long)]
+    recipient: Option<String>,
     /// Contacts files (YAML or CSV); `city/contacts*.yaml` and `city/contacts*.csv` of the
     /// deployment when absent.
     #[arg(long)]
@@ -63,13 +76,25 @@ pub(crate) fn run(args: &OncallArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let probe = args
-        .asset
-        .as_deref()
-        .map(|asset| oncall::Probe { asset, level });
-    match oncall::report(&directory, &generation, probe.as_ref(), at) {
-        Ok(text) => {
-            print!("{text}");
+    let subject = match args.asset.as_deref() {
+        Some(asset) => oncall::Subject::Asset(oncall::Probe { asset, level }),
+        None => oncall::Subject::Duty,
+    };
+    let filters = oncall::Filters {
+        department: args.department.as_deref().map(DepartmentId::new),
+        district: args.district.as_deref().map(DistrictCode::new),
+        word: args.recipient.clone(),
+    };
+    match oncall::answer(
+        &directory,
+        &generation,
+        &subject,
+        &filters,
+        &oncall::Viewer::Everyone,
+        at,
+    ) {
+        Ok(answer) => {
+            print!("{}", oncall::render(&answer));
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {

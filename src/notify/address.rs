@@ -2,7 +2,10 @@
 //! [`SettingsAddressBook`] maps a department to the addresses of the `notify.addresses` settings
 //! (per department, else the default); the [`ContactsAddressBook`] asks the contacts directory
 //! and duty rosters who of the department is on duty at the message's time and how each wants to
-//! be reached, and falls back to the settings book where the directory has nobody.
+//! be reached, and falls back to the settings book where the directory has nobody. The
+//! [`FollowingAddressBook`] the server runs with follows the generation in force: when a reload
+//! (API, SIGHUP, file watch) swaps the generation, the next message resolves through the new
+//! generation's contacts and rosters.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +15,7 @@ use arc_swap::ArcSwap;
 use crate::contacts::{Address, Directory, Medium, Reference};
 use crate::model::workflow::Channel;
 use crate::model::{DepartmentId, Generation, Recipient, Timestamp};
+use crate::workflow::desk::Generations;
 
 use super::settings::{NotifySettings, RawRoute};
 
@@ -125,7 +129,11 @@ pub fn for_deployment(
     settings: &NotifySettings,
     generation: Option<&Generation>,
 ) -> Arc<dyn AddressBook> {
-    let fallback = SettingsAddressBook::new(settings);
+    book_of(SettingsAddressBook::new(settings), generation)
+}
+
+/// [`for_deployment`] with the settings book already made.
+fn book_of(fallback: SettingsAddressBook, generation: Option<&Generation>) -> Arc<dyn AddressBook> {
     let Some(generation) = generation.filter(|g| has_contacts_files(g)) else {
         return Arc::new(fallback);
     };
@@ -138,6 +146,70 @@ pub fn for_deployment(
             );
             Arc::new(fallback)
         }
+    }
+}
+
+/// The address book of a running server: the book of the generation in force
+/// ([`for_deployment`]), rebuilt when `generations` answers a different generation than the one
+/// it was built for. The runtime passes its gate, which a reload swaps at the same point as the
+/// engine, the API and the duty desk, so from the message after a reload on, notifications go to
+/// the new contacts and rosters (a phone number changed in `city/contacts.yaml`, a new roster).
+/// Messages in flight during the swap finish with the book they started with.
+#[derive(Debug)]
+pub struct FollowingAddressBook {
+    /// Where the directory has nobody (from the settings, which a reload does not change).
+    fallback: SettingsAddressBook,
+    /// The generation in force.
+    generations: Arc<dyn Generations>,
+    /// The book of the generation last seen.
+    followed: ArcSwap<Followed>,
+}
+
+/// A generation and its book.
+#[derive(Debug)]
+struct Followed {
+    generation: Arc<Generation>,
+    book: Arc<dyn AddressBook>,
+}
+
+impl FollowingAddressBook {
+    /// A book following `generations`, falling back to the `notify.addresses` of `settings`.
+    pub fn new(settings: &NotifySettings, generations: Arc<dyn Generations>) -> Self {
+        let fallback = SettingsAddressBook::new(settings);
+        let generation = generations.current();
+        let book = book_of(fallback.clone(), Some(&generation));
+        FollowingAddressBook {
+            fallback,
+            generations,
+            followed: ArcSwap::from_pointee(Followed { generation, book }),
+        }
+    }
+
+    /// The book of the generation in force now, built when that generation is new.
+    pub fn current(&self) -> Arc<dyn AddressBook> {
+        let now = self.generations.current();
+        let followed = self.followed.load();
+        if Arc::ptr_eq(&followed.generation, &now) {
+            return Arc::clone(&followed.book);
+        }
+        let book = book_of(self.fallback.clone(), Some(&now));
+        tracing::info!(
+            generation = %now.id,
+            previous = %followed.generation.id,
+            contacts = has_contacts_files(&now),
+            "notifications now address the contacts and rosters of the generation in force"
+        );
+        self.followed.store(Arc::new(Followed {
+            generation: now,
+            book: Arc::clone(&book),
+        }));
+        book
+    }
+}
+
+impl AddressBook for FollowingAddressBook {
+    fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target> {
+        self.current().targets(recipient, channel, at)
     }
 }
 

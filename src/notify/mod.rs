@@ -1,7 +1,8 @@
 //! Delivery of the outbox: the notifications the workflow queued leave the building. A worker
 //! ([`worker::Notifier`]) claims due rows under a lease, sends each through its [`Channel`]
 //! (generic signed webhook and the contacts' DingTalk, WeCom and Feishu robots, SMTP e-mail,
-//! Alibaba or Tencent Cloud SMS or a generic HTTP SMS gateway, duty-desk phone call tasks) to the
+//! Alibaba or Tencent Cloud SMS or a generic HTTP SMS gateway, Alibaba Cloud voice call-backs
+//! or duty-desk phone call tasks) to the
 //! addresses of its [`AddressBook`] (the contacts and duty rosters, else the settings)
 //! with a timeout and a per-channel rate limit, retries with exponential backoff and full jitter,
 //! and when a row runs out of tries marks it dead and escalates on *undelivered* to the next
@@ -24,6 +25,7 @@ pub mod secret;
 pub mod settings;
 pub mod silence;
 pub mod sms;
+pub mod voice;
 pub mod webhook;
 pub mod worker;
 
@@ -35,22 +37,32 @@ use tokio::task::JoinHandle;
 use crate::model::Clock;
 use crate::storage::Store;
 
-pub use address::{AddressBook, ContactsAddressBook, SettingsAddressBook, Target};
+pub use address::{
+    AddressBook, ContactsAddressBook, FollowingAddressBook, SettingsAddressBook, Target,
+};
 pub use channel::{Channel, Delivered, Outgoing, SendError, idempotency_key};
 pub use settings::NotifySettings;
 pub use worker::{Notifier, Round};
 
 /// The channels the settings configure: e-mail when its section is present, SMS through the
 /// provider (Alibaba, Tencent) when `sms_provider` is present, else through the gateway when `sms`
-/// is; always the webhook channel (settings webhooks and the contacts' robots) and the duty-desk
-/// phone call tasks.
+/// is; always the webhook channel (settings webhooks and the contacts' robots); the phone channel
+/// through Alibaba Cloud voice calls when `voice` is present, else as duty-desk call tasks.
 pub fn channels(
     settings: &NotifySettings,
     clock: Arc<dyn Clock>,
     addresses: Arc<dyn AddressBook>,
 ) -> Result<Vec<Arc<dyn Channel>>, SendError> {
-    let mut out: Vec<Arc<dyn Channel>> = vec![Arc::new(phone::DutyDeskCalls)];
     let client = http::client()?;
+    let mut out: Vec<Arc<dyn Channel>> = vec![match &settings.voice {
+        Some(voice) => Arc::new(voice::VoiceChannel::new(
+            client.clone(),
+            voice.clone(),
+            Arc::clone(&addresses),
+            Arc::clone(&clock),
+        )),
+        None => Arc::new(phone::DutyDeskCalls),
+    }];
     // Always: besides the `webhooks:` of the settings, the contacts' robots and webhooks travel
     // on this channel.
     out.push(Arc::new(webhook::WebhookChannel::new(

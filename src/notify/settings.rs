@@ -49,6 +49,8 @@ pub struct RawNotify {
     pub sms: Option<RawSms>,
     /// Alibaba Cloud or Tencent Cloud SMS (takes the `sms` channel over from the gateway).
     pub sms_provider: Option<RawSmsProvider>,
+    /// Alibaba Cloud voice notifications (takes the `phone` channel over from the duty desk).
+    pub voice: Option<super::voice::RawVoice>,
     /// Who gets what.
     #[serde(default)]
     pub addresses: RawAddresses,
@@ -186,6 +188,8 @@ pub struct NotifySettings {
     pub sms: Option<SmsSettings>,
     /// Alibaba Cloud or Tencent Cloud SMS; when set it carries the `sms` channel.
     pub sms_provider: Option<SmsProviderSettings>,
+    /// Alibaba Cloud voice call-back; when set it carries the `phone` channel.
+    pub voice: Option<super::voice::VoiceSettings>,
     /// Addresses used for departments not listed.
     pub default_route: RawRoute,
     /// Addresses per department.
@@ -271,6 +275,7 @@ impl Default for NotifySettings {
             email: None,
             sms: None,
             sms_provider: None,
+            voice: None,
             default_route: RawRoute::default(),
             routes: BTreeMap::new(),
         })
@@ -279,13 +284,14 @@ impl Default for NotifySettings {
 
 impl NotifySettings {
     /// Whether the runtime should start the worker: enabled, and at least one endpoint (webhook,
-    /// SMTP or SMS gateway) configured. Without any, every row would die as `send_unusable`.
+    /// SMTP, SMS gateway or provider, voice) configured. Without any, every row would die as `send_unusable`.
     pub fn should_run(&self) -> bool {
         self.enabled
             && (!self.webhooks.is_empty()
                 || self.email.is_some()
                 || self.sms.is_some()
-                || self.sms_provider.is_some())
+                || self.sms_provider.is_some()
+                || self.voice.is_some())
     }
 
     /// Parses and resolves the `notify:` YAML value (secrets from the process environment).
@@ -477,6 +483,11 @@ pub fn resolve_raw(
             .sms_provider
             .as_ref()
             .map(|p| SmsProviderSettings::resolve(p, &env))
+            .transpose()?,
+        voice: raw
+            .voice
+            .as_ref()
+            .map(|v| super::voice::VoiceSettings::resolve(v, &env))
             .transpose()?,
         default_route: raw.addresses.default.clone(),
         routes,

@@ -198,10 +198,11 @@ impl Runtime {
         // The worker runs when `notify:` configures a channel; it addresses people through the
         // deployment's contacts and duty rosters when it has them, else through `notify:`.
         let notifier = if settings.notify.should_run() {
-            let gate_now = gate.load();
-            let generation = gate_now.generation();
-            let addresses =
-                crate::notify::address::for_deployment(&settings.notify, Some(generation));
+            // follows the gate, so a reload puts new contacts and rosters in force
+            let addresses = Arc::new(crate::notify::address::FollowingAddressBook::new(
+                &settings.notify,
+                Arc::clone(&gate) as Arc<dyn Generations>,
+            ));
             match crate::notify::spawn_counted(
                 Arc::clone(&store),
                 Arc::clone(&clock),
