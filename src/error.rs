@@ -69,6 +69,14 @@ pub enum ErrorCode {
     HeadersTooLarge,
     /// Only a failed or dead notification can be re-queued.
     NotRetryable,
+    /// An acknowledgment link that this server did not sign, or that was altered.
+    AckLinkInvalid,
+    /// An acknowledgment link past its expiry.
+    AckLinkExpired,
+    /// An acknowledgment link that was already used once.
+    AckLinkUsed,
+    /// Too many refused acknowledgment links from anyone lately; try again later.
+    AckLinkRateLimited,
 }
 
 impl ErrorCode {
@@ -104,6 +112,10 @@ impl ErrorCode {
         ErrorCode::BadRequest,
         ErrorCode::HeadersTooLarge,
         ErrorCode::NotRetryable,
+        ErrorCode::AckLinkInvalid,
+        ErrorCode::AckLinkExpired,
+        ErrorCode::AckLinkUsed,
+        ErrorCode::AckLinkRateLimited,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -151,6 +163,10 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::NotRetryable => "not_retryable",
+            ErrorCode::AckLinkInvalid => "ack_link_invalid",
+            ErrorCode::AckLinkExpired => "ack_link_expired",
+            ErrorCode::AckLinkUsed => "ack_link_used",
+            ErrorCode::AckLinkRateLimited => "ack_link_rate_limited",
         }
     }
 
@@ -184,6 +200,10 @@ impl ErrorCode {
             ErrorCode::Internal => 500,
             ErrorCode::BadRequest => 400,
             ErrorCode::HeadersTooLarge => 431,
+            ErrorCode::AckLinkInvalid => 400,
+            ErrorCode::AckLinkExpired => 410,
+            ErrorCode::AckLinkUsed => 409,
+            ErrorCode::AckLinkRateLimited => 429,
         }
     }
 }

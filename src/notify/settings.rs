@@ -52,6 +52,50 @@ pub struct RawNotify {
     /// Who gets what.
     #[serde(default)]
     pub addresses: RawAddresses,
+    /// Acknowledgment links in messages.
+    #[serde(default)]
+    pub ack: RawAck,
+    /// The server's address as people reach it (`https://tocsin.city.example`), the base of
+    /// acknowledgment links; default from the listen address.
+    pub public_url: Option<String>,
+}
+
+/// Acknowledgment links as written.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAck {
+    /// Put a link in every message (default true).
+    pub enabled: Option<bool>,
+    /// The signing key (`env:TOCSIN_ACK_SECRET`); without it a key is generated once and kept in
+    /// the store.
+    pub secret: Option<String>,
+    /// How long a link works after the message is sent, in hours (default 72).
+    pub ttl_hours: Option<u64>,
+}
+
+/// Resolved acknowledgment-link settings.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AckSettings {
+    /// Put a link in every message.
+    pub enabled: bool,
+    /// The signing key, when the settings name one (else the store's).
+    pub secret: Option<Secret>,
+    /// How long a link works.
+    #[serde(serialize_with = "millis")]
+    pub ttl: Duration,
+    /// The base of links, when set (else the listen address).
+    pub public_url: Option<String>,
+}
+
+impl Default for AckSettings {
+    fn default() -> Self {
+        AckSettings {
+            enabled: true,
+            secret: None,
+            ttl: Duration::from_secs(72 * 3600),
+            public_url: None,
+        }
+    }
 }
 
 /// A webhook endpoint as written.
@@ -190,6 +234,8 @@ pub struct NotifySettings {
     pub default_route: RawRoute,
     /// Addresses per department.
     pub routes: BTreeMap<DepartmentId, RawRoute>,
+    /// Acknowledgment links.
+    pub ack: AckSettings,
 }
 
 /// Serializes a duration as whole milliseconds.
@@ -273,6 +319,7 @@ impl Default for NotifySettings {
             sms_provider: None,
             default_route: RawRoute::default(),
             routes: BTreeMap::new(),
+            ack: AckSettings::default(),
         })
     }
 }
@@ -448,7 +495,30 @@ pub fn resolve_raw(
             ),
         });
     }
+    let ack = AckSettings {
+        enabled: raw.ack.enabled.unwrap_or(true),
+        secret: match &raw.ack.secret {
+            None => None,
+            Some(text) => Some(secret("ack.secret".to_owned(), text, &env)?),
+        },
+        ttl: Duration::from_secs(
+            positive("ack.ttl_hours", raw.ack.ttl_hours.unwrap_or(72))?.saturating_mul(3600),
+        ),
+        public_url: raw
+            .public_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_owned()),
+    };
+    if let Some(url) = &ack.public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(NotifySettingsError::Invalid {
+                field: "public_url".to_owned(),
+                detail: format!("`{url}` must start with http:// or https://"),
+            });
+        }
+    }
     Ok(NotifySettings {
+        ack,
         enabled: raw.enabled.unwrap_or(true),
         batch: u32::try_from(positive("batch", u64::from(raw.batch.unwrap_or(32)))?).unwrap_or(32),
         poll_interval: Duration::from_millis(positive(
