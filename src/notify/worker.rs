@@ -247,7 +247,11 @@ impl Notifier {
             self.settings.backoff.cap,
             rand::random::<f64>(),
         ));
-        let escalated: Vec<Notification> = if outcome == AttemptOutcome::Dead {
+        // A drill nobody is marked to receive stops here: escalating would tell real people.
+        let drill_unaddressed =
+            claim.notification.drill && matches!(error, Some(SendError::NoAddress { .. }));
+        let escalated: Vec<Notification> = if outcome == AttemptOutcome::Dead && !drill_unaddressed
+        {
             escalations(&claim.notification, &self.settings.escalation, ended_at)
         } else {
             Vec::new()
