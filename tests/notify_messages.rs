@@ -66,6 +66,7 @@ fn message(department: &str, drill: bool) -> Outgoing {
         reason: "issued".to_owned(),
         subject: "s".to_owned(),
         body: "b".to_owned(),
+        ack_link: None,
         created_at: Timestamp(1_796_000_000_000),
     }
 }

@@ -41,6 +41,8 @@ pub(crate) struct AckState {
     settings: Arc<AckSettings>,
     /// How many refused links may still be answered in detail.
     failures: Arc<Mutex<RefusalBudget>>,
+    /// The key, once read (a generated key is read from the store once, not per request).
+    key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 /// The ack routes, with the key settings of the deployment.
@@ -55,6 +57,7 @@ pub(crate) fn routes<S>(app: AppState, settings: Arc<AckSettings>) -> Router<S> 
                 RefusalBudget::PER_MINUTE,
                 RefusalBudget::BURST,
             ))),
+            key: Arc::default(),
         })
 }
 
@@ -155,8 +158,11 @@ impl AckState {
     /// The claim of a genuine, unexpired, unused token.
     async fn check(&self, token: &str) -> Result<AckClaim, ApiError> {
         let now = self.app.clock.now();
-        let key = ack::key(&self.settings, &*self.app.store, now).await?;
-        let claim = ack::verify(&key, token, now).map_err(|e| self.refuse(&e))?;
+        let key = self
+            .key
+            .get_or_try_init(|| ack::key(&self.settings, &*self.app.store, now))
+            .await?;
+        let claim = ack::verify(key, token, now).map_err(|e| self.refuse(&e))?;
         if self
             .app
             .store

@@ -159,6 +159,13 @@ pub fn with_link(body: &str, link: &str) -> String {
     format!("{body}\n确认签收 Acknowledge: {link}")
 }
 
+/// A message text without the acknowledgment-link line [`with_link`] added (for channels
+/// that carry the link as a parameter of its own, so length rules never cut it).
+pub fn without_link<'a>(body: &'a str, link: Option<&str>) -> &'a str {
+    link.and_then(|link| body.strip_suffix(&with_link("", link)))
+        .unwrap_or(body)
+}
+
 /// A fresh random key (32 bytes, hex), for a server whose settings name none.
 pub fn generate_key() -> String {
     hex::encode(rand::random::<[u8; 32]>())
@@ -302,5 +309,10 @@ mod tests {
         assert_ne!(digest("a"), digest("b"));
         assert_eq!(digest("a").len(), 64);
         assert_ne!(generate_key(), generate_key());
+        let body = with_link("正文", "http://h/ack/t");
+        assert!(body.ends_with("http://h/ack/t"));
+        assert_eq!(without_link(&body, Some("http://h/ack/t")), "正文");
+        assert_eq!(without_link(&body, None), body);
+        assert_eq!(without_link("正文", Some("http://h/ack/t")), "正文");
     }
 }

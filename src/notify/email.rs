@@ -169,6 +169,7 @@ mod tests {
             reason: "issued".to_owned(),
             subject: "橙色预警：燃气泄漏 <A&B>".to_owned(),
             body: "浑南区 line 2".to_owned(),
+            ack_link: None,
             created_at: Timestamp(0),
         }
     }

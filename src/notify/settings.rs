@@ -509,13 +509,15 @@ pub fn resolve_raw(
             .as_deref()
             .map(|url| url.trim_end_matches('/').to_owned()),
     };
-    if let Some(url) = &ack.public_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(NotifySettingsError::Invalid {
-                field: "public_url".to_owned(),
-                detail: format!("`{url}` must start with http:// or https://"),
-            });
-        }
+    if let Some(url) = ack
+        .public_url
+        .as_ref()
+        .filter(|url| !(url.starts_with("http://") || url.starts_with("https://")))
+    {
+        return Err(NotifySettingsError::Invalid {
+            field: "public_url".to_owned(),
+            detail: format!("`{url}` must start with http:// or https://"),
+        });
     }
     Ok(NotifySettings {
         ack,

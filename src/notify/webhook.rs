@@ -41,6 +41,7 @@ pub fn payload(msg: &Outgoing) -> serde_json::Value {
             "reason": msg.reason,
             "subject": msg.subject,
             "body": msg.body,
+            "ack_link": msg.ack_link,
             "created_at": msg.created_at.to_rfc3339(),
             "attempt": msg.attempt,
         }

@@ -228,6 +228,7 @@ impl Notifier {
             let n = &claim.notification;
             let link = links.link(claim.id, n.warning, n.recipient.as_str(), n.created_at);
             msg.body = super::ack::with_link(&msg.body, &link);
+            msg.ack_link = Some(link);
         }
         let kind = claim.notification.channel;
         let started_at = self.clock.now();
@@ -357,6 +358,7 @@ pub fn outgoing(claim: &ClaimedMessage) -> Outgoing {
         reason: n.reason.clone(),
         subject: n.subject.clone(),
         body: n.body.clone(),
+        ack_link: None,
         created_at: n.created_at,
     }
 }
