@@ -612,6 +612,32 @@ mod tests {
     }
 
     #[test]
+    fn acknowledgment_links_default_on_and_keep_their_secret() {
+        let defaults = parse("{}", &[]).unwrap().ack;
+        assert_eq!(defaults, AckSettings::default());
+        assert!(defaults.enabled && defaults.secret.is_none() && defaults.public_url.is_none());
+        assert_eq!(defaults.ttl, Duration::from_secs(72 * 3600));
+        let settings = parse(
+            "public_url: 'https://tocsin.city.example/'\n\
+             ack: {secret: 'env:ACK', ttl_hours: 24, enabled: true}\n",
+            &[("ACK", "s3cr3t-ack-key")],
+        )
+        .unwrap();
+        assert_eq!(
+            settings.ack.public_url.as_deref(),
+            Some("https://tocsin.city.example")
+        );
+        assert_eq!(settings.ack.ttl, Duration::from_secs(24 * 3600));
+        assert_eq!(
+            settings.ack.secret.as_ref().map(Secret::expose),
+            Some("s3cr3t-ack-key")
+        );
+        let json = serde_json::to_string(&settings).unwrap();
+        assert!(!json.contains("s3cr3t-ack-key"), "{json}");
+        assert!(!format!("{settings:?}").contains("s3cr3t-ack-key"));
+    }
+
+    #[test]
     fn bad_values_name_their_field_and_code() {
         let table = [
             (
@@ -640,6 +666,18 @@ mod tests {
                 "rate_per_second.fax",
             ),
             ("colour: red\n", "notify_settings_shape", "colour"),
+            (
+                "ack: {secret: 'env:NO_ACK'}\n",
+                "notify_secret_missing",
+                "ack.secret",
+            ),
+            ("ack: {ttl_hours: 0}\n", "notify_settings_invalid", "ack.ttl_hours"),
+            (
+                "public_url: tocsin.example\n",
+                "notify_settings_invalid",
+                "public_url",
+            ),
+            ("ack: {colour: red}\n", "notify_settings_shape", "colour"),
         ];
         for (yaml, code, field) in table {
             let error = parse(yaml, &[]).unwrap_err();
