@@ -140,3 +140,42 @@ fn the_directory_says_who_has_drill_recipients() {
     assert!(!directory.has_drill_recipient(&DepartmentId::new("shenyang.emergency")));
     assert!(!directory.lists_department(&DepartmentId::new("nowhere.unit")));
 }
+
+#[test]
+fn oncall_names_departments_a_drill_would_reach_nobody_in() {
+    let probe = contacts::oncall::Probe {
+        asset: "gas-well-njnj-01",
+        level: Level::Red,
+    };
+    let text = contacts::oncall::report(
+        &directory(),
+        generation(),
+        Some(&probe),
+        Timestamp(1_796_000_000_000),
+    )
+    .unwrap();
+    let warned: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("! no drill recipient in"))
+        .collect();
+    assert!(!warned.is_empty(), "{text}");
+    assert!(
+        !warned.iter().any(|l| l.contains("shenyang.gas_company:")),
+        "the gas company has a drill entry: {text}"
+    );
+    // Contacts that mark nobody for drills get no such line.
+    let plain = SourceFile {
+        path: "city/contacts.yaml".to_owned(),
+        text: CONTACTS.replace(", drill: true", ""),
+    };
+    let unmarked = contacts::compile(&[plain], generation()).unwrap();
+    assert!(!unmarked.uses_drills());
+    let text = contacts::oncall::report(
+        &unmarked,
+        generation(),
+        Some(&probe),
+        Timestamp(1_796_000_000_000),
+    )
+    .unwrap();
+    assert!(!text.contains("no drill recipient"), "{text}");
+}

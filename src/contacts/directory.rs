@@ -167,6 +167,11 @@ impl Directory {
             || self.endpoints.iter().any(|e| &e.department == department)
     }
 
+    /// Whether any entry is marked for drills (the deployment uses drill recipients).
+    pub fn uses_drills(&self) -> bool {
+        self.people.iter().any(|p| p.drill) || self.endpoints.iter().any(|e| e.drill)
+    }
+
     /// Whether the department has an entry for drills.
     pub fn has_drill_recipient(&self, department: &DepartmentId) -> bool {
         self.people

@@ -127,6 +127,17 @@ fn words(
         let departments = routing::resolve(generation, workflow, &warning, &recipient, &[]);
         let addressees = directory.addressees(&recipient, &departments, at);
         section(out, generation, word, &departments, &addressees);
+        // Once the contacts mark anyone for drills, say where a drill would reach nobody.
+        if directory.uses_drills() {
+            for department in &departments {
+                if !directory.has_drill_recipient(department) {
+                    let _ = writeln!(
+                        out,
+                        "  ! no drill recipient in {department}: a drill (演练) reaches nobody there"
+                    );
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -671,7 +671,11 @@ mod tests {
                 "notify_secret_missing",
                 "ack.secret",
             ),
-            ("ack: {ttl_hours: 0}\n", "notify_settings_invalid", "ack.ttl_hours"),
+            (
+                "ack: {ttl_hours: 0}\n",
+                "notify_settings_invalid",
+                "ack.ttl_hours",
+            ),
             (
                 "public_url: tocsin.example\n",
                 "notify_settings_invalid",
