@@ -77,6 +77,14 @@ pub enum ErrorCode {
     SilenceEnded,
     /// The silence was already confirmed.
     AlreadyConfirmed,
+    /// An acknowledgment link that this server did not sign, or that was altered.
+    AckLinkInvalid,
+    /// An acknowledgment link past its expiry.
+    AckLinkExpired,
+    /// An acknowledgment link that was already used once.
+    AckLinkUsed,
+    /// Too many refused acknowledgment links from anyone lately; try again later.
+    AckLinkRateLimited,
 }
 
 impl ErrorCode {
@@ -116,6 +124,10 @@ impl ErrorCode {
         ErrorCode::SelfConfirmation,
         ErrorCode::SilenceEnded,
         ErrorCode::AlreadyConfirmed,
+        ErrorCode::AckLinkInvalid,
+        ErrorCode::AckLinkExpired,
+        ErrorCode::AckLinkUsed,
+        ErrorCode::AckLinkRateLimited,
     ];
 
     /// The codes one reading of a batch can be rejected with at the gate (the rest of the batch
@@ -167,6 +179,10 @@ impl ErrorCode {
             ErrorCode::SelfConfirmation => "self_confirmation",
             ErrorCode::SilenceEnded => "silence_ended",
             ErrorCode::AlreadyConfirmed => "already_confirmed",
+            ErrorCode::AckLinkInvalid => "ack_link_invalid",
+            ErrorCode::AckLinkExpired => "ack_link_expired",
+            ErrorCode::AckLinkUsed => "ack_link_used",
+            ErrorCode::AckLinkRateLimited => "ack_link_rate_limited",
         }
     }
 
@@ -204,6 +220,10 @@ impl ErrorCode {
             ErrorCode::Internal => 500,
             ErrorCode::BadRequest => 400,
             ErrorCode::HeadersTooLarge => 431,
+            ErrorCode::AckLinkInvalid => 400,
+            ErrorCode::AckLinkExpired => 410,
+            ErrorCode::AckLinkUsed => 409,
+            ErrorCode::AckLinkRateLimited => 429,
         }
     }
 }

@@ -235,6 +235,7 @@ fn outgoing(department: &str, key: &str) -> Outgoing {
         reason: "issued".to_owned(),
         subject: "橙色预警：燃气管网压力异常".to_owned(),
         body: "和平区 北市场 燃气管线压力超限，请立即处置。".to_owned(),
+        ack_link: None,
         created_at: at("2026-12-07T12:00:00+08:00"),
     }
 }

@@ -82,6 +82,7 @@ fn outgoing(key: &str, level: Level) -> Outgoing {
         reason: "issued".to_owned(),
         subject: "红色预警：燃气管网压力异常".to_owned(),
         body: "和平区北市场燃气管线压力超限，请立即处置。".repeat(6),
+        ack_link: None,
         // Monday 08:30: zhang_wei is on duty
         created_at: at("2026-12-07T08:30:00+08:00"),
     }

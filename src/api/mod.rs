@@ -17,6 +17,7 @@ use crate::model::{Clock, Generation};
 use crate::storage::Store;
 use crate::telemetry::Metrics;
 
+pub(crate) mod ack;
 mod actions;
 mod audit;
 mod cap;
@@ -79,15 +80,30 @@ impl AppState {
 /// body limit; error answers the framework makes are rewritten into the error shape
 /// (`shape`). Token lookups are cached per router ([`Authenticator::TTL`]).
 pub fn router(state: AppState) -> Router {
+    router_with_ack(state, Arc::default())
+}
+
+/// [`router`] whose acknowledgment links (`/ack/{token}`, [`ack`]) are checked with the key of
+/// `ack` (`notify.ack.secret`; without one, the key kept in the store).
+pub fn router_with_ack(state: AppState, ack: Arc<crate::notify::settings::AckSettings>) -> Router {
     let authenticator = Arc::new(Authenticator::new(
         Arc::clone(&state.store),
         Arc::clone(&state.clock),
     ));
-    router_with(state, authenticator)
+    router_full(state, authenticator, ack)
 }
 
 /// [`router`] with a given authenticator (to share its cache, or to set its lifetime in tests).
 pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router {
+    router_full(state, authenticator, Arc::default())
+}
+
+/// The router with its authenticator and acknowledgment-link settings.
+fn router_full(
+    state: AppState,
+    authenticator: Arc<Authenticator>,
+    ack: Arc<crate::notify::settings::AckSettings>,
+) -> Router {
     let limit = state.max_body_bytes;
     let guard = guard::Guard {
         state: state.clone(),
@@ -139,5 +155,7 @@ pub fn router_with(state: AppState, authenticator: Arc<Authenticator>) -> Router
         .layer(Extension(authenticator))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(shape::json_errors))
+        // Outside the guard (the signed token is the credential) and the JSON reshaping (pages).
+        .merge(ack::routes(state.clone(), ack))
         .with_state(state)
 }

@@ -176,6 +176,7 @@ impl Checker<'_> {
                     &r.name,
                     &r.url,
                     r.secret.as_deref(),
+                    r.drill,
                 )
             });
             let webhooks = doc.webhooks.iter().enumerate().map(|(i, w)| {
@@ -186,9 +187,10 @@ impl Checker<'_> {
                     &w.name,
                     &w.url,
                     w.secret.as_deref(),
+                    w.drill,
                 )
             });
-            for (path, department, kind, name, url, secret) in robots.chain(webhooks) {
+            for (path, department, kind, name, url, secret, drill) in robots.chain(webhooks) {
                 let department = self.department(place, &format!("{path}.department"), department);
                 let medium = match kind {
                     None => Some(Medium::Webhook),
@@ -203,6 +205,7 @@ impl Checker<'_> {
                         name: name.clone(),
                         url,
                         secret,
+                        drill,
                     });
                 }
             }
@@ -425,6 +428,7 @@ impl Checker<'_> {
             phone,
             email: def.email.clone(),
             channels,
+            drill: def.drill,
         })
     }
 }
@@ -465,6 +469,7 @@ fn registry_contacts(generation: &Generation, listed: &[Person]) -> Vec<Person> 
                 phone: contact.phone.clone(),
                 email: contact.email.clone(),
                 channels,
+                drill: false,
             });
         }
     }

@@ -145,19 +145,74 @@ impl Directory {
         departments: &[DepartmentId],
         at: Timestamp,
     ) -> Vec<Addressee> {
+        self.addressees_for(recipient, departments, at, false)
+    }
+
+    /// Who a drill (演练) for `recipient` reaches in `departments`: only the entries marked
+    /// `drill: true` (every such person of the department, whatever the roster says, each by
+    /// their channels, then the department's drill robots and webhooks); nobody when the
+    /// department has none. Real warnings never reach those entries ([`Directory::addressees`]).
+    pub fn drill_addressees(
+        &self,
+        recipient: &Recipient,
+        departments: &[DepartmentId],
+        at: Timestamp,
+    ) -> Vec<Addressee> {
+        self.addressees_for(recipient, departments, at, true)
+    }
+
+    /// Whether the directory lists anyone (a person, a robot or a webhook) of the department.
+    pub fn lists_department(&self, department: &DepartmentId) -> bool {
+        self.people.iter().any(|p| &p.department == department)
+            || self.endpoints.iter().any(|e| &e.department == department)
+    }
+
+    /// Whether any entry is marked for drills (the deployment uses drill recipients).
+    pub fn uses_drills(&self) -> bool {
+        self.people.iter().any(|p| p.drill) || self.endpoints.iter().any(|e| e.drill)
+    }
+
+    /// Whether the department has an entry for drills.
+    pub fn has_drill_recipient(&self, department: &DepartmentId) -> bool {
+        self.people
+            .iter()
+            .any(|p| p.drill && &p.department == department)
+            || self
+                .endpoints
+                .iter()
+                .any(|e| e.drill && &e.department == department)
+    }
+
+    /// [`Directory::addressees`] (`drill` false) or [`Directory::drill_addressees`].
+    fn addressees_for(
+        &self,
+        recipient: &Recipient,
+        departments: &[DepartmentId],
+        at: Timestamp,
+        drill: bool,
+    ) -> Vec<Addressee> {
         let role = Directory::role_of(recipient);
         let mut out: Vec<Addressee> = Vec::new();
         for department in departments {
-            let mut people = self.on_duty(department, role, at);
-            if people.is_empty() && role != "duty_officer" {
-                people = self.on_duty(department, "duty_officer", at);
-            }
+            let people: Vec<&Person> = if drill {
+                self.people
+                    .iter()
+                    .filter(|p| p.drill && &p.department == department)
+                    .collect()
+            } else {
+                let mut people = self.on_duty(department, role, at);
+                if people.is_empty() && role != "duty_officer" {
+                    people = self.on_duty(department, "duty_officer", at);
+                }
+                people.retain(|p| !p.drill);
+                people
+            };
             for person in people {
                 for (preference, medium) in person.channels.iter().enumerate() {
                     let address = match medium {
                         Medium::Sms | Medium::Phone => person.phone.clone().map(Address::Phone),
                         Medium::Email => person.email.clone().map(Address::Email),
-                        _ => self.endpoint(department, *medium),
+                        _ => self.endpoint(department, *medium, drill),
                     };
                     if let Some(address) = address {
                         push_new(
@@ -178,7 +233,7 @@ impl Directory {
             for endpoint in self
                 .endpoints
                 .iter()
-                .filter(|e| &e.department == department)
+                .filter(|e| &e.department == department && e.drill == drill)
             {
                 push_new(
                     &mut out,
@@ -211,10 +266,10 @@ impl Directory {
         self.addressees(recipient, &departments, at)
     }
 
-    fn endpoint(&self, department: &DepartmentId, medium: Medium) -> Option<Address> {
+    fn endpoint(&self, department: &DepartmentId, medium: Medium, drill: bool) -> Option<Address> {
         self.endpoints
             .iter()
-            .find(|e| &e.department == department && e.medium == medium)
+            .find(|e| &e.department == department && e.medium == medium && e.drill == drill)
             .map(endpoint_address)
     }
 }

@@ -182,6 +182,8 @@ pub struct Person {
     pub email: Option<String>,
     /// Channels in preference order (each has an address).
     pub channels: Vec<Medium>,
+    /// For exercises only: told of drills (演练), never of real warnings.
+    pub drill: bool,
 }
 
 /// A department's work-chat robot or generic webhook.
@@ -197,4 +199,6 @@ pub struct Endpoint {
     pub url: Reference,
     /// Signing secret reference.
     pub secret: Option<Reference>,
+    /// For exercises only: gets drills (演练), never real warnings.
+    pub drill: bool,
 }

@@ -126,6 +126,9 @@ pub struct WordAnswer {
     pub addressees: Vec<Reached>,
     /// Departments nobody can be told in.
     pub unreached: Vec<String>,
+    /// Departments where a drill (演练) would reach nobody: listed once the contacts mark anyone
+    /// for drills and the department has no `drill: true` entry.
+    pub drill_unreached: Vec<String>,
 }
 
 /// An id and the name shown to people.
@@ -375,12 +378,21 @@ impl View<'_> {
             .filter(|d| !reached.iter().any(|r| r.department == d.as_str()))
             .map(|d| d.to_string())
             .collect();
+        let drill_unreached = if self.directory.uses_drills() {
+            kept.iter()
+                .filter(|d| !self.directory.has_drill_recipient(d))
+                .map(|d| d.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Some(WordAnswer {
             word: word.to_owned(),
             workflow,
             departments: kept.iter().map(|d| self.department(d)).collect(),
             addressees: reached,
             unreached,
+            drill_unreached,
         })
     }
 
@@ -533,6 +545,12 @@ pub fn render(answer: &OnCall) -> String {
         }
         for department in &word.unreached {
             let _ = writeln!(out, "  ! nobody to tell in {department}");
+        }
+        for department in &word.drill_unreached {
+            let _ = writeln!(
+                out,
+                "  ! no drill recipient in {department}: a drill (演练) reaches nobody there"
+            );
         }
     }
     for roster in &answer.rosters {

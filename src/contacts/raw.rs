@@ -60,6 +60,9 @@ pub struct PersonDef {
     /// Preferred channels, first first.
     #[serde(default)]
     pub channels: Vec<String>,
+    /// For exercises only (演练): told of drills, never of real warnings.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 /// A work-chat robot of a department.
@@ -76,6 +79,9 @@ pub struct RobotDef {
     pub url: String,
     /// `env:NAME` of the signing secret (DingTalk 加签, Feishu 签名校验).
     pub secret: Option<String>,
+    /// For exercises only (演练): gets drills, never real warnings.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 /// A generic JSON webhook of a department.
@@ -90,6 +96,9 @@ pub struct WebhookDef {
     pub url: String,
     /// `env:NAME` of the `whsec_...` signing secret.
     pub secret: Option<String>,
+    /// For exercises only (演练): gets drills, never real warnings.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 /// Who holds one role of one department, when.

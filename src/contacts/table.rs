@@ -107,6 +107,7 @@ pub(super) fn parse_people(
             phone: cell(5).map(Text),
             email: cell(6),
             channels: list(7),
+            drill: false,
         });
     }
     if found.is_empty() {

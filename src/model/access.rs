@@ -80,6 +80,29 @@ pub struct Principal {
     pub district: Option<DistrictCode>,
 }
 
+impl Principal {
+    /// The user id of someone acting through an acknowledgment link (no stored user has it:
+    /// store ids start at 1).
+    pub const LINK_USER: i64 = 0;
+
+    /// The recipient of a message acting through its acknowledgment link: a department user of
+    /// `department`, named `person` (the audit records them as `person:<person>`).
+    pub fn through_link(person: &str, department: DepartmentId) -> Principal {
+        Principal {
+            user: Principal::LINK_USER,
+            name: person.to_owned(),
+            role: Role::DepartmentUser,
+            department: Some(department),
+            district: None,
+        }
+    }
+
+    /// Whether this principal acts through an acknowledgment link.
+    pub fn is_link(&self) -> bool {
+        self.user == Principal::LINK_USER
+    }
+}
+
 /// Who did something, as the audit log and the workflow record it: a user, or a part of the
 /// engine acting by itself (`engine`, `workflow`, `timer`, `config`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -17,7 +17,19 @@ use crate::model::workflow::Channel;
 use crate::model::{DepartmentId, Generation, Recipient, Timestamp};
 use crate::workflow::desk::Generations;
 
+use super::channel::Outgoing;
 use super::settings::{NotifySettings, RawRoute};
+
+/// The plain addresses among `targets`.
+fn plain(targets: Vec<Target>) -> Vec<String> {
+    targets
+        .into_iter()
+        .filter_map(|target| match target {
+            Target::Plain(text) => Some(text),
+            Target::Endpoint { .. } => None,
+        })
+        .collect()
+}
 
 /// One place a message goes on a channel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,16 +57,22 @@ pub trait AddressBook: Send + Sync + std::fmt::Debug {
     /// when nowhere.
     fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target>;
 
+    /// Where `msg` goes on `channel`: [`AddressBook::targets`] of its recipient at its time. A
+    /// book that knows drill recipients sends a drill (演练) only to them (the contacts book);
+    /// the settings book has no drill marking, so its addresses get drills as well.
+    fn targets_of(&self, msg: &Outgoing, channel: Channel) -> Vec<Target> {
+        self.targets(&msg.recipient, channel, msg.created_at)
+    }
+
+    /// The plain addresses among [`AddressBook::targets_of`].
+    fn addresses_of(&self, msg: &Outgoing, channel: Channel) -> Vec<String> {
+        plain(self.targets_of(msg, channel))
+    }
+
     /// The plain addresses (phone numbers, e-mail addresses, webhook names) among
     /// [`AddressBook::targets`].
     fn addresses(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<String> {
-        self.targets(recipient, channel, at)
-            .into_iter()
-            .filter_map(|target| match target {
-                Target::Plain(text) => Some(text),
-                Target::Endpoint { .. } => None,
-            })
-            .collect()
+        plain(self.targets(recipient, channel, at))
     }
 }
 
@@ -230,8 +248,30 @@ pub fn contacts_targets(
     at: Timestamp,
 ) -> Vec<Target> {
     let recipient = Recipient::Department(department.clone());
-    directory
-        .addressees(&recipient, std::slice::from_ref(department), at)
+    as_targets(
+        directory.addressees(&recipient, std::slice::from_ref(department), at),
+        channel,
+    )
+}
+
+/// The targets on `channel` among the directory's drill recipients of `department`
+/// (`drill: true` entries only; none when it has no such entry).
+pub fn contacts_drill_targets(
+    directory: &Directory,
+    department: &DepartmentId,
+    channel: Channel,
+    at: Timestamp,
+) -> Vec<Target> {
+    let recipient = Recipient::Department(department.clone());
+    as_targets(
+        directory.drill_addressees(&recipient, std::slice::from_ref(department), at),
+        channel,
+    )
+}
+
+/// The addressees on `channel` as targets, in order.
+fn as_targets(addressees: Vec<crate::contacts::Addressee>, channel: Channel) -> Vec<Target> {
+    addressees
         .into_iter()
         .filter(|a| a.medium.channel() == channel)
         .map(|a| match a.address {
@@ -253,6 +293,22 @@ impl AddressBook for ContactsAddressBook {
             self.fallback.targets(recipient, channel, at)
         } else {
             found
+        }
+    }
+
+    /// A drill goes only to the department's drill recipients when the directory lists anyone
+    /// of the department (nobody if none of them is marked `drill: true`); a department the
+    /// directory does not list falls back to the settings book, as for real warnings.
+    fn targets_of(&self, msg: &Outgoing, channel: Channel) -> Vec<Target> {
+        if !msg.drill {
+            return self.targets(&msg.recipient, channel, msg.created_at);
+        }
+        let directory = self.directory.load();
+        if directory.lists_department(&msg.recipient) {
+            contacts_drill_targets(&directory, &msg.recipient, channel, msg.created_at)
+        } else {
+            self.fallback
+                .targets(&msg.recipient, channel, msg.created_at)
         }
     }
 }

@@ -32,8 +32,10 @@ pub struct Outgoing {
     pub reason: String,
     /// One line.
     pub subject: String,
-    /// The text.
+    /// The text (ending with the acknowledgment link's line when it has one).
     pub body: String,
+    /// The signed acknowledgment link (`/ack/{token}`, see `notify::ack`), when links are on.
+    pub ack_link: Option<String>,
     /// Clock time it was queued.
     pub created_at: Timestamp,
 }

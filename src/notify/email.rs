@@ -130,9 +130,7 @@ impl Channel for EmailChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let to = self
-            .addresses
-            .addresses(&msg.recipient, ChannelKind::Email, msg.created_at);
+        let to = self.addresses.addresses_of(msg, ChannelKind::Email);
         if to.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),
@@ -171,6 +169,7 @@ mod tests {
             reason: "issued".to_owned(),
             subject: "橙色预警：燃气泄漏 <A&B>".to_owned(),
             body: "浑南区 line 2".to_owned(),
+            ack_link: None,
             created_at: Timestamp(0),
         }
     }

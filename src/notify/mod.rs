@@ -11,6 +11,7 @@
 //!
 //! The runtime starts it with [`spawn`] and stops it with [`NotifierHandle::stop`].
 
+pub mod ack;
 pub mod address;
 pub mod backoff;
 pub mod channel;

@@ -2,7 +2,8 @@
 //! (`TC3-HMAC-SHA256`) as a [`Channel`]. Both send only pre-approved templates, so the
 //! `notify.sms_provider` settings map the message's level (and the deployment's language) to a
 //! template code and its parameters (`{{subject}}`, `{{body}}`, `{{text}}`, `{{level}}`,
-//! `{{out_id}}`); each parameter is cut to the provider's length rule (`sign::sms_length`). The
+//! `{{out_id}}`, `{{link}}`: the acknowledgment link, which `body` and `text` then leave out);
+//! each parameter is cut to the provider's length rule (`sign::sms_length`). The
 //! idempotency key travels as Alibaba's `OutId` / Tencent's `SessionContext`. Requests are built
 //! and signed by `crate::sign`; the endpoint is configurable (tests point it at a local
 //! receiver), the signed `Host` stays the provider's. Provider answers are judged by
@@ -18,6 +19,8 @@ use crate::model::workflow::Channel as ChannelKind;
 use crate::model::{Clock, Level};
 use crate::sign::sms_length::{self, Rule};
 use crate::sign::{self, HttpRequest, alibaba, tencent};
+
+use super::ack::without_link;
 
 use super::address::AddressBook;
 use super::channel::{Channel, Delivered, Outgoing, SendError};
@@ -225,8 +228,13 @@ pub fn parameters(
     let value = |field: &str| -> Option<String> {
         Some(match field {
             "subject" => msg.subject.clone(),
-            "body" => msg.body.clone(),
-            "text" => format!("{}：{}", msg.subject, msg.body),
+            "body" => without_link(&msg.body, msg.ack_link.as_deref()).to_owned(),
+            "text" => format!(
+                "{}：{}",
+                msg.subject,
+                without_link(&msg.body, msg.ack_link.as_deref())
+            ),
+            "link" => msg.ack_link.clone().unwrap_or_default(),
             "level" => msg.level.as_str().to_owned(),
             "out_id" => msg.idempotency_key.clone(),
             _ => return None,
@@ -502,9 +510,7 @@ impl Channel for ProviderSmsChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let phones = self
-            .addresses
-            .addresses(&msg.recipient, ChannelKind::Sms, msg.created_at);
+        let phones = self.addresses.addresses_of(msg, ChannelKind::Sms);
         if phones.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),
@@ -658,6 +664,7 @@ mod tests {
             reason: "issued".into(),
             subject: "红色预警".into(),
             body: "燃".repeat(200),
+            ack_link: None,
             created_at: crate::model::Timestamp(0),
         };
         let template = Template {
@@ -682,6 +689,36 @@ mod tests {
         };
         let error = parameters(&bad, &msg, "s", 1).unwrap_err();
         assert!(error.contains("`{{asset}}`"), "{error}");
+    }
+
+    #[test]
+    fn the_ack_link_is_a_parameter_of_its_own_and_leaves_the_body() {
+        let link = "http://t/ack/abc.def";
+        let msg = Outgoing {
+            id: 1,
+            key: "k".into(),
+            idempotency_key: "tocsin-k".into(),
+            attempt: 1,
+            warning: 1,
+            recipient: crate::model::DepartmentId::new("d"),
+            level: Level::Red,
+            drill: false,
+            reason: "issued".into(),
+            subject: "红色预警".into(),
+            body: super::super::ack::with_link("正文", link),
+            ack_link: Some(link.into()),
+            created_at: crate::model::Timestamp(0),
+        };
+        let template = Template {
+            code: "SMS_1".into(),
+            params: vec![
+                ("body".into(), "{{body}}".into()),
+                ("link".into(), "{{link}}".into()),
+            ],
+        };
+        let params = parameters(&template, &msg, "沈阳预警", 1).unwrap();
+        assert_eq!(params[0].1, "正文");
+        assert_eq!(params[1].1, link);
     }
 
     #[test]

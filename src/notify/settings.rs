@@ -54,6 +54,50 @@ pub struct RawNotify {
     /// Who gets what.
     #[serde(default)]
     pub addresses: RawAddresses,
+    /// Acknowledgment links in messages.
+    #[serde(default)]
+    pub ack: RawAck,
+    /// The server's address as people reach it (`https://tocsin.city.example`), the base of
+    /// acknowledgment links; default from the listen address.
+    pub public_url: Option<String>,
+}
+
+/// Acknowledgment links as written.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAck {
+    /// Put a link in every message (default true).
+    pub enabled: Option<bool>,
+    /// The signing key (`env:TOCSIN_ACK_SECRET`); without it a key is generated once and kept in
+    /// the store.
+    pub secret: Option<String>,
+    /// How long a link works after the message is sent, in hours (default 72).
+    pub ttl_hours: Option<u64>,
+}
+
+/// Resolved acknowledgment-link settings.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AckSettings {
+    /// Put a link in every message.
+    pub enabled: bool,
+    /// The signing key, when the settings name one (else the store's).
+    pub secret: Option<Secret>,
+    /// How long a link works.
+    #[serde(serialize_with = "millis")]
+    pub ttl: Duration,
+    /// The base of links, when set (else the listen address).
+    pub public_url: Option<String>,
+}
+
+impl Default for AckSettings {
+    fn default() -> Self {
+        AckSettings {
+            enabled: true,
+            secret: None,
+            ttl: Duration::from_secs(72 * 3600),
+            public_url: None,
+        }
+    }
 }
 
 /// A webhook endpoint as written.
@@ -194,6 +238,8 @@ pub struct NotifySettings {
     pub default_route: RawRoute,
     /// Addresses per department.
     pub routes: BTreeMap<DepartmentId, RawRoute>,
+    /// Acknowledgment links.
+    pub ack: AckSettings,
 }
 
 /// Serializes a duration as whole milliseconds.
@@ -278,6 +324,7 @@ impl Default for NotifySettings {
             voice: None,
             default_route: RawRoute::default(),
             routes: BTreeMap::new(),
+            ack: AckSettings::default(),
         })
     }
 }
@@ -454,7 +501,32 @@ pub fn resolve_raw(
             ),
         });
     }
+    let ack = AckSettings {
+        enabled: raw.ack.enabled.unwrap_or(true),
+        secret: match &raw.ack.secret {
+            None => None,
+            Some(text) => Some(secret("ack.secret".to_owned(), text, &env)?),
+        },
+        ttl: Duration::from_secs(
+            positive("ack.ttl_hours", raw.ack.ttl_hours.unwrap_or(72))?.saturating_mul(3600),
+        ),
+        public_url: raw
+            .public_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_owned()),
+    };
+    if let Some(url) = ack
+        .public_url
+        .as_ref()
+        .filter(|url| !(url.starts_with("http://") || url.starts_with("https://")))
+    {
+        return Err(NotifySettingsError::Invalid {
+            field: "public_url".to_owned(),
+            detail: format!("`{url}` must start with http:// or https://"),
+        });
+    }
     Ok(NotifySettings {
+        ack,
         enabled: raw.enabled.unwrap_or(true),
         batch: u32::try_from(positive("batch", u64::from(raw.batch.unwrap_or(32)))?).unwrap_or(32),
         poll_interval: Duration::from_millis(positive(
@@ -551,6 +623,32 @@ mod tests {
     }
 
     #[test]
+    fn acknowledgment_links_default_on_and_keep_their_secret() {
+        let defaults = parse("{}", &[]).unwrap().ack;
+        assert_eq!(defaults, AckSettings::default());
+        assert!(defaults.enabled && defaults.secret.is_none() && defaults.public_url.is_none());
+        assert_eq!(defaults.ttl, Duration::from_secs(72 * 3600));
+        let settings = parse(
+            "public_url: 'https://tocsin.city.example/'\n\
+             ack: {secret: 'env:ACK', ttl_hours: 24, enabled: true}\n",
+            &[("ACK", "s3cr3t-ack-key")],
+        )
+        .unwrap();
+        assert_eq!(
+            settings.ack.public_url.as_deref(),
+            Some("https://tocsin.city.example")
+        );
+        assert_eq!(settings.ack.ttl, Duration::from_secs(24 * 3600));
+        assert_eq!(
+            settings.ack.secret.as_ref().map(Secret::expose),
+            Some("s3cr3t-ack-key")
+        );
+        let json = serde_json::to_string(&settings).unwrap();
+        assert!(!json.contains("s3cr3t-ack-key"), "{json}");
+        assert!(!format!("{settings:?}").contains("s3cr3t-ack-key"));
+    }
+
+    #[test]
     fn bad_values_name_their_field_and_code() {
         let table = [
             (
@@ -579,6 +677,22 @@ mod tests {
                 "rate_per_second.fax",
             ),
             ("colour: red\n", "notify_settings_shape", "colour"),
+            (
+                "ack: {secret: 'env:NO_ACK'}\n",
+                "notify_secret_missing",
+                "ack.secret",
+            ),
+            (
+                "ack: {ttl_hours: 0}\n",
+                "notify_settings_invalid",
+                "ack.ttl_hours",
+            ),
+            (
+                "public_url: tocsin.example\n",
+                "notify_settings_invalid",
+                "public_url",
+            ),
+            ("ack: {colour: red}\n", "notify_settings_shape", "colour"),
         ];
         for (yaml, code, field) in table {
             let error = parse(yaml, &[]).unwrap_err();

@@ -41,6 +41,7 @@ pub fn payload(msg: &Outgoing) -> serde_json::Value {
             "reason": msg.reason,
             "subject": msg.subject,
             "body": msg.body,
+            "ack_link": msg.ack_link,
             "created_at": msg.created_at.to_rfc3339(),
             "attempt": msg.attempt,
         }
@@ -164,9 +165,7 @@ impl Channel for WebhookChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let targets = self
-            .addresses
-            .targets(&msg.recipient, ChannelKind::Webhook, msg.created_at);
+        let targets = self.addresses.targets_of(msg, ChannelKind::Webhook);
         if targets.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),

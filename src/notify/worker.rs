@@ -124,6 +124,8 @@ pub struct Notifier {
     worker: String,
     /// Where attempts are counted (`tocsin_notify_attempts_total`), when given.
     metrics: Option<Arc<Metrics>>,
+    /// Acknowledgment links, once the key is known (`None`: links are off).
+    ack: tokio::sync::OnceCell<Option<super::ack::AckLinks>>,
 }
 
 impl Notifier {
@@ -148,6 +150,7 @@ impl Notifier {
             limits,
             worker: worker.into(),
             metrics: None,
+            ack: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -232,7 +235,13 @@ impl Notifier {
 
     /// Sends one claimed row and decides what the attempt leaves (not yet stored).
     async fn attempt(&self, claim: &ClaimedMessage) -> Attempt {
-        let msg = outgoing(claim);
+        let mut msg = outgoing(claim);
+        if let Some(links) = self.ack_links().await {
+            let n = &claim.notification;
+            let link = links.link(claim.id, n.warning, n.recipient.as_str(), n.created_at);
+            msg.body = super::ack::with_link(&msg.body, &link);
+            msg.ack_link = Some(link);
+        }
         let kind = claim.notification.channel;
         let started_at = self.clock.now();
         let result = self.send(kind, &msg).await;
@@ -251,7 +260,11 @@ impl Notifier {
             self.settings.backoff.cap,
             rand::random::<f64>(),
         ));
-        let escalated: Vec<Notification> = if outcome == AttemptOutcome::Dead {
+        // A drill nobody is marked to receive stops here: escalating would tell real people.
+        let drill_unaddressed =
+            claim.notification.drill && matches!(error, Some(SendError::NoAddress { .. }));
+        let escalated: Vec<Notification> = if outcome == AttemptOutcome::Dead && !drill_unaddressed
+        {
             escalations(&claim.notification, &self.settings.escalation, ended_at)
         } else {
             Vec::new()
@@ -285,6 +298,33 @@ impl Notifier {
             next_attempt_at,
             escalated,
             audit,
+        }
+    }
+
+    /// The acknowledgment links of this worker (the key read once; a store failure leaves this
+    /// round's messages without a link and is tried again next round).
+    async fn ack_links(&self) -> Option<&super::ack::AckLinks> {
+        let settings = &self.settings.ack;
+        let found = self
+            .ack
+            .get_or_try_init(|| async {
+                if !settings.enabled {
+                    return Ok(None);
+                }
+                let key = super::ack::key(settings, &*self.store, self.clock.now()).await?;
+                let base = settings
+                    .public_url
+                    .as_deref()
+                    .unwrap_or(super::ack::DEFAULT_PUBLIC_URL);
+                Ok::<_, StoreError>(Some(super::ack::AckLinks::new(key, settings.ttl, base)))
+            })
+            .await;
+        match found {
+            Ok(links) => links.as_ref(),
+            Err(error) => {
+                tracing::warn!(%error, "acknowledgment key unavailable; messages go without a link");
+                None
+            }
         }
     }
 
@@ -330,6 +370,7 @@ pub fn outgoing(claim: &ClaimedMessage) -> Outgoing {
         reason: n.reason.clone(),
         subject: n.subject.clone(),
         body: n.body.clone(),
+        ack_link: None,
         created_at: n.created_at,
     }
 }

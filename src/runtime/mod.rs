@@ -92,6 +92,8 @@ pub struct Runtime {
     shutdown_grace: Duration,
     /// The outbox delivery worker, when `notify:` configures a channel.
     notifier: Option<crate::notify::NotifierHandle>,
+    /// How acknowledgment links are signed and checked (`notify.ack`).
+    ack: Arc<crate::notify::settings::AckSettings>,
 }
 
 impl Runtime {
@@ -197,6 +199,11 @@ impl Runtime {
         let (desk_signal, desk_task) = desk_task::spawn(desk.clone(), Arc::clone(&metrics));
         // The worker runs when `notify:` configures a channel; it addresses people through the
         // deployment's contacts and duty rosters when it has them, else through `notify:`.
+        // Acknowledgment links point at this server unless `notify.public_url` says otherwise.
+        let mut notify_settings = settings.notify.clone();
+        if notify_settings.ack.public_url.is_none() {
+            notify_settings.ack.public_url = Some(format!("http://{}", settings.listen));
+        }
         let notifier = if settings.notify.should_run() {
             // follows the gate, so a reload puts new contacts and rosters in force
             let addresses = Arc::new(crate::notify::address::FollowingAddressBook::new(
@@ -206,7 +213,7 @@ impl Runtime {
             match crate::notify::spawn_counted(
                 Arc::clone(&store),
                 Arc::clone(&clock),
-                settings.notify.clone(),
+                notify_settings.clone(),
                 addresses,
                 Some(Arc::clone(&metrics)),
             ) {
@@ -304,6 +311,7 @@ impl Runtime {
             hangup,
             shutdown_grace: settings.shutdown_grace,
             notifier,
+            ack: Arc::new(notify_settings.ack),
         })
     }
 
@@ -324,7 +332,7 @@ impl Runtime {
 
     /// The router over this runtime's state.
     pub fn router(&self) -> Router {
-        api::router(self.state.clone())
+        api::router_with_ack(self.state.clone(), Arc::clone(&self.ack))
     }
 
     /// The state the handlers share.

@@ -18,6 +18,7 @@ use crate::model::{
 
 mod access;
 mod access_sql;
+mod ack;
 mod audit;
 mod audit_sql;
 mod case_sql;
@@ -372,6 +373,7 @@ pub struct MigrationStatus {
 }
 
 pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
+pub use ack::{AckStore, AckUse};
 pub use audit::{AuditFilter, AuditStore};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
 pub use journal::{EngineProgress, EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
@@ -392,6 +394,7 @@ pub trait Store:
     + JournalStore
     + OutboxStore
     + SilenceStore
+    + AckStore
     + Send
     + Sync
     + std::fmt::Debug

@@ -69,10 +69,8 @@ impl Run<'_> {
         }
         let from = self.case.stage.clone();
         let to = transition.to.clone().unwrap_or_else(|| from.clone());
-        let actor_id = format!("user:{}", actor.user);
-        self.record(
-            &actor_id,
-            AuditAction::Transition,
+        let (actor_id, mut detail) = (
+            format!("user:{}", actor.user),
             json!({
                 "action": request.action,
                 "from": from.as_str(),
@@ -82,6 +80,14 @@ impl Run<'_> {
                 "role": actor.role.as_str(),
             }),
         );
+        // Through a message's acknowledgment link: the person, and the link as the means.
+        let actor_id = if actor.is_link() {
+            detail["means"] = json!("ack_link");
+            format!("person:{}", actor.name)
+        } else {
+            actor_id
+        };
+        self.record(&actor_id, AuditAction::Transition, detail);
         if to != from {
             self.move_to(&to);
             self.fire_entered(&actor_id);
