@@ -271,6 +271,7 @@ async fn voice_call_backs_reach_alibaba_signed_with_the_out_id_and_provider_code
         subject: "红色预警".to_owned(),
         body: "body".to_owned(),
         created_at: monday,
+        ack_link: None,
     };
     let error = phone.send(&outgoing).await.unwrap_err();
     assert_eq!(error.code(), "send_rejected");
