@@ -17,7 +17,7 @@ use crate::model::{Clock, Generation};
 use crate::storage::Store;
 use crate::telemetry::Metrics;
 
-mod actions;
+pub(crate) mod actions;
 mod audit;
 mod cap;
 pub mod error;

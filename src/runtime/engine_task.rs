@@ -220,7 +220,8 @@ impl EngineTask {
     fn report_script_faults(&mut self) {
         for fault in self.engine.take_script_faults() {
             tracing::warn!(rule = %fault.rule, kind = fault.kind.as_str(), "{fault}");
-            self.metrics.script_error(&fault);
+            self.metrics
+                .script_error(fault.rule.as_str(), fault.kind.as_str());
         }
     }
 
@@ -309,7 +310,7 @@ impl EngineTask {
             match written {
                 Ok(()) => {
                     self.metrics.store_apply(started.elapsed());
-                    self.metrics.changes_written(changes);
+                    super::count_written(&self.metrics, changes);
                     return;
                 }
                 Err(error) => {

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use crate::api::{self, AppState, Reload};
 use crate::ingest::queue::queue_with_budget;
 use crate::ingest::{EngineInput, Gate, IngestQueue, Writer};
-use crate::model::{Clock, Generation};
+use crate::model::{Change, Clock, Generation, Level};
 use crate::settings::Settings;
 use crate::storage::{
     EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState, retry_transient,
@@ -31,6 +31,8 @@ mod engine_task;
 pub mod reconcile;
 mod recovery;
 pub mod reload;
+#[cfg(test)]
+mod tests;
 mod watch;
 
 use desk_task::DeskSignal;
@@ -416,6 +418,21 @@ impl Runtime {
                 task.abort();
                 let _ = task.await;
             }
+        }
+    }
+}
+
+/// Counts the warning and fault changes and shadow findings among engine output that was
+/// written (telemetry takes plain labels; the runtime, which carries the changes out, names them).
+fn count_written(metrics: &Metrics, changes: &[Change]) {
+    for change in changes {
+        match change {
+            Change::Warning(warning) => {
+                metrics.warning_changed(warning.to.map_or("cleared", Level::as_str));
+            }
+            Change::Fault(fault) => metrics.fault_changed(fault.kind.as_str(), fault.active),
+            Change::Shadow(_) => metrics.shadow_found(),
+            Change::Alarm(_) => {}
         }
     }
 }
