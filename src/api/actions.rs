@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::ApiError;
+use super::views::WarningView;
 use crate::error::ErrorCode;
 use crate::model::{Case, Principal};
-use crate::storage::WarningRecord;
 use crate::workflow::ActionRequest;
 use crate::workflow::desk::{DeskError, ManualReport, NextAction};
 
@@ -62,7 +62,7 @@ pub(crate) async fn act(
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ReportAnswer {
     /// The warning the report is now part of, with its case.
-    warning: WarningRecord,
+    warning: WarningView,
     /// True when it joined a live warning for the same asset and hazard.
     merged: bool,
 }
@@ -97,7 +97,7 @@ pub(crate) async fn report(
     Ok((
         StatusCode::CREATED,
         Json(ReportAnswer {
-            warning: detail.warning,
+            warning: detail.warning.into(),
             merged: outcome.merged,
         }),
     ))
