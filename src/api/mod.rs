@@ -37,6 +37,7 @@ mod system;
 mod tokens;
 mod views;
 mod warnings;
+pub mod wire;
 
 pub use error::ApiError;
 pub use reload::{AppliedReload, Reload, ReloadFailure, ReloadOutcome, ReloadTrigger};

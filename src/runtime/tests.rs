@@ -205,3 +205,106 @@ mod restore {
         );
     }
 }
+
+/// Shutdown of the HTTP server: stop accepting, finish the request in flight, end in bound.
+mod drain {
+    use std::time::{Duration, Instant};
+
+    use axum::Router;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::{Mutex, mpsc, oneshot};
+    use tokio_util::sync::CancellationToken;
+
+    use crate::runtime::serve_router;
+
+    /// A router whose `/slow` reports that it started, then answers when released.
+    fn slow_router(started: mpsc::Sender<()>, release: oneshot::Receiver<()>) -> Router {
+        let release = std::sync::Arc::new(Mutex::new(Some(release)));
+        Router::new().route(
+            "/slow",
+            get(move || {
+                let started = started.clone();
+                let release = std::sync::Arc::clone(&release);
+                async move {
+                    started.send(()).await.unwrap();
+                    let waiting = release.lock().await.take();
+                    if let Some(waiting) = waiting {
+                        let _ = waiting.await;
+                    }
+                    "finished"
+                }
+            }),
+        )
+    }
+
+    #[tokio::test]
+    async fn shutdown_finishes_the_request_in_flight_and_refuses_new_connections() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (started_tx, mut started) = mpsc::channel(1);
+        let (release, release_rx) = oneshot::channel();
+        let stop = CancellationToken::new();
+        let server = tokio::spawn({
+            let stop = stop.clone();
+            let router = slow_router(started_tx, release_rx);
+            async move { serve_router(listener, router, &stop, Duration::from_secs(30)).await }
+        });
+        // an idle connection (no byte sent) and one with a request in flight
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(b"GET /slow HTTP/1.1\r\nhost: t\r\n\r\n")
+            .await
+            .unwrap();
+        started.recv().await.unwrap();
+
+        stop.cancel();
+        // the idle connection is closed without an answer
+        let mut nothing = Vec::new();
+        idle.read_to_end(&mut nothing).await.unwrap();
+        assert!(nothing.is_empty(), "{}", String::from_utf8_lossy(&nothing));
+        release.send(()).unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.ends_with("finished"), "{answer}");
+        assert!(server.await.unwrap().unwrap(), "every connection finished");
+        // the listener is closed
+        assert!(TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_request_that_never_finishes_is_dropped_at_the_grace() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (started_tx, mut started) = mpsc::channel(1);
+        let (_never_released, release_rx) = oneshot::channel();
+        let stop = CancellationToken::new();
+        let grace = Duration::from_millis(200);
+        let server = tokio::spawn({
+            let stop = stop.clone();
+            let router = slow_router(started_tx, release_rx);
+            async move { serve_router(listener, router, &stop, grace).await }
+        });
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(b"GET /slow HTTP/1.1\r\nhost: t\r\n\r\n")
+            .await
+            .unwrap();
+        started.recv().await.unwrap();
+        let cancelled = Instant::now();
+        stop.cancel();
+        let drained = server.await.unwrap().unwrap();
+        let took = cancelled.elapsed();
+        assert!(!drained, "the stuck connection did not finish");
+        assert!(took >= grace, "{took:?}");
+        assert!(took < grace + Duration::from_secs(5), "{took:?}");
+        // the client sees the connection close without an answer
+        let mut answer = Vec::new();
+        let _ = client.read_to_end(&mut answer).await;
+        assert!(answer.is_empty());
+    }
+}
