@@ -100,6 +100,9 @@ pub struct Runtime {
     /// Cancelled when the runtime is to stop: the server stops accepting and drains its
     /// connections, the tick task ends; [`Runtime::shutdown`] cancels it first.
     cancel: CancellationToken,
+    /// Cancelled when the shutdown grace has passed: the engine task gives up a write the store
+    /// keeps refusing (the batch stays in the journal) and ends.
+    give_up: CancellationToken,
 }
 
 impl Runtime {
@@ -239,7 +242,8 @@ impl Runtime {
             (recovered.evaluated_seq, snapshot_at),
             settings.snapshot_interval,
         );
-        let engine_task = tokio::spawn(task.run(engine_rx, swap_rx));
+        let give_up = CancellationToken::new();
+        let engine_task = tokio::spawn(task.giving_up_on(give_up.clone()).run(engine_rx, swap_rx));
 
         let (ingest, inbox) = queue_with_budget(capacity, settings.ingest.max_inflight_bytes);
         let writer = Writer::new(
@@ -314,6 +318,7 @@ impl Runtime {
             shutdown_grace: settings.shutdown_grace,
             notifier,
             cancel,
+            give_up,
         })
     }
 
@@ -432,9 +437,24 @@ impl Runtime {
                 "shutdown grace passed (is the store down?); stopping; what was not written is \
                  in the engine journal and is evaluated at the next start"
             );
+            // the engine task hands its batch back between retries; a task still inside a store
+            // call after that is stopped
+            self.give_up.cancel();
+            let _ = tokio::time::timeout(GIVE_UP_WAIT, async {
+                for (_, task) in &mut tasks {
+                    if task.is_finished() {
+                        continue;
+                    }
+                    let _ = task.await;
+                }
+            })
+            .await;
+            // a finished task was awaited already (awaiting it again would panic)
             for (_, task) in tasks {
-                task.abort();
-                let _ = task.await;
+                if !task.is_finished() {
+                    task.abort();
+                    let _ = task.await;
+                }
             }
         }
     }
@@ -573,6 +593,9 @@ fn is_connection_error(error: &std::io::Error) -> bool {
             | std::io::ErrorKind::ConnectionReset
     )
 }
+
+/// How long shutdown waits, after the grace, for the tasks to hand back their work.
+const GIVE_UP_WAIT: Duration = Duration::from_millis(500);
 
 /// How long a new connection may take to send its first request head.
 const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(30);
