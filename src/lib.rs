@@ -28,4 +28,5 @@ pub mod sign;
 pub mod sim;
 pub mod storage;
 pub mod telemetry;
+pub mod text;
 pub mod workflow;

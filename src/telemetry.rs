@@ -17,8 +17,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::error::ErrorCode;
-use crate::model::{Change, FaultChange, Level, WarningChange};
-use crate::script::ScriptFault;
+use crate::model::Level;
 
 /// Installs the global `tracing` subscriber on standard error (`RUST_LOG` filter, default `info`;
 /// colours only on a terminal). Calling it twice is harmless: the first subscriber stays.
@@ -430,31 +429,24 @@ impl Metrics {
         self.ticks.inc();
     }
 
-    /// Counts the warning and fault changes among engine output that was written.
-    pub fn changes_written(&self, changes: &[Change]) {
-        for change in changes {
-            match change {
-                Change::Warning(WarningChange { to, .. }) => {
-                    let level = to.map_or("cleared", Level::as_str);
-                    self.warning_changes
-                        .get_or_create(&LevelLabel { level })
-                        .inc();
-                }
-                Change::Fault(FaultChange { kind, active, .. }) => {
-                    let change = if *active { "raised" } else { "cleared" };
-                    self.fault_changes
-                        .get_or_create(&FaultLabel {
-                            kind: kind.as_str(),
-                            change,
-                        })
-                        .inc();
-                }
-                Change::Shadow(_) => {
-                    self.shadow_findings.inc();
-                }
-                Change::Alarm(_) => {}
-            }
-        }
+    /// Counts one written warning change to `level` (`blue` .. `red`, or `cleared`).
+    pub fn warning_changed(&self, level: &'static str) {
+        self.warning_changes
+            .get_or_create(&LevelLabel { level })
+            .inc();
+    }
+
+    /// Counts one written device-fault change of `kind`, raised or cleared.
+    pub fn fault_changed(&self, kind: &'static str, raised: bool) {
+        let change = if raised { "raised" } else { "cleared" };
+        self.fault_changes
+            .get_or_create(&FaultLabel { kind, change })
+            .inc();
+    }
+
+    /// Counts one written shadow finding.
+    pub fn shadow_found(&self) {
+        self.shadow_findings.inc();
     }
 
     /// Sets the number of batches waiting for the writer.
@@ -535,11 +527,12 @@ impl Metrics {
     }
 
     /// Counts one stopped script evaluation.
-    pub fn script_error(&self, fault: &ScriptFault) {
+    /// `rule` is the script rule's id, `kind` the fault's stable kind word (`operations`, ...).
+    pub fn script_error(&self, rule: &str, kind: &'static str) {
         self.script_errors
             .get_or_create(&ScriptLabel {
-                rule: fault.rule.to_string(),
-                kind: fault.kind.as_str(),
+                rule: rule.to_owned(),
+                kind,
             })
             .inc();
     }
@@ -586,14 +579,10 @@ mod tests {
         metrics.config_reload(ReloadCount::Applied);
         metrics.config_reload(ReloadCount::Applied);
         metrics.config_reload(ReloadCount::Unchanged);
-        metrics.script_error(&ScriptFault {
-            rule: "gas.trend".into(),
-            file: "rules/gas.rhai".to_owned(),
-            line: 3,
-            column: 9,
-            kind: crate::script::ScriptFaultKind::Operations,
-            message: "too many operations (limit 100000)".to_owned(),
-        });
+        metrics.script_error("gas.trend", "operations");
+        metrics.warning_changed("red");
+        metrics.fault_changed("offline", true);
+        metrics.shadow_found();
         let text = metrics.render();
         assert!(
             text.contains("tocsin_config_reloads_total{outcome=\"applied\"} 2"),
@@ -607,5 +596,12 @@ mod tests {
             text.contains("tocsin_script_errors_total{rule=\"gas.trend\",kind=\"operations\"} 1"),
             "{text}"
         );
+        for line in [
+            "tocsin_warning_changes_total{level=\"red\"} 1",
+            "tocsin_fault_changes_total{kind=\"offline\",change=\"raised\"} 1",
+            "tocsin_shadow_findings_total 1",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
     }
 }

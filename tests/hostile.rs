@@ -558,3 +558,83 @@ async fn one_edit_is_one_reload() {
     assert!(again.is_err(), "a reload nobody asked for: {again:?}");
     runtime.shutdown().await;
 }
+
+/// Sends `bytes` on a fresh connection to `addr` and reads the whole answer (the server closes).
+async fn raw_exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> (String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // the server may answer and close before it has read everything: a write error is fine
+    let _ = stream.write_all(bytes).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (
+        head.to_owned(),
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+/// Heads hyper refuses before any router runs (a 100 KB header, a garbage request line, too
+/// many fields) are answered with `{code, message}` JSON; a good request on the same server
+/// passes, and the server stops on its token.
+#[tokio::test]
+async fn refused_request_heads_carry_the_api_error_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    deployment(dir.path());
+    let runtime = serve(dir.path(), store_support::sqlite_memory().await, false).await;
+    let stop = runtime.cancellation();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(tocsin::runtime::serve(
+        runtime,
+        listener,
+        std::future::pending(),
+    ));
+
+    let big = format!(
+        "GET /api/v1/healthz HTTP/1.1\r\nhost: t\r\nx-filler: {}\r\n\r\n",
+        "a".repeat(100 * 1024)
+    );
+    let many: String = (0..200).map(|i| format!("x-{i}: 1\r\n")).collect();
+    let many = format!("GET /api/v1/healthz HTTP/1.1\r\n{many}\r\n");
+    let cases: [(&[u8], &str, &str); 4] = [
+        (big.as_bytes(), "HTTP/1.1 431 ", "headers_too_large"),
+        (many.as_bytes(), "HTTP/1.1 431 ", "headers_too_large"),
+        (b"\x00\x01garbage\r\n\r\n", "HTTP/1.1 400 ", "bad_request"),
+        (b"GET /x HTTP/9.9\r\n\r\n", "HTTP/1.1 400 ", "bad_request"),
+    ];
+    for (bytes, status, code) in cases {
+        let (head, body) = raw_exchange(addr, bytes).await;
+        assert!(head.starts_with(status), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{head}"
+        );
+        assert_eq!(body["code"], code, "{head}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    // a request in two writes (head split in the middle) and a kept-alive second request pass
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"GET /api/v1/hea").await.unwrap();
+        stream
+            .write_all(b"lthz HTTP/1.1\r\nhost: t\r\n\r\nGET /api/v1/healthz HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2, "{answer}");
+    }
+
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .expect("serve ends after the token is cancelled")
+        .unwrap()
+        .unwrap();
+}

@@ -10,11 +10,12 @@ use axum::{Extension, Json};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
+use super::views::WarningView;
 use crate::audit::{self, Anchor, AuditPage, TimelineEntry, VerifyReport};
 use crate::auth::scope::may_see;
 use crate::error::ErrorCode;
 use crate::model::{AuditAction, AuditEntry, Principal};
-use crate::storage::{AuditFilter, WarningRecord};
+use crate::storage::AuditFilter;
 
 /// Default page size of the audit list and the timeline.
 const DEFAULT_LIMIT: u32 = 100;
@@ -164,7 +165,7 @@ pub(crate) struct TimelineQuery {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Timeline {
     /// The warning as it is now (with its case).
-    warning: WarningRecord,
+    warning: WarningView,
     /// Its audit entries, oldest first.
     entries: Vec<TimelineEntry>,
     /// Pass as `after` for the rest; `None` when this is all.
@@ -206,7 +207,7 @@ pub(crate) async fn timeline(
         .await?
         .map(TimelineEntry::from);
     Ok(Json(Timeline {
-        warning,
+        warning: warning.into(),
         entries: page
             .entries
             .into_iter()

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
-use crate::model::GenerationId;
+use crate::model::{GenerationId, Summary, Timestamp};
 use crate::storage::GenerationListing;
 
 /// Query parameters of `GET /config/generations`.
@@ -23,11 +23,37 @@ pub(crate) struct GenerationQuery {
 /// One generation of the list.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct GenerationView {
-    /// The stored listing: id, hash, created_at, activated_at, summary, changes.
-    #[serde(flatten)]
-    listing: GenerationListing,
+    /// Short id.
+    id: GenerationId,
+    /// Full SHA-256.
+    hash: String,
+    /// When it was first stored (clock time).
+    created_at: Timestamp,
+    /// When it last went into force; `None` if it never did (stored, then refused or superseded
+    /// before activation).
+    activated_at: Option<Timestamp>,
+    /// Counts.
+    summary: Summary,
+    /// What changed against the generation it replaced, as recorded at its latest activation
+    /// (`null` when never activated).
+    changes: serde_json::Value,
     /// Whether it is the generation in force.
     active: bool,
+}
+
+impl GenerationView {
+    /// The view of a stored listing, `active` when it is the generation `current`.
+    fn new(listing: GenerationListing, current: &GenerationId) -> GenerationView {
+        GenerationView {
+            active: listing.id == *current,
+            id: listing.id,
+            hash: listing.hash,
+            created_at: listing.created_at,
+            activated_at: listing.activated_at,
+            summary: listing.summary,
+            changes: listing.changes,
+        }
+    }
 }
 
 /// The list answer.
@@ -54,10 +80,7 @@ pub(crate) async fn list(
         .generations(limit)
         .await?
         .into_iter()
-        .map(|listing| GenerationView {
-            active: listing.id == current,
-            listing,
-        })
+        .map(|listing| GenerationView::new(listing, &current))
         .collect();
     Ok(Json(GenerationList {
         current,

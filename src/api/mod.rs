@@ -18,7 +18,7 @@ use crate::storage::Store;
 use crate::telemetry::Metrics;
 
 pub(crate) mod ack;
-mod actions;
+pub(crate) mod actions;
 mod audit;
 mod cap;
 pub mod error;
@@ -40,6 +40,7 @@ mod system;
 mod tokens;
 mod views;
 mod warnings;
+pub mod wire;
 
 pub use error::ApiError;
 pub use reload::{AppliedReload, Reload, ReloadFailure, ReloadOutcome, ReloadTrigger};

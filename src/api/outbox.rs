@@ -9,10 +9,11 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Path, Query, State};
 
 use super::error::ApiError;
+use super::views::DeliveryView;
 use super::{AppState, params};
 use crate::error::ErrorCode;
 use crate::model::{Actor, AuditAction, AuditDraft, Principal};
-use crate::storage::{DeliveryFilter, DeliveryRecord, DeliveryStatus, RetryOutcome};
+use crate::storage::{DeliveryFilter, DeliveryStatus, RetryOutcome};
 
 /// Query parameters.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -34,7 +35,7 @@ pub(crate) struct OutboxQuery {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct OutboxList {
     /// Notifications, oldest first.
-    notifications: Vec<DeliveryRecord>,
+    notifications: Vec<DeliveryView>,
 }
 
 /// Lists queued notifications with their delivery state.
@@ -67,7 +68,9 @@ pub(crate) async fn list(
         limit: params::limit(query.limit.as_deref(), 100, 1000)?,
     };
     let notifications = state.store.deliveries(&filter).await?;
-    Ok(Json(OutboxList { notifications }))
+    Ok(Json(OutboxList {
+        notifications: notifications.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// The answer to a retry.

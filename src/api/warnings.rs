@@ -8,12 +8,12 @@ use axum::{Extension, Json};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
-use super::views::FaultView;
+use super::views::{FaultView, WarningDetailView, WarningView};
 use crate::model::{
     AssetId, DepartmentId, DistrictCode, DomainId, Generation, HazardId, Level, Principal,
     SensorId, Timestamp,
 };
-use crate::storage::{WarningDetail, WarningFilter, WarningRecord, WarningState};
+use crate::storage::{WarningFilter, WarningState};
 
 /// Query parameters of `GET /warnings`, as text; parsed into a [`WarningFilter`].
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -103,7 +103,7 @@ fn flag(name: &str, text: Option<&str>) -> Result<Option<bool>, ApiError> {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct WarningList {
     /// Matching warnings, most recently changed first.
-    warnings: Vec<WarningRecord>,
+    warnings: Vec<WarningView>,
 }
 
 /// Lists warnings: for department and district users only their own
@@ -119,21 +119,23 @@ pub(crate) async fn list(
     let mut filter = query.filter(state.clock.now(), &state.generation())?;
     crate::auth::scope::narrow(&principal, &mut filter);
     let warnings = state.store.warnings(&filter).await?;
-    Ok(Json(WarningList { warnings }))
+    Ok(Json(WarningList {
+        warnings: warnings.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// One warning with its history.
 #[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "warnings",
     params(("id" = String, Path, description = "Warning id", example = "1")),
-    responses((status = 200, description = "The warning with its level history", body = WarningDetail), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
+    responses((status = 200, description = "The warning with its level history", body = WarningDetailView), (status = 404, description = "`not_found`: no such warning", body = crate::api::openapi::ErrorAnswer)))]
 pub(crate) async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<WarningDetail>, ApiError> {
+) -> Result<Json<WarningDetailView>, ApiError> {
     let not_found = || ApiError::not_found(format!("no warning `{id}`"));
     let number = id.parse::<i64>().map_err(|_| not_found())?;
     let detail = state.store.warning(number).await?.ok_or_else(not_found)?;
-    Ok(Json(detail))
+    Ok(Json(detail.into()))
 }
 
 /// Query parameters of `GET /faults`.

@@ -21,7 +21,6 @@ use crate::config::sources::{Body, read_all};
 use crate::config::{Diagnostic, Document};
 use crate::model::{Generation, GenerationParts, SourceFile};
 
-pub(crate) use item::suggest;
 use item::{Item, merge};
 
 /// Compiles the shipped packs layered with the deployment directory `deployment` (if any).

@@ -470,6 +470,19 @@ fn read_bounded(path: &Path, shown: &str) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
+/// True for a deployment file this module reads: `city/contacts*.yaml`, `city/contacts*.yml`,
+/// `city/contacts*.csv` (the registry loader leaves them
+/// to `contacts::compile`, which reads them against the finished generation).
+pub fn is_contacts_file(path: &str) -> bool {
+    path.strip_prefix("city/").is_some_and(|name| {
+        name.starts_with("contacts")
+            && !name.contains('/')
+            && [".yaml", ".yml", ".csv"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+    })
+}
+
 /// Rhai scripts, kept beside the rules that name them.
 fn is_script(path: &str) -> bool {
     path.ends_with(".rhai")
@@ -552,7 +565,7 @@ impl Loaded {
     /// Parses one file by its folder and keeps its text.
     fn add(&mut self, file: String, text: String, folder: Folder, layer: Layer) {
         let file_name = file.rsplit('/').next().unwrap_or_default().to_owned();
-        if is_script(&file_name) || crate::contacts::is_contacts_file(&file) {
+        if is_script(&file_name) || is_contacts_file(&file) {
             // a script is compiled with the rule that names it; contacts and rosters are compiled
             // against the finished generation (`contacts::from_generation`)
             self.sources.push(SourceFile { path: file, text });

@@ -6,12 +6,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::compile::suggest;
 use crate::config::format::{Positions, parse_yaml};
 use crate::config::raw::Version;
 use crate::config::{Code, Diagnostic};
 use crate::model::{DepartmentId, DistrictCode, Generation, SourceFile};
 use crate::roster::PersonId;
+use crate::text::suggest;
 
 use super::raw::{ContactsDoc, PersonDef};
 use super::table::parse_people;

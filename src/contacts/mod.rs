@@ -24,17 +24,7 @@ use crate::config::Diagnostic;
 use crate::model::{Channel, DepartmentId, DistrictCode, Generation, SourceFile};
 pub use crate::roster::PersonId;
 
-/// True for a deployment file this module reads: `city/contacts*.yaml`, `city/contacts*.yml`,
-/// `city/contacts*.csv` (the registry loader must leave them to [`compile`]).
-pub fn is_contacts_file(path: &str) -> bool {
-    path.strip_prefix("city/").is_some_and(|name| {
-        name.starts_with("contacts")
-            && !name.contains('/')
-            && [".yaml", ".yml", ".csv"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-    })
-}
+pub use crate::config::sources::is_contacts_file;
 
 /// The directory of a generation whose sources include the deployment's contacts files (as
 /// read by the loader); a deployment without any still reaches its registry duty contacts.

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 use std::str::FromStr as _;
 
-use crate::compile::suggest;
 use crate::config::Code;
 use crate::config::duration::{DURATION_HINT, parse_duration};
 use crate::config::format::Positions;
@@ -12,6 +11,7 @@ use crate::roster::{
     self, MS_PER_DAY, Override, OverrideKind, PersonId, Roster, Rosters, Shift, When,
     days_from_civil, midnight,
 };
+use crate::text::suggest;
 
 use super::compile::{Checker, Place};
 use super::raw::{ContactsDoc, OverrideDef, RosterDef, ShiftDef};

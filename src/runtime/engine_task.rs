@@ -30,6 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::desk_task::DeskSignal;
 use arc_swap::ArcSwap;
@@ -78,6 +79,9 @@ pub(crate) struct EngineTask {
     snapshot_interval: Duration,
     /// Clock time of the last saved snapshot.
     snapshot_at: Timestamp,
+    /// Cancelled when shutdown's grace has passed: a write still failing is given up (its batch
+    /// stays in the journal and is evaluated at the next start) and the task ends.
+    give_up: CancellationToken,
 }
 
 impl EngineTask {
@@ -102,7 +106,14 @@ impl EngineTask {
             evaluated_seq,
             snapshot_interval,
             snapshot_at,
+            give_up: CancellationToken::new(),
         }
+    }
+
+    /// The task, giving up a failing write when `give_up` is cancelled.
+    pub(crate) fn giving_up_on(mut self, give_up: CancellationToken) -> EngineTask {
+        self.give_up = give_up;
+        self
     }
 
     /// Runs until every sender of `inbox` is gone. Swaps are taken between messages; once every
@@ -128,7 +139,14 @@ impl EngineTask {
                         let through = self.handle(input, &mut changes);
                         let wrote = !changes.is_empty();
                         if wrote {
-                            self.write(&changes, through).await;
+                            if !self.write(&changes, through).await {
+                                tracing::warn!(
+                                    changes = changes.len(),
+                                    "engine task stopped with a batch unwritten; it stays in the \
+                                     journal and is evaluated at the next start"
+                                );
+                                return;
+                            }
                             changes.clear();
                         }
                         if wrote || tick {
@@ -220,7 +238,8 @@ impl EngineTask {
     fn report_script_faults(&mut self) {
         for fault in self.engine.take_script_faults() {
             tracing::warn!(rule = %fault.rule, kind = fault.kind.as_str(), "{fault}");
-            self.metrics.script_error(&fault);
+            self.metrics
+                .script_error(fault.rule.as_str(), fault.kind.as_str());
         }
     }
 
@@ -297,8 +316,8 @@ impl EngineTask {
     }
 
     /// Writes `changes` (with the journal position they reach, if any), retrying until the store
-    /// takes them.
-    async fn write(&self, changes: &[Change], through: Option<EngineProgress>) {
+    /// takes them (true) or the task is told to give up (false: nothing of them was written).
+    async fn write(&self, changes: &[Change], through: Option<EngineProgress>) -> bool {
         let mut wait = RETRY_FIRST;
         loop {
             let started = Instant::now();
@@ -309,8 +328,8 @@ impl EngineTask {
             match written {
                 Ok(()) => {
                     self.metrics.store_apply(started.elapsed());
-                    self.metrics.changes_written(changes);
-                    return;
+                    super::count_written(&self.metrics, changes);
+                    return true;
                 }
                 Err(error) => {
                     self.metrics.store_error();
@@ -320,7 +339,10 @@ impl EngineTask {
                         retry_in_ms = wait.as_millis() as u64,
                         "cannot store engine changes; retrying"
                     );
-                    tokio::time::sleep(wait).await;
+                    tokio::select! {
+                        () = self.give_up.cancelled() => return false,
+                        () = tokio::time::sleep(wait) => {}
+                    }
                     wait = (wait * 2).min(RETRY_MAX);
                 }
             }

@@ -11,14 +11,17 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState, Reload};
 use crate::ingest::queue::queue_with_budget;
 use crate::ingest::{EngineInput, Gate, IngestQueue, Writer};
-use crate::model::{Clock, Generation};
+use crate::model::{Change, Clock, Generation, Level};
 use crate::settings::Settings;
 use crate::storage::{
     EngineSnapshotRecord, Store, StoreError, WarningFilter, WarningState, retry_transient,
@@ -31,6 +34,8 @@ mod engine_task;
 pub mod reconcile;
 mod recovery;
 pub mod reload;
+#[cfg(test)]
+mod tests;
 mod watch;
 
 use desk_task::DeskSignal;
@@ -94,6 +99,12 @@ pub struct Runtime {
     notifier: Option<crate::notify::NotifierHandle>,
     /// How acknowledgment links are signed and checked (`notify.ack`).
     ack: Arc<crate::notify::settings::AckSettings>,
+    /// Cancelled when the runtime is to stop: the server stops accepting and drains its
+    /// connections, the tick task ends; [`Runtime::shutdown`] cancels it first.
+    cancel: CancellationToken,
+    /// Cancelled when the shutdown grace has passed: the engine task gives up a write the store
+    /// keeps refusing (the batch stays in the journal) and ends.
+    give_up: CancellationToken,
 }
 
 impl Runtime {
@@ -239,7 +250,8 @@ impl Runtime {
             (recovered.evaluated_seq, snapshot_at),
             settings.snapshot_interval,
         );
-        let engine_task = tokio::spawn(task.run(engine_rx, swap_rx));
+        let give_up = CancellationToken::new();
+        let engine_task = tokio::spawn(task.giving_up_on(give_up.clone()).run(engine_rx, swap_rx));
 
         let (ingest, inbox) = queue_with_budget(capacity, settings.ingest.max_inflight_bytes);
         let writer = Writer::new(
@@ -250,10 +262,12 @@ impl Runtime {
             settings.ingest.writer_batch,
         );
         let writer = tokio::spawn(writer.run());
+        let cancel = CancellationToken::new();
         let ticker = tokio::spawn(tick(
             engine_tx.clone(),
             Arc::clone(&clock),
             settings.tick_interval,
+            cancel.child_token(),
         ));
 
         let reloader = deployment.map(|deployment| {
@@ -312,6 +326,8 @@ impl Runtime {
             shutdown_grace: settings.shutdown_grace,
             notifier,
             ack: Arc::new(notify_settings.ack),
+            cancel,
+            give_up,
         })
     }
 
@@ -328,6 +344,12 @@ impl Runtime {
     /// The generation in force.
     pub fn generation(&self) -> Arc<Generation> {
         self.state.generation()
+    }
+
+    /// The token that stops this runtime: cancelling it makes [`serve`] stop accepting, finish
+    /// the requests in flight and shut the runtime down, as the shutdown signal does.
+    pub fn cancellation(&self) -> CancellationToken {
+        self.cancel.clone()
     }
 
     /// The router over this runtime's state.
@@ -383,8 +405,11 @@ impl Runtime {
     /// would retry its writes forever; past the grace the tasks are stopped instead, which loses
     /// nothing: every acknowledged batch is in the engine journal and is evaluated at the next
     /// start, and a request still waiting for its commit gets 503 and is re-sent by its client.
-    /// Routers built from this runtime must be dropped first, or the writer waits for the grace.
+    /// Cancels the runtime's token first ([`serve`] has then already drained its connections and
+    /// dropped its router); routers a caller built with [`Runtime::router`] must be dropped
+    /// before, or the writer waits for the grace.
     pub async fn shutdown(self) {
+        self.cancel.cancel();
         if let Some(notifier) = self.notifier {
             notifier.stop().await;
         }
@@ -421,16 +446,51 @@ impl Runtime {
                 "shutdown grace passed (is the store down?); stopping; what was not written is \
                  in the engine journal and is evaluated at the next start"
             );
+            // the engine task hands its batch back between retries; a task still inside a store
+            // call after that is stopped
+            self.give_up.cancel();
+            let _ = tokio::time::timeout(GIVE_UP_WAIT, async {
+                for (_, task) in &mut tasks {
+                    if task.is_finished() {
+                        continue;
+                    }
+                    let _ = task.await;
+                }
+            })
+            .await;
+            // a finished task was awaited already (awaiting it again would panic)
             for (_, task) in tasks {
-                task.abort();
-                let _ = task.await;
+                if !task.is_finished() {
+                    task.abort();
+                    let _ = task.await;
+                }
             }
         }
     }
 }
 
-/// Sends a tick every `interval`; a tick is skipped when the engine is busy.
-async fn tick(engine: mpsc::Sender<EngineInput>, clock: Arc<dyn Clock>, interval: Duration) {
+/// Counts the warning and fault changes and shadow findings among engine output that was
+/// written (telemetry takes plain labels; the runtime, which carries the changes out, names them).
+fn count_written(metrics: &Metrics, changes: &[Change]) {
+    for change in changes {
+        match change {
+            Change::Warning(warning) => {
+                metrics.warning_changed(warning.to.map_or("cleared", Level::as_str));
+            }
+            Change::Fault(fault) => metrics.fault_changed(fault.kind.as_str(), fault.active),
+            Change::Shadow(_) => metrics.shadow_found(),
+            Change::Alarm(_) => {}
+        }
+    }
+}
+
+/// Sends a tick every `interval` until `stop`; a tick is skipped when the engine is busy.
+async fn tick(
+    engine: mpsc::Sender<EngineInput>,
+    clock: Arc<dyn Clock>,
+    interval: Duration,
+    stop: CancellationToken,
+) {
     if interval.is_zero() {
         return;
     }
@@ -438,7 +498,10 @@ async fn tick(engine: mpsc::Sender<EngineInput>, clock: Arc<dyn Clock>, interval
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     timer.tick().await;
     loop {
-        timer.tick().await;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = timer.tick() => {}
+        }
         match engine.try_send(EngineInput::Tick(clock.now())) {
             Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => {}
             Err(mpsc::error::TrySendError::Closed(_)) => return,
@@ -446,8 +509,12 @@ async fn tick(engine: mpsc::Sender<EngineInput>, clock: Arc<dyn Clock>, interval
     }
 }
 
-/// Serves the runtime's router on `listener` until `shutdown` resolves, then drains the
-/// pipeline: in-flight requests finish, queued readings are committed and evaluated.
+/// Serves the runtime's router on `listener` until `shutdown` resolves, then drains: the
+/// listener closes (no new connection), every connection finishes the request it is serving and
+/// closes (idle keep-alive connections close at once), for at most `settings.shutdown_grace`
+/// (past it the connections are dropped); then the pipeline drains ([`Runtime::shutdown`]).
+/// The first request head of every connection is read by [`api::wire`], so a head hyper would
+/// refuse with an empty body gets the API's `{code, message}` JSON.
 pub async fn serve(
     runtime: Runtime,
     listener: TcpListener,
@@ -457,13 +524,143 @@ pub async fn serve(
         .local_addr()
         .map_or_else(|_| "?".to_owned(), |a| a.to_string());
     tracing::info!(%addr, "listening");
-    let router = runtime.router();
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let stop = runtime.cancel.clone();
+    let signal = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown => stop.cancel(),
+                () = stop.cancelled() => {}
+            }
+        })
+    };
+    let served = serve_router(listener, runtime.router(), &stop, runtime.shutdown_grace).await;
+    signal.abort();
     tracing::info!("http server stopped; draining the ingest queue");
     runtime.shutdown().await;
-    served.map_err(|source| RuntimeError::Serve { addr, source })
+    // a connection past the grace was logged by `drain`; it is no error of the server
+    served
+        .map(|_drained| ())
+        .map_err(|source| RuntimeError::Serve { addr, source })
+}
+
+/// Serves `router` on `listener` until `stop` is cancelled, then closes the listener and waits
+/// at most `grace` for the open connections to finish their requests (past it they are
+/// dropped). `Ok(true)` when every connection finished in time.
+async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    stop: &CancellationToken,
+    grace: Duration,
+) -> Result<bool, std::io::Error> {
+    let served = accept(&listener, router, stop).await;
+    drop(listener);
+    let drained = drain(served.connections, grace).await;
+    served.error.map_or(Ok(drained), Err)
+}
+
+/// What the accept loop leaves behind: the connections still open and the listener's error,
+/// if it failed.
+struct Accepted {
+    connections: tokio::task::JoinSet<()>,
+    error: Option<std::io::Error>,
+}
+
+/// Accepts connections until `stop` is cancelled, each served on its own task.
+async fn accept(listener: &TcpListener, router: Router, stop: &CancellationToken) -> Accepted {
+    let mut connections = tokio::task::JoinSet::new();
+    let error = loop {
+        tokio::select! {
+            () = stop.cancelled() => break None,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(connection(stream, router.clone(), stop.clone()));
+                }
+                // out of file descriptors and the like: the connection is lost, the server is not
+                Err(error) if is_connection_error(&error) => {}
+                Err(error) => {
+                    tracing::error!(%error, "accept failed");
+                    if matches!(error.raw_os_error(), Some(23 | 24)) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                    break Some(error);
+                }
+            }
+        }
+    };
+    Accepted { connections, error }
+}
+
+/// Errors of one incoming connection, not of the listener.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// How long shutdown waits, after the grace, for the tasks to hand back their work.
+const GIVE_UP_WAIT: Duration = Duration::from_millis(500);
+
+/// How long a new connection may take to send its first request head.
+const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves one connection: its first request head through [`api::wire`], then hyper; when
+/// `stop` is cancelled, the request in flight finishes and the connection closes.
+async fn connection(mut stream: tokio::net::TcpStream, router: Router, stop: CancellationToken) {
+    let head = tokio::time::timeout(HEAD_READ_TIMEOUT, api::wire::first_head(&mut stream, &stop));
+    let prefix = match head.await {
+        Ok(Ok(Some(prefix))) => prefix,
+        Ok(Ok(None)) => return,
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "connection lost before its first request");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!("no whole request head in time; connection closed");
+            return;
+        }
+    };
+    let io = TokioIo::new(api::wire::Rewind::new(prefix, stream));
+    let service = TowerToHyperService::new(router);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.max_buf_size(api::wire::MAX_HEAD_BYTES)
+        .max_headers(api::wire::MAX_HEADERS);
+    let conn = http.serve_connection(io, service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// Waits for the open connections for at most `grace`, then drops what is left; true when all
+/// finished in time.
+async fn drain(mut connections: tokio::task::JoinSet<()>, grace: Duration) -> bool {
+    let finished = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await
+    .is_ok();
+    if !finished {
+        tracing::warn!(
+            open = connections.len(),
+            grace_ms = grace.as_millis() as u64,
+            "connections still open after the shutdown grace; closing them"
+        );
+        connections.shutdown().await;
+    }
+    finished
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM.

@@ -13,12 +13,12 @@ use crate::model::{
 use crate::model::{Generation, RateSpec};
 
 /// One minute in milliseconds.
-pub(super) const MIN: i64 = 60_000;
+pub(crate) const MIN: i64 = 60_000;
 /// Start of every test scenario: 2026-12-01T00:00:00Z.
-pub(super) const T0: i64 = 1_796_083_200_000;
+pub(crate) const T0: i64 = 1_796_083_200_000;
 
 /// The CH4 ladder 5/10/20/50 %LEL.
-pub(super) fn gas_ladder() -> Ladder {
+pub(crate) fn gas_ladder() -> Ladder {
     Ladder {
         direction: Direction::Above,
         thresholds: [Some(5.0), Some(10.0), Some(20.0), Some(50.0)],
@@ -26,7 +26,7 @@ pub(super) fn gas_ladder() -> Ladder {
 }
 
 /// A pressure ladder that warns on low values.
-pub(super) fn low_pressure() -> Ladder {
+pub(crate) fn low_pressure() -> Ladder {
     Ladder {
         direction: Direction::Below,
         thresholds: [Some(0.3), None, Some(0.2), Some(0.1)],
@@ -34,7 +34,7 @@ pub(super) fn low_pressure() -> Ladder {
 }
 
 /// A clear policy.
-pub(super) fn clear(margin: f64, after_min: u64) -> ClearPolicy {
+pub(crate) fn clear(margin: f64, after_min: u64) -> ClearPolicy {
     ClearPolicy {
         margin,
         after: Duration::from_secs(after_min * 60),
@@ -42,7 +42,7 @@ pub(super) fn clear(margin: f64, after_min: u64) -> ClearPolicy {
 }
 
 /// A threshold rule on `metric` with the metric's default ladder.
-pub(super) fn threshold(id: &str, metric: &str, persistence: [Persistence; 4]) -> Rule {
+pub(crate) fn threshold(id: &str, metric: &str, persistence: [Persistence; 4]) -> Rule {
     rule(
         id,
         metric,
@@ -54,7 +54,7 @@ pub(super) fn threshold(id: &str, metric: &str, persistence: [Persistence; 4]) -
 }
 
 /// A rule with `kind`, hazard `gas_leak`, no margin and a 10 minute clear time.
-pub(super) fn rule(id: &str, metric: &str, kind: RuleKind) -> Rule {
+pub(crate) fn rule(id: &str, metric: &str, kind: RuleKind) -> Rule {
     Rule {
         id: id.into(),
         domain: "city_gas".into(),
@@ -70,7 +70,7 @@ pub(super) fn rule(id: &str, metric: &str, kind: RuleKind) -> Rule {
 }
 
 /// A rate spec over `window_min` minutes, per minute.
-pub(super) fn rate_spec(window_min: u64, ladder: Ladder) -> RateSpec {
+pub(crate) fn rate_spec(window_min: u64, ladder: Ladder) -> RateSpec {
     RateSpec {
         window: Duration::from_secs(window_min * 60),
         per: Duration::from_secs(60),
@@ -92,7 +92,7 @@ fn metric(id: &str, unit: &'static str, range: (f64, f64), ladder: Option<Ladder
     }
 }
 
-pub(super) fn asset(id: &str) -> Asset {
+pub(crate) fn asset(id: &str) -> Asset {
     Asset {
         id: id.into(),
         name: id.to_owned(),
@@ -106,7 +106,7 @@ pub(super) fn asset(id: &str) -> Asset {
 }
 
 /// A sensor on asset `asset_ix` reporting every metric of the domain.
-pub(super) fn sensor(id: &str, asset: &str, asset_ix: u32) -> Sensor {
+pub(crate) fn sensor(id: &str, asset: &str, asset_ix: u32) -> Sensor {
     Sensor {
         id: id.into(),
         domain: "city_gas".into(),
@@ -127,7 +127,7 @@ pub(super) fn sensor(id: &str, asset: &str, asset_ix: u32) -> Sensor {
 /// Parts with metrics `gas.ch4` (default ladder 5/10/20/50, range 0..100, offline after 3 min)
 /// and `gas.pressure` (no default ladder), assets `well-1` (sensors `s1`, `s2`) and `well-2`
 /// (sensor `s3`), and `rules`.
-pub(super) fn parts(rules: Vec<Rule>) -> GenerationParts {
+pub(crate) fn parts(rules: Vec<Rule>) -> GenerationParts {
     GenerationParts {
         sources: vec![SourceFile {
             path: "<test>".to_owned(),
@@ -173,12 +173,12 @@ pub(super) fn parts(rules: Vec<Rule>) -> GenerationParts {
 }
 
 /// A generation from `parts`.
-pub(super) fn build(parts: GenerationParts) -> Arc<Generation> {
+pub(crate) fn build(parts: GenerationParts) -> Arc<Generation> {
     Arc::new(Generation::build(parts))
 }
 
 /// A reading of `metric` from `sensor` at `T0 + minutes`.
-pub(super) fn reading(sensor: &str, metric: &str, minutes: f64, value: f64) -> Reading {
+pub(crate) fn reading(sensor: &str, metric: &str, minutes: f64, value: f64) -> Reading {
     Reading {
         sensor: sensor.into(),
         metric: metric.into(),
@@ -188,12 +188,12 @@ pub(super) fn reading(sensor: &str, metric: &str, minutes: f64, value: f64) -> R
 }
 
 /// `T0 + minutes`.
-pub(super) fn at(minutes: f64) -> Timestamp {
+pub(crate) fn at(minutes: f64) -> Timestamp {
     Timestamp(T0 + (minutes * MIN as f64).round() as i64)
 }
 
 /// The warning changes among `changes`.
-pub(super) fn warnings(changes: &[Change]) -> Vec<&WarningChange> {
+pub(crate) fn warnings(changes: &[Change]) -> Vec<&WarningChange> {
     changes
         .iter()
         .filter_map(|c| match c {
@@ -204,7 +204,7 @@ pub(super) fn warnings(changes: &[Change]) -> Vec<&WarningChange> {
 }
 
 /// The warning moves as (from, to, minutes after T0).
-pub(super) fn moves(changes: &[Change]) -> Vec<(Option<Level>, Option<Level>, f64)> {
+pub(crate) fn moves(changes: &[Change]) -> Vec<(Option<Level>, Option<Level>, f64)> {
     warnings(changes)
         .into_iter()
         .map(|w| (w.from, w.to, (w.ts.0 - T0) as f64 / MIN as f64))
@@ -212,7 +212,7 @@ pub(super) fn moves(changes: &[Change]) -> Vec<(Option<Level>, Option<Level>, f6
 }
 
 /// The fault changes among `changes`.
-pub(super) fn faults(changes: &[Change]) -> Vec<&FaultChange> {
+pub(crate) fn faults(changes: &[Change]) -> Vec<&FaultChange> {
     changes
         .iter()
         .filter_map(|c| match c {

@@ -12,11 +12,11 @@ use crate::model::{
     ReceptorKind, ReceptorRule, Relation, RuleKind, ScriptSpec, SequenceSpec,
 };
 
-const IMMEDIATE: [Persistence; 4] = [Persistence::Immediate; 4];
+pub(crate) const IMMEDIATE: [Persistence; 4] = [Persistence::Immediate; 4];
 const B: Option<Level> = Some(Level::Blue);
 const Y: Option<Level> = Some(Level::Yellow);
 const O: Option<Level> = Some(Level::Orange);
-const R: Option<Level> = Some(Level::Red);
+pub(crate) const R: Option<Level> = Some(Level::Red);
 
 fn ch4(sensor: &str, minutes: f64, value: f64) -> crate::model::Reading {
     reading(sensor, "gas.ch4", minutes, value)
@@ -46,7 +46,7 @@ fn a_shadow_rule_records_what_it_would_raise_and_raises_nothing() {
     assert_eq!(engine.warning_level("well-1", "gas_leak"), None);
 }
 
-fn pressure_low() -> crate::model::Rule {
+pub(crate) fn pressure_low() -> crate::model::Rule {
     rule(
         "gas.pressure.low",
         "gas.pressure",
@@ -57,7 +57,7 @@ fn pressure_low() -> crate::model::Rule {
     )
 }
 
-fn sequence(within_min: u64) -> crate::model::Rule {
+pub(crate) fn sequence(within_min: u64) -> crate::model::Rule {
     let mut rule = rule(
         "gas.leak_then_drop",
         "gas.ch4",
@@ -479,39 +479,5 @@ fn a_shadow_sequence_survives_a_reload_without_raising_a_warning() {
         warnings(&changes)
             .iter()
             .all(|w| w.hazard.as_str() != "pipe_break")
-    );
-}
-
-#[test]
-fn a_restart_restores_a_standing_sequence_alarm_that_reconciliation_leaves_alone() {
-    use crate::model::OpenAlarm;
-    use crate::runtime::reconcile::{Occasion, corrections};
-    let rules = vec![
-        threshold("gas.ch4.ladder", "gas.ch4", IMMEDIATE),
-        pressure_low(),
-        sequence(10),
-    ];
-    let generation = build(parts(rules));
-    // what the store holds after the sequence fired on s2 (and the alarms it matched)
-    let stored = |rule: &str, sensor: &str, hazard: &str, level: Level| OpenAlarm {
-        rule: rule.into(),
-        sensor: sensor.into(),
-        asset: "well-1".into(),
-        hazard: hazard.into(),
-        level,
-        since: at(5.0),
-    };
-    let alarms = vec![
-        stored("gas.ch4.ladder", "s1", "gas_leak", Level::Yellow),
-        stored("gas.pressure.low", "s2", "gas_leak", Level::Blue),
-        stored("gas.leak_then_drop", "s2", "pipe_break", Level::Red),
-    ];
-    let mut restarted = engine(&generation);
-    restarted.restore(&alarms, &[], &[]);
-    assert_eq!(restarted.warning_level("well-1", "pipe_break"), R);
-    let fixes = corrections(&restarted, &alarms, &[], at(30.0), Occasion::StartUp);
-    assert!(
-        !fixes.iter().any(|c| matches!(c, Change::Alarm(_))),
-        "{fixes:#?}"
     );
 }

@@ -1,8 +1,8 @@
 //! Engine tests on a hand-built generation: exact changes for each primitive, end to end.
 
 mod faults;
-mod fixture;
-mod judgement;
+pub(crate) mod fixture;
+pub(crate) mod judgement;
 mod restore;
 mod rules;
 mod time;
@@ -23,6 +23,6 @@ fn run(engine: &mut Engine, readings: &[Reading]) -> Vec<Change> {
 }
 
 /// A fresh engine for `generation`.
-fn engine(generation: &Arc<Generation>) -> Engine {
+pub(crate) fn engine(generation: &Arc<Generation>) -> Engine {
     Engine::new(Arc::clone(generation))
 }

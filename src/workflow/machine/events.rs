@@ -252,5 +252,5 @@ fn action_hint(workflow: &Workflow, wanted: &str) -> String {
         return String::new();
     }
     let known = workflow.transitions.iter().map(|t| t.action.as_str());
-    format!("; {}", crate::compile::suggest(wanted, known, "actions"))
+    format!("; {}", crate::text::suggest(wanted, known, "actions"))
 }
