@@ -34,7 +34,7 @@ use std::sync::Arc;
 use tocsin::model::{
     AuditAction, AuditDraft, Channel, Clock, Level, ManualClock, Notification, WarningChange,
 };
-use tocsin::notify::silence::{Matchers, NewSilence, SilenceError, SilenceKind, check_new};
+use tocsin::model::silence::{Matchers, NewSilence, SilenceError, SilenceKind, check_new};
 use tocsin::notify::{self, Notifier, NotifySettings, SettingsAddressBook};
 use tocsin::storage::{
     AuditFilter, DeliveryFilter, DeliveryStatus, SilenceChange, SilenceFilter, Store, WarningFilter,

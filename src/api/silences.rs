@@ -1,4 +1,4 @@
-//! Silences and maintenance windows (`crate::notify::silence`): `GET /api/v1/silences` (running
+//! Silences and maintenance windows (`crate::model::silence`): `GET /api/v1/silences` (running
 //! and recently ended), `POST /api/v1/silences` (create), `POST /api/v1/silences/{id}/confirm`
 //! (a second person; then it covers red warnings too) and `DELETE /api/v1/silences/{id}` (end it
 //! now). Admin and duty officer (the access matrix); every change is audited (`silence.created`,
@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::{AppState, params};
 use crate::error::ErrorCode;
 use crate::model::{Actor, AuditAction, AuditDraft, Principal, Timestamp};
-use crate::notify::silence::{
+use crate::model::silence::{
     Matchers, NewSilence, Silence, SilenceError, SilenceKind, SilenceState, check_new,
 };
 use crate::storage::{SilenceChange, SilenceFilter};

@@ -1,6 +1,6 @@
 //! `tocsin silence add | list | confirm | expire --store URL`: silences and maintenance windows
 //! from the command line, through the store directly (as `tocsin token` does), with the same
-//! checks as the API (`crate::notify::silence`). The person is `--author` (recorded as given, in
+//! checks as the API (`crate::model::silence`). The person is `--author` (recorded as given, in
 //! the silence and its audit entry); a confirm by the author is refused, so red warnings stay
 //! loud until a second person confirms. `add` prints the new silence's id alone on standard
 //! output.
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::model::{AuditAction, AuditDraft, Clock as _, SystemClock, Timestamp};
-use crate::notify::silence::{Matchers, NewSilence, Silence, SilenceKind, check_new};
+use crate::model::silence::{Matchers, NewSilence, Silence, SilenceKind, check_new};
 use crate::storage::{self, SilenceChange, SilenceFilter};
 
 /// Arguments of `tocsin silence`.
@@ -101,9 +101,9 @@ pub struct AddArgs {
 fn line(silence: &Silence, now: Timestamp) -> String {
     let matchers = serde_json::to_string(&silence.matchers).unwrap_or_default();
     let state = match silence.state(now) {
-        crate::notify::silence::SilenceState::Pending => "pending",
-        crate::notify::silence::SilenceState::Active => "active",
-        crate::notify::silence::SilenceState::Ended => "ended",
+        crate::model::silence::SilenceState::Pending => "pending",
+        crate::model::silence::SilenceState::Active => "active",
+        crate::model::silence::SilenceState::Ended => "ended",
     };
     format!(
         "{}\t{}\t{state}\t{} .. {}\t{matchers}\tby {}\tconfirmed: {}\t{}",
@@ -232,7 +232,7 @@ async fn run_async(args: &SilenceArgs) -> anyhow::Result<ExitCode> {
 
 /// Prints what a confirm or expire did.
 fn report(change: SilenceChange, id: i64, now: Timestamp) -> ExitCode {
-    use crate::notify::silence::SilenceError;
+    use crate::model::silence::SilenceError;
     match change {
         SilenceChange::Done(silence) => {
             println!("{}", line(&silence, now));

@@ -441,3 +441,20 @@ mod cause_tests {
         assert_eq!(GenerationCause::Signal.actor(), "system:signal");
     }
 }
+
+/// Where the duty desk and the notifier get the generation in force (the runtime's gate, which a
+/// reload swaps).
+pub trait Generations: Send + Sync + std::fmt::Debug + 'static {
+    /// The generation in force now.
+    fn current(&self) -> std::sync::Arc<Generation>;
+}
+
+/// One generation that never changes (tools and tests without hot reload).
+#[derive(Debug)]
+pub struct FixedGeneration(pub std::sync::Arc<Generation>);
+
+impl Generations for FixedGeneration {
+    fn current(&self) -> std::sync::Arc<Generation> {
+        std::sync::Arc::clone(&self.0)
+    }
+}

@@ -15,7 +15,7 @@ use arc_swap::ArcSwap;
 use crate::contacts::{Address, Directory, Medium, Reference};
 use crate::model::workflow::Channel;
 use crate::model::{DepartmentId, Generation, Recipient, Timestamp};
-use crate::workflow::desk::Generations;
+use crate::model::generation::Generations;
 
 use super::channel::Outgoing;
 use super::settings::{NotifySettings, RawRoute};

@@ -4,12 +4,12 @@
 //! `notify.suppressed` audit entry). The SQL and the row type are shared here; the backends are
 //! plain functions over their pools in `silence_sqlite.rs` and `silence_postgres.rs`. The
 //! decisions (may this person confirm, is it still running) are the pure functions of
-//! `crate::notify::silence`, called inside the transaction on the row as locked.
+//! `crate::model::silence`, called inside the transaction on the row as locked.
 
 use async_trait::async_trait;
 
 use crate::model::{AuditDraft, Timestamp};
-use crate::notify::silence::{
+use crate::model::silence::{
     Matchers, NewSilence, Silence, SilenceError, SilenceKind, check_confirm, check_expire,
 };
 
@@ -70,7 +70,7 @@ pub trait SilenceStore {
     async fn silences(&self, filter: &SilenceFilter) -> Result<Vec<Silence>, StoreError>;
 
     /// Confirms a silence as `by` at `at` (a second person: see
-    /// `crate::notify::silence::check_confirm`), with `audit`.
+    /// `crate::model::silence::check_confirm`), with `audit`.
     async fn confirm_silence(
         &self,
         id: i64,

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::model::{AuditDraft, Timestamp};
-use crate::notify::silence::{NewSilence, Silence};
+use crate::model::silence::{NewSilence, Silence};
 
 use super::StoreError;
 use super::shared::query_error;

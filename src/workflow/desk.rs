@@ -16,7 +16,6 @@
 //! outbox rows and its audit entries are one transaction.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::Arc;
 
 use crate::model::{Clock, Field, Generation, Level, StageId, Workflow};
@@ -29,6 +28,7 @@ mod history;
 mod people;
 mod report;
 
+pub use crate::model::generation::{FixedGeneration, Generations};
 pub use error::DeskError;
 pub use report::{MAX_MESSAGE_CHARS, ManualReport, REPORT_CHANNELS, monitored_hazards};
 
@@ -36,22 +36,6 @@ pub use report::{MAX_MESSAGE_CHARS, ManualReport, REPORT_CHANNELS, monitored_haz
 const ATTEMPTS: u32 = 5;
 /// Warnings asked for per store query.
 const BATCH: u32 = 256;
-
-/// Where the desk gets the generation in force (the runtime's gate, which a reload swaps).
-pub trait Generations: Send + Sync + fmt::Debug + 'static {
-    /// The generation in force now.
-    fn current(&self) -> Arc<Generation>;
-}
-
-/// One generation that never changes (tools and tests without hot reload).
-#[derive(Debug)]
-pub struct FixedGeneration(pub Arc<Generation>);
-
-impl Generations for FixedGeneration {
-    fn current(&self) -> Arc<Generation> {
-        Arc::clone(&self.0)
-    }
-}
 
 /// What one round of the desk did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
