@@ -3,7 +3,7 @@
 //! lists, and metrics that something evaluates. The decisions are pure functions of the
 //! compiled model (tested from tables); the wrappers turn them into diagnostics at the key.
 
-use super::item::{Item, suggest};
+use super::item::{Item, edit_distance, suggest};
 use crate::config::raw::{CascadeDef, DomainDoc, RuleDef, SensorDef};
 use crate::config::{Code, Diagnostic, Layer};
 use crate::model::{Direction, Ladder, Level, Metric, Rule, RuleKind, Sensor};
@@ -207,7 +207,29 @@ pub(super) fn check_bindings(
     }
 }
 
-/// `unknown_hazard` for a rule's `hazard` when its domain lists `hazards:`.
+/// The known name `wanted` is probably a misspelling of: the closest one within the distance
+/// `suggest` uses for "did you mean" (a third of the name, at least 2), when `wanted` is not known.
+pub(crate) fn misspelling_of<'k>(
+    wanted: &str,
+    known: impl Iterator<Item = &'k str>,
+) -> Option<&'k str> {
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut closest: Option<(usize, &str)> = None;
+    for name in known {
+        if name == wanted {
+            return None;
+        }
+        let distance = edit_distance(&wanted.to_lowercase(), &name.to_lowercase());
+        if distance <= limit && closest.is_none_or(|(d, _)| distance < d) {
+            closest = Some((distance, name));
+        }
+    }
+    closest.map(|(_, name)| name)
+}
+
+/// `unknown_hazard` for a rule's `hazard` when its domain lists `hazards:`. A shipped rule must
+/// name a listed hazard; a deployment rule may add a hazard of its own, unless the name is a
+/// misspelling of a listed one (`gas_leek`).
 pub(super) fn check_hazard(
     item: &Item<'_, RuleDef>,
     domain: &str,
@@ -216,6 +238,10 @@ pub(super) fn check_hazard(
 ) {
     let hazard = item.def.hazard.as_str();
     if listed.is_empty() || hazard.trim().is_empty() || listed.iter().any(|h| h == hazard) {
+        return;
+    }
+    let misspelt = misspelling_of(hazard, listed.iter().map(String::as_str));
+    if item.doc.layer == Layer::Deployment && misspelt.is_none() {
         return;
     }
     diagnostics.push(
@@ -289,8 +315,8 @@ pub(super) fn check_replacements(items: &[Item<'_, RuleDef>], diagnostics: &mut 
     }
 }
 
-/// `unknown_hazard` for a cascade's `to.hazard`: it must be a hazard `to.domain` lists (when
-/// the domain lists any), else one that some rule raises or some domain lists.
+/// `unknown_hazard` for a cascade's `to.hazard`: a misspelling of a hazard `to.domain` lists
+/// (when the domain lists any), else of one that some rule raises or some domain lists.
 pub(super) fn check_cascade_hazard(
     item: &Item<'_, CascadeDef>,
     domains: &[Item<'_, DomainDoc>],
@@ -329,6 +355,12 @@ pub(super) fn check_cascade_hazard(
         }
     };
     if known.contains(&hazard) {
+        return;
+    }
+    // a new hazard of the deployment's own is allowed; a misspelt known one is not
+    if item.doc.layer == Layer::Deployment
+        && misspelling_of(hazard, known.iter().copied()).is_none()
+    {
         return;
     }
     diagnostics.push(
@@ -470,6 +502,26 @@ mod tests {
             );
         }
         assert_eq!(clear_point(Direction::Above, 50.0, 2.0), 48.0);
+    }
+
+    #[test]
+    fn misspellings_are_close_to_a_known_name() {
+        let known = ["gas_leak", "pipe_rupture", "corrosion"];
+        let table = [
+            ("gas_leek", Some("gas_leak")),
+            ("Gas_Leak", Some("gas_leak")),
+            ("pipe_rapture", Some("pipe_rupture")),
+            ("gas_leak", None),
+            ("confined_gas", None),
+            ("flooding", None),
+        ];
+        for (wanted, expected) in table {
+            assert_eq!(
+                misspelling_of(wanted, known.into_iter()),
+                expected,
+                "{wanted}"
+            );
+        }
         assert_eq!(clear_point(Direction::Below, 0.2, 0.1), 0.30000000000000004);
     }
 }
