@@ -208,14 +208,27 @@ fn every_kind_of_expectation_passes_and_fails() {
             "level of an unknown asset",
             "{at: 10m, asset: well-2, hazard: gas_leak, level: red}",
             Some(
-                "actual:   well-2 gas_leak level none (never raised) (no asset `well-2` in this configuration)",
+                "rules/t.test.yaml:54:10: error[unknown_asset]: unknown asset `well-2`\n    = hint: did you mean `well-1`?",
+            ),
+        ),
+        (
+            // it would pass by checking nothing: an expectation naming an unknown thing is an error
+            "no level of an unknown asset",
+            "{at: 10m, asset: well-2, hazard: gas_leak, level: none}",
+            Some("error[unknown_asset]: unknown asset `well-2`"),
+        ),
+        (
+            "alarm of an unknown rule on an unknown sensor",
+            "{at: 10m, alarm: {rule: gas.ch4_adjacent.ladd, sensor: ch4-2, level: none}}",
+            Some(
+                "error[unknown_rule]: unknown rule `gas.ch4_adjacent.ladd`\n    = hint: did you mean `gas.ch4_adjacent.ladder`?",
             ),
         ),
         (
             "level of a misspelt hazard",
             "{at: 10m, asset: well-1, hazard: gas_leek, level: red}",
             Some(
-                "actual:   well-1 gas_leek level none (never raised) (no rule or cascade raises `gas_leek`)",
+                "error[unknown_hazard]: no rule or cascade raises hazard `gas_leek`\n    = hint: did you mean `gas_leak`?",
             ),
         ),
         (
@@ -265,9 +278,9 @@ fn every_kind_of_expectation_passes_and_fails() {
         ),
         (
             "cause expected but none",
-            "{at: 10m, asset: well-1, hazard: gas_leak, level: red, caused_by: [{cascade: C1, asset: main-1, hazard: pipe_rupture}]}",
+            "{at: 10m, asset: well-1, hazard: gas_leak, level: red, caused_by: [{cascade: C1, asset: well-1, hazard: pipe_rupture}]}",
             Some(
-                "expected: well-1 gas_leak level red, caused by C1 from main-1 pipe_rupture\n    actual:   well-1 gas_leak level red since 10m (rule gas.ch4_adjacent.ladder, sensor ch4-1), caused by nothing",
+                "expected: well-1 gas_leak level red, caused by C1 from well-1 pipe_rupture\n    actual:   well-1 gas_leak level red since 10m (rule gas.ch4_adjacent.ladder, sensor ch4-1), caused by nothing",
             ),
         ),
     ];
