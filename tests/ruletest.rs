@@ -482,3 +482,33 @@ fn cause_chains_and_shadow_findings_pass_and_fail() {
         "{out}"
     );
 }
+
+#[test]
+fn only_deployment_runs_the_deployments_own_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/mine.test.yaml"),
+        file(&[case(
+            "mine",
+            "{at: 10m, asset: well-1, hazard: gas_leak, level: red}",
+        )]),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["test", "--only", "deployment", "--config"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout,
+        "ok   rules/mine.test.yaml :: mine\n1 passed, 0 failed\n"
+    );
+    // without `--only`, the shipped packs' cases run too
+    let (code, all) = tocsin_test(dir.path());
+    assert_eq!(code, 0, "{all}");
+    assert!(all.contains("<builtin>/rules/city_gas.test.yaml"), "{all}");
+    assert!(all.ends_with("35 passed, 0 failed\n"), "{all}");
+}
