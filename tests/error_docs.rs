@@ -93,7 +93,10 @@ fn config_pages_show_todays_messages() {
         }
         for example in examples {
             if !golden.contains(example) {
-                stale.push(format!("{}: `{example}` is not printed today", code.as_str()));
+                stale.push(format!(
+                    "{}: `{example}` is not printed today",
+                    code.as_str()
+                ));
             }
         }
     }

@@ -64,9 +64,17 @@ mod tests {
         let table = [
             (None, "<builtin>/rules/city_gas.test.yaml", true),
             (None, "rules/mine.test.yaml", true),
-            (Some(Only::Deployment), "<builtin>/rules/city_gas.test.yaml", false),
+            (
+                Some(Only::Deployment),
+                "<builtin>/rules/city_gas.test.yaml",
+                false,
+            ),
             (Some(Only::Deployment), "rules/mine.test.yaml", true),
-            (Some(Only::Shipped), "<builtin>/rules/city_gas.test.yaml", true),
+            (
+                Some(Only::Shipped),
+                "<builtin>/rules/city_gas.test.yaml",
+                true,
+            ),
             (Some(Only::Shipped), "rules/mine.test.yaml", false),
         ];
         for (only, path, expected) in table {
