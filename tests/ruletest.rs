@@ -512,3 +512,40 @@ fn only_deployment_runs_the_deployments_own_cases() {
     assert!(all.contains("<builtin>/rules/city_gas.test.yaml"), "{all}");
     assert!(all.ends_with("35 passed, 0 failed\n"), "{all}");
 }
+
+#[test]
+fn a_script_fault_fails_the_case_and_names_the_reading() {
+    // the duration is computed, so `validate` cannot see it; the runtime refuses it
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/local.yaml"),
+        "version: 1\nrules:\n  - id: local.spike\n    domain: city_gas\n    metric: \
+         gas.ch4_adjacent\n    hazard: gas_leak\n    script: {file: spike.rhai}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules/spike.rhai"),
+        "let span = \"20\" + \" min\";\nlet w = window(\"gas.ch4_adjacent\", span);\n\
+         if w.count() > 2 { \"yellow\" } else { () }\n",
+    )
+    .unwrap();
+    let text = file(&[case(
+        "spike",
+        "{at: 10m, asset: well-1, hazard: gas_leak, level: red}",
+    )]);
+    let report = run_text(Some(dir.path()), &text);
+    let out = report.to_string();
+    assert_eq!(report.failed(), 1, "{out}");
+    // once per rule, position and message, although every reading faults
+    assert_eq!(out.matches("script fault").count(), 1, "{out}");
+    assert!(
+        out.contains("expected: rule local.spike runs its script without a fault"),
+        "{out}"
+    );
+    assert!(out.contains("script fault rules/spike.rhai:2:"), "{out}");
+    assert!(
+        out.contains("on the reading of ch4-1 gas.ch4_adjacent at 0s = 3: "),
+        "{out}"
+    );
+}
