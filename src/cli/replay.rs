@@ -63,6 +63,8 @@ struct Tally {
     warnings: usize,
     /// Fault changes printed.
     faults: usize,
+    /// Script faults printed.
+    script_faults: usize,
 }
 
 /// `tocsin replay`, with or without `--baseline`.
@@ -116,18 +118,29 @@ fn changes(
     for reading in readings {
         playback.feed(reading, &mut changes);
         print_changes(&mut writer, &mut changes, &mut tally)?;
+        for fault in playback.take_script_faults() {
+            tally.script_faults += 1;
+            let line = script_fault_line(&fault, Some(reading));
+            writeln!(writer, "{line}").context("writing to standard output")?;
+        }
     }
     if let Some(until) = until.filter(|until| *until > playback.now()) {
         playback.advance_through(until, &mut changes);
         print_changes(&mut writer, &mut changes, &mut tally)?;
+        for fault in playback.take_script_faults() {
+            tally.script_faults += 1;
+            let line = script_fault_line(&fault, None);
+            writeln!(writer, "{line}").context("writing to standard output")?;
+        }
     }
     writer.flush().context("writing to standard output")?;
     let engine = playback.engine();
     eprintln!(
-        "replay: {} readings, {} warning changes, {} fault changes, {} late or duplicate, {} unknown, {} bad lines",
+        "replay: {} readings, {} warning changes, {} fault changes, {} script faults, {} late or duplicate, {} unknown, {} bad lines",
         tally.readings,
         tally.warnings,
         tally.faults,
+        tally.script_faults,
         engine.late_readings(),
         engine.unknown_readings(),
         tally.bad_lines
@@ -249,6 +262,28 @@ fn shadow_line(s: &ShadowFinding) -> serde_json::Value {
         "ts": s.ts.to_rfc3339(),
         "generation": s.generation,
         "message": s.message,
+    })
+}
+
+/// A script that failed (the rule keeps its previous level) as a JSON line: the rule, the
+/// position in its script, the fault's kind and message, and the reading that ran it (none when
+/// a clock tick did).
+fn script_fault_line(
+    fault: &crate::script::ScriptFault,
+    reading: Option<&Reading>,
+) -> serde_json::Value {
+    json!({
+        "type": "script_fault",
+        "rule": fault.rule,
+        "file": fault.file,
+        "line": fault.line,
+        "column": fault.column,
+        "kind": fault.kind.as_str(),
+        "message": fault.message,
+        "sensor": reading.map(|r| r.sensor.as_str()),
+        "metric": reading.map(|r| r.metric.as_str()),
+        "ts": reading.map(|r| r.ts.to_rfc3339()),
+        "value": reading.map(|r| r.value),
     })
 }
 
