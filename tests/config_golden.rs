@@ -76,11 +76,50 @@ fn bad_configurations_match_their_golden_output() {
 }
 
 #[test]
+fn warnings_are_printed_and_the_configuration_still_loads() {
+    // `tests/golden/warnings/<case>/`: a deployment whose only diagnostics are warnings. The
+    // output is the expected warnings, then the `ok:` summary (its generation id is a hash of
+    // every file, so only its start is compared), and the exit status is 0.
+    let cases_dir = root().join("tests/golden/warnings");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for case in &cases {
+        let (output, code) = validate(&case.join("deployment"));
+        assert_eq!(code, Some(0), "{}:\n{output}", case.display());
+        let (warnings, summary) = output
+            .trim_end()
+            .rsplit_once('\n')
+            .unwrap_or_else(|| panic!("no warnings in {output}"));
+        assert!(summary.starts_with("ok: generation "), "{output}");
+        let expected_path = case.join("expected.txt");
+        if update {
+            std::fs::write(&expected_path, format!("{warnings}\n")).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        assert_eq!(format!("{warnings}\n"), expected, "{}", case.display());
+        assert!(warnings.contains("warning["), "{output}");
+        assert!(!warnings.contains("error["), "{output}");
+    }
+}
+
+#[test]
 fn every_golden_case_shows_its_code() {
     // Together the cases must show every diagnostic code at least once.
     let cases_dir = root().join("tests/golden/config");
     let mut all = String::new();
     for entry in std::fs::read_dir(&cases_dir).unwrap() {
+        let path = entry.unwrap().path().join("expected.txt");
+        all.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+    }
+    // Warnings are shown by `tests/golden/warnings/`.
+    for entry in std::fs::read_dir(root().join("tests/golden/warnings")).unwrap() {
         let path = entry.unwrap().path().join("expected.txt");
         all.push_str(&std::fs::read_to_string(path).unwrap_or_default());
     }
@@ -97,7 +136,8 @@ fn every_golden_case_shows_its_code() {
         .filter(|code| !shown_elsewhere.contains(code))
     {
         assert!(
-            all.contains(&format!("error[{}]", code.as_str())),
+            all.contains(&format!("error[{}]", code.as_str()))
+                || all.contains(&format!("warning[{}]", code.as_str())),
             "no golden case shows error[{}]",
             code.as_str()
         );
@@ -370,7 +410,15 @@ csv-east,c,city_gas,adjacent_space,gas_co,123.45,41.80
 fn minimal_example_validates_cleanly() {
     let (output, code) = validate(&root().join("examples/minimal"));
     assert_eq!(code, Some(0), "{output}");
-    assert!(output.starts_with("ok: generation "), "{output}");
+    // One warning, on purpose: the example's CH4 well sensor also reports the well's water level,
+    // which the shipped packs record as context but no rule judges.
+    let (warnings, output) = output.split_at(output.find("ok: generation ").unwrap());
+    assert_eq!(
+        warnings,
+        "city/sensors.yaml:10:33: warning[unused_metric]: no rule evaluates metric \
+         `gas.well_water_level`\n  = hint: add a rule that reads it (or remove it): readings of \
+         it are stored but never judged\n1 warning\n"
+    );
     assert!(
         output.ends_with(
             ": 8 domains, 28 metrics, 32 rules, 2 districts, 22 departments, 6 assets, 10 sensors\n"
@@ -516,7 +564,8 @@ fn deployment_replaces_shipped_items_by_id() {
     std::fs::write(
         dir.path().join("rules/gas.yaml"),
         "version: 1\nrules:\n  - id: gas.ch4_adjacent.ladder\n    domain: city_gas\n    \
-         metric: gas.ch4_adjacent\n    hazard: gas_leak\n    threshold:\n      levels: {red: 30}\n",
+         metric: gas.ch4_adjacent\n    hazard: gas_leak\n    replaces: gas.ch4_adjacent.ladder\n    \
+         threshold:\n      levels: {red: 30}\n",
     )
     .unwrap();
     let generation = tocsin::compile::load(Some(dir.path())).unwrap();

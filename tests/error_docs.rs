@@ -52,3 +52,53 @@ fn codes_are_unique_across_api_and_config() {
         "codes used by both with different meanings: {shared:?}"
     );
 }
+
+/// Every configuration code's page shows an example message (`error[CODE]: ...` or
+/// `warning[CODE]: ...`), and that message is one `tocsin validate` prints today: it appears in a
+/// golden output (`tests/golden/**/expected.txt`), so a changed message fails here until its
+/// page is updated.
+#[test]
+fn config_pages_show_todays_messages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut golden = String::new();
+    let mut folders = vec![root.join("tests/golden")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && !path.is_symlink() {
+                folders.push(path);
+            } else if path.file_name().is_some_and(|n| n == "expected.txt") {
+                golden.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    // A FIFO cannot be committed, nor is a 4 MiB fixture worth it (`src/config/sources.rs`
+    // shows these two).
+    let shown_elsewhere = [Code::NotRegularFile, Code::FileTooLarge];
+    let mut stale = Vec::new();
+    for code in Code::ALL.iter().filter(|c| !shown_elsewhere.contains(c)) {
+        let page = std::fs::read_to_string(root.join(format!("docs/errors/{}.md", code.as_str())))
+            .unwrap();
+        let examples: Vec<&str> = page
+            .lines()
+            .filter_map(|line| {
+                ["error", "warning"].iter().find_map(|severity| {
+                    let marker = format!("{severity}[{}]: ", code.as_str());
+                    line.find(&marker).map(|at| &line[at..])
+                })
+            })
+            .collect();
+        if examples.is_empty() {
+            stale.push(format!("{}: no example message", code.as_str()));
+        }
+        for example in examples {
+            if !golden.contains(example) {
+                stale.push(format!(
+                    "{}: `{example}` is not printed today",
+                    code.as_str()
+                ));
+            }
+        }
+    }
+    assert!(stale.is_empty(), "{}", stale.join("\n"));
+}

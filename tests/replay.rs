@@ -400,3 +400,44 @@ fn replay_against_a_baseline_prints_added_removed_and_regraded_warnings() {
         "{stderr}"
     );
 }
+
+#[test]
+fn replay_prints_script_faults_with_their_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    deployment(dir.path());
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/local.yaml"),
+        "version: 1\nrules:\n  - id: local.spike\n    domain: city_gas\n    metric: \
+         gas.ch4_adjacent\n    hazard: gas_leak\n    script: {file: spike.rhai}\n",
+    )
+    .unwrap();
+    // a computed duration: `validate` cannot see it, the runtime refuses it
+    std::fs::write(
+        dir.path().join("rules/spike.rhai"),
+        "let span = \"20\" + \" min\";\nlet w = window(\"gas.ch4_adjacent\", span);\n()\n",
+    )
+    .unwrap();
+    let input = dir.path().join("readings.ndjson");
+    std::fs::write(&input, format!("{}\n{}\n", line(0, 3.0), line(10, 4.0))).unwrap();
+    let (code, lines, stderr) = replay(dir.path(), &input);
+    assert_eq!(code, 0, "{stderr}");
+    let faults = of_type(&lines, "script_fault");
+    assert_eq!(faults.len(), 2, "{lines:?}");
+    let first = faults[0];
+    assert_eq!(first["rule"], "local.spike");
+    assert_eq!(first["file"], "rules/spike.rhai");
+    assert_eq!(first["line"], 2);
+    assert_eq!(first["sensor"], "ch4-1");
+    assert_eq!(first["metric"], "gas.ch4_adjacent");
+    assert_eq!(first["value"], 3.0);
+    assert!(
+        first["ts"].as_str().unwrap().starts_with("2026-11-2"),
+        "{first}"
+    );
+    assert!(
+        first["message"].as_str().unwrap().contains("20 min"),
+        "{first}"
+    );
+    assert!(stderr.contains("2 script faults"), "{stderr}");
+}

@@ -208,14 +208,27 @@ fn every_kind_of_expectation_passes_and_fails() {
             "level of an unknown asset",
             "{at: 10m, asset: well-2, hazard: gas_leak, level: red}",
             Some(
-                "actual:   well-2 gas_leak level none (never raised) (no asset `well-2` in this configuration)",
+                "rules/t.test.yaml:54:10: error[unknown_asset]: unknown asset `well-2`\n    = hint: did you mean `well-1`?",
+            ),
+        ),
+        (
+            // it would pass by checking nothing: an expectation naming an unknown thing is an error
+            "no level of an unknown asset",
+            "{at: 10m, asset: well-2, hazard: gas_leak, level: none}",
+            Some("error[unknown_asset]: unknown asset `well-2`"),
+        ),
+        (
+            "alarm of an unknown rule on an unknown sensor",
+            "{at: 10m, alarm: {rule: gas.ch4_adjacent.ladd, sensor: ch4-2, level: none}}",
+            Some(
+                "error[unknown_rule]: unknown rule `gas.ch4_adjacent.ladd`\n    = hint: did you mean `gas.ch4_adjacent.ladder`?",
             ),
         ),
         (
             "level of a misspelt hazard",
             "{at: 10m, asset: well-1, hazard: gas_leek, level: red}",
             Some(
-                "actual:   well-1 gas_leek level none (never raised) (no rule or cascade raises `gas_leek`)",
+                "error[unknown_hazard]: no rule or cascade raises hazard `gas_leek`\n    = hint: did you mean `gas_leak`?",
             ),
         ),
         (
@@ -265,9 +278,9 @@ fn every_kind_of_expectation_passes_and_fails() {
         ),
         (
             "cause expected but none",
-            "{at: 10m, asset: well-1, hazard: gas_leak, level: red, caused_by: [{cascade: C1, asset: main-1, hazard: pipe_rupture}]}",
+            "{at: 10m, asset: well-1, hazard: gas_leak, level: red, caused_by: [{cascade: C1, asset: well-1, hazard: pipe_rupture}]}",
             Some(
-                "expected: well-1 gas_leak level red, caused by C1 from main-1 pipe_rupture\n    actual:   well-1 gas_leak level red since 10m (rule gas.ch4_adjacent.ladder, sensor ch4-1), caused by nothing",
+                "expected: well-1 gas_leak level red, caused by C1 from well-1 pipe_rupture\n    actual:   well-1 gas_leak level red since 10m (rule gas.ch4_adjacent.ladder, sensor ch4-1), caused by nothing",
             ),
         ),
     ];
@@ -466,6 +479,73 @@ fn cause_chains_and_shadow_findings_pass_and_fail() {
     // the actual cause is named in the failure
     assert!(
         out.contains("caused by T1_leak_to_next_space from well-1 gas_leak"),
+        "{out}"
+    );
+}
+
+#[test]
+fn only_deployment_runs_the_deployments_own_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/mine.test.yaml"),
+        file(&[case(
+            "mine",
+            "{at: 10m, asset: well-1, hazard: gas_leak, level: red}",
+        )]),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["test", "--only", "deployment", "--config"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout,
+        "ok   rules/mine.test.yaml :: mine\n1 passed, 0 failed\n"
+    );
+    // without `--only`, the shipped packs' cases run too
+    let (code, all) = tocsin_test(dir.path());
+    assert_eq!(code, 0, "{all}");
+    assert!(all.contains("<builtin>/rules/city_gas.test.yaml"), "{all}");
+    assert!(all.ends_with("35 passed, 0 failed\n"), "{all}");
+}
+
+#[test]
+fn a_script_fault_fails_the_case_and_names_the_reading() {
+    // the duration is computed, so `validate` cannot see it; the runtime refuses it
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/local.yaml"),
+        "version: 1\nrules:\n  - id: local.spike\n    domain: city_gas\n    metric: \
+         gas.ch4_adjacent\n    hazard: gas_leak\n    script: {file: spike.rhai}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules/spike.rhai"),
+        "let span = \"20\" + \" min\";\nlet w = window(\"gas.ch4_adjacent\", span);\n\
+         if w.count() > 2 { \"yellow\" } else { () }\n",
+    )
+    .unwrap();
+    let text = file(&[case(
+        "spike",
+        "{at: 10m, asset: well-1, hazard: gas_leak, level: red}",
+    )]);
+    let report = run_text(Some(dir.path()), &text);
+    let out = report.to_string();
+    assert_eq!(report.failed(), 1, "{out}");
+    // once per rule, position and message, although every reading faults
+    assert_eq!(out.matches("script fault").count(), 1, "{out}");
+    assert!(
+        out.contains("expected: rule local.spike runs its script without a fault"),
+        "{out}"
+    );
+    assert!(out.contains("script fault rules/spike.rhai:2:"), "{out}");
+    assert!(
+        out.contains("on the reading of ch4-1 gas.ch4_adjacent at 0s = 3: "),
         "{out}"
     );
 }

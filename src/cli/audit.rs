@@ -70,6 +70,9 @@ pub enum AuditCommand {
         /// One JSON object per line, each entry exactly as stored (with its hashes).
         #[arg(long)]
         json: bool,
+        /// Show times at this fixed UTC offset (`+08:00`, `Z`) instead of UTC (not in `--json`).
+        #[arg(long, value_parser = super::replay::parse_zone)]
+        timezone: Option<super::replay::Zone>,
     },
 }
 
@@ -107,6 +110,7 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
                 after,
                 limit,
                 json,
+                timezone,
             } => {
                 let filter = AuditFilter {
                     warning: *warning,
@@ -117,7 +121,12 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
                     after_seq: *after,
                     limit: LIST_PAGE,
                 };
-                list(store, filter, *limit, *json).await?;
+                let zone = if *json {
+                    None
+                } else {
+                    Some(timezone.unwrap_or_default())
+                };
+                list(store, filter, *limit, zone).await?;
                 Ok(ExitCode::SUCCESS)
             }
         }
@@ -132,12 +141,13 @@ async fn verify(url: &str, head: Option<Anchor>) -> anyhow::Result<VerifyReport>
         .with_context(|| format!("cannot read the audit log of {}", redact_url(url)))
 }
 
-/// Prints the entries matching `filter` a page at a time, at most `limit` in all.
+/// Prints the entries matching `filter` a page at a time, at most `limit` in all: one line each
+/// with times at `zone`, or (`None`) one JSON object each, exactly as stored.
 async fn list(
     url: &str,
     mut filter: AuditFilter,
     limit: Option<u64>,
-    json: bool,
+    zone: Option<super::replay::Zone>,
 ) -> anyhow::Result<()> {
     let store = connect(url).await?;
     let mut left = limit.unwrap_or(u64::MAX);
@@ -148,13 +158,17 @@ async fn list(
             .await
             .with_context(|| format!("cannot read the audit log of {}", redact_url(url)))?;
         for entry in page.entries {
-            let line = if json {
-                serde_json::to_string(&entry)?
-            } else {
-                format!(
+            let line = match zone {
+                None => serde_json::to_string(&entry)?,
+                Some(zone) => format!(
                     "{:>6}  {}  {:<16}  {:<20}  {:<14}  {}",
-                    entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.detail
-                )
+                    entry.seq,
+                    zone.show(entry.at),
+                    entry.actor,
+                    entry.action,
+                    entry.subject,
+                    entry.detail
+                ),
             };
             writeln!(out, "{line}")?;
             left -= 1;

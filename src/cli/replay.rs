@@ -44,6 +44,74 @@ pub struct ReplayArgs {
     /// the way. Without it the replay stops at the last reading's time.
     #[arg(long, value_parser = parse_until)]
     pub until: Option<Timestamp>,
+    /// Print times at this fixed UTC offset (`+08:00`, `-05:30`, `Z`) instead of UTC.
+    #[arg(long, value_parser = parse_zone)]
+    pub timezone: Option<Zone>,
+}
+
+/// A fixed UTC offset that printed times are shown at (`--timezone +08:00`); UTC by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Zone {
+    /// Minutes east of UTC.
+    minutes: i32,
+}
+
+/// Reads `--timezone`: `Z`, `UTC`, or `+HH:MM` / `-HH:MM` (also `+HH` and `+HHMM`), at most 14
+/// hours from UTC.
+pub(crate) fn parse_zone(text: &str) -> Result<Zone, String> {
+    let refuse = || {
+        format!(
+            "`{text}` is not a UTC offset: write `+08:00` (Shenyang), `-05:30` or `Z` (named \
+             zones such as `Asia/Shanghai` are not known offline)"
+        )
+    };
+    if text == "Z" || text.eq_ignore_ascii_case("utc") {
+        return Ok(Zone::default());
+    }
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(refuse()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    let colons = rest.matches(':').count();
+    let shaped = match (digits.len(), colons) {
+        (2, 0) | (4, 0) => true,
+        (4, 1) => rest.as_bytes().get(2) == Some(&b':'),
+        _ => false,
+    };
+    if !shaped || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refuse());
+    }
+    let hours: i32 = digits[..2].parse().map_err(|_| refuse())?;
+    let minutes: i32 = if digits.len() == 4 {
+        digits[2..].parse().map_err(|_| refuse())?
+    } else {
+        0
+    };
+    if hours > 14 || minutes > 59 || hours * 60 + minutes > 14 * 60 {
+        return Err(refuse());
+    }
+    Ok(Zone {
+        minutes: sign * (hours * 60 + minutes),
+    })
+}
+
+impl Zone {
+    /// `ts` in RFC 3339 at this offset, with milliseconds: `2026-07-20T08:00:00.000+08:00`
+    /// (`...Z` for UTC, as before).
+    pub(crate) fn show(self, ts: Timestamp) -> String {
+        if self.minutes == 0 {
+            return ts.to_rfc3339();
+        }
+        let shifted = Timestamp(ts.0 + i64::from(self.minutes) * 60_000).to_rfc3339();
+        let Some(local) = shifted.strip_suffix('Z') else {
+            return ts.to_rfc3339();
+        };
+        let sign = if self.minutes < 0 { '-' } else { '+' };
+        let abs = self.minutes.abs();
+        format!("{local}{sign}{:02}:{:02}", abs / 60, abs % 60)
+    }
 }
 
 /// Reads `--until`.
@@ -63,6 +131,10 @@ struct Tally {
     warnings: usize,
     /// Fault changes printed.
     faults: usize,
+    /// Script faults printed.
+    script_faults: usize,
+    /// The offset printed times are shown at.
+    zone: Zone,
 }
 
 /// `tocsin replay`, with or without `--baseline`.
@@ -77,7 +149,10 @@ pub(crate) fn run_args(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let baseline = baseline.flatten();
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        zone: args.timezone.unwrap_or_default(),
+        ..Tally::default()
+    };
     let mut readings = read_input(&args.input, &mut tally)?;
     readings.sort_by_key(|r| r.ts);
     tally.readings = readings.len();
@@ -116,18 +191,29 @@ fn changes(
     for reading in readings {
         playback.feed(reading, &mut changes);
         print_changes(&mut writer, &mut changes, &mut tally)?;
+        for fault in playback.take_script_faults() {
+            tally.script_faults += 1;
+            let line = script_fault_line(&fault, Some(reading), tally.zone);
+            writeln!(writer, "{line}").context("writing to standard output")?;
+        }
     }
     if let Some(until) = until.filter(|until| *until > playback.now()) {
         playback.advance_through(until, &mut changes);
         print_changes(&mut writer, &mut changes, &mut tally)?;
+        for fault in playback.take_script_faults() {
+            tally.script_faults += 1;
+            let line = script_fault_line(&fault, None, tally.zone);
+            writeln!(writer, "{line}").context("writing to standard output")?;
+        }
     }
     writer.flush().context("writing to standard output")?;
     let engine = playback.engine();
     eprintln!(
-        "replay: {} readings, {} warning changes, {} fault changes, {} late or duplicate, {} unknown, {} bad lines",
+        "replay: {} readings, {} warning changes, {} fault changes, {} script faults, {} late or duplicate, {} unknown, {} bad lines",
         tally.readings,
         tally.warnings,
         tally.faults,
+        tally.script_faults,
         engine.late_readings(),
         engine.unknown_readings(),
         tally.bad_lines
@@ -196,13 +282,13 @@ fn print_changes(
         let line = match &change {
             Change::Warning(w) => {
                 tally.warnings += 1;
-                warning_line(w)
+                warning_line(w, tally.zone)
             }
             Change::Fault(f) => {
                 tally.faults += 1;
-                fault_line(f)
+                fault_line(f, tally.zone)
             }
-            Change::Shadow(s) => shadow_line(s),
+            Change::Shadow(s) => shadow_line(s, tally.zone),
             Change::Alarm(_) => continue,
         };
         writeln!(writer, "{line}").context("writing to standard output")?;
@@ -211,14 +297,14 @@ fn print_changes(
 }
 
 /// One warning change as a JSON line.
-fn warning_line(w: &WarningChange) -> serde_json::Value {
+fn warning_line(w: &WarningChange, zone: Zone) -> serde_json::Value {
     let mut line = json!({
         "type": "warning",
         "asset": w.asset,
         "hazard": w.hazard,
         "level": level_name(w.to),
         "from": level_name(w.from),
-        "ts": w.ts.to_rfc3339(),
+        "ts": zone.show(w.ts),
         "rule": w.rule,
         "sensor": w.sensor,
         "domain": w.domain,
@@ -237,7 +323,7 @@ fn warning_line(w: &WarningChange) -> serde_json::Value {
 }
 
 /// What a shadow rule would have done, as a JSON line.
-fn shadow_line(s: &ShadowFinding) -> serde_json::Value {
+fn shadow_line(s: &ShadowFinding, zone: Zone) -> serde_json::Value {
     json!({
         "type": "shadow",
         "rule": s.rule,
@@ -246,22 +332,83 @@ fn shadow_line(s: &ShadowFinding) -> serde_json::Value {
         "hazard": s.hazard,
         "level": level_name(s.to),
         "from": level_name(s.from),
-        "ts": s.ts.to_rfc3339(),
+        "ts": zone.show(s.ts),
         "generation": s.generation,
         "message": s.message,
     })
 }
 
+/// A script that failed (the rule keeps its previous level) as a JSON line: the rule, the
+/// position in its script, the fault's kind and message, and the reading that ran it (none when
+/// a clock tick did).
+fn script_fault_line(
+    fault: &crate::script::ScriptFault,
+    reading: Option<&Reading>,
+    zone: Zone,
+) -> serde_json::Value {
+    json!({
+        "type": "script_fault",
+        "rule": fault.rule,
+        "file": fault.file,
+        "line": fault.line,
+        "column": fault.column,
+        "kind": fault.kind.as_str(),
+        "message": fault.message,
+        "sensor": reading.map(|r| r.sensor.as_str()),
+        "metric": reading.map(|r| r.metric.as_str()),
+        "ts": reading.map(|r| zone.show(r.ts)),
+        "value": reading.map(|r| r.value),
+    })
+}
+
 /// One fault change as a JSON line.
-fn fault_line(f: &FaultChange) -> serde_json::Value {
+fn fault_line(f: &FaultChange, zone: Zone) -> serde_json::Value {
     json!({
         "type": "fault",
         "sensor": f.sensor,
         "metric": f.metric,
         "kind": f.kind.as_str(),
         "active": f.active,
-        "ts": f.ts.to_rfc3339(),
+        "ts": zone.show(f.ts),
         "detail": f.detail,
         "generation": f.generation,
     })
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn offsets_parse_and_show() {
+        let ts = Timestamp::parse_rfc3339("2026-07-20T00:30:00Z").unwrap();
+        let table = [
+            ("Z", "2026-07-20T00:30:00.000Z"),
+            ("UTC", "2026-07-20T00:30:00.000Z"),
+            ("+00:00", "2026-07-20T00:30:00.000Z"),
+            ("+08:00", "2026-07-20T08:30:00.000+08:00"),
+            ("+0800", "2026-07-20T08:30:00.000+08:00"),
+            ("+08", "2026-07-20T08:30:00.000+08:00"),
+            ("-05:30", "2026-07-19T19:00:00.000-05:30"),
+            ("+14:00", "2026-07-20T14:30:00.000+14:00"),
+        ];
+        for (text, shown) in table {
+            let zone = parse_zone(text).unwrap();
+            assert_eq!(zone.show(ts), shown, "{text}");
+            // what is shown reads back as the same instant
+            assert_eq!(Timestamp::parse_rfc3339(shown), Some(ts), "{text}");
+        }
+        for bad in [
+            "",
+            "8",
+            "+8:00",
+            "+08:0",
+            "+15:00",
+            "+08:60",
+            "Asia/Shanghai",
+            "08:00",
+        ] {
+            assert!(parse_zone(bad).is_err(), "{bad:?}");
+        }
+    }
 }

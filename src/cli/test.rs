@@ -8,16 +8,42 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+/// Which cases `tocsin test` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Only {
+    /// Only the deployment's own `rules/**/*.test.yaml` (not the shipped packs' cases).
+    Deployment,
+    /// Only the shipped packs' cases.
+    Shipped,
+}
+
 /// Arguments of `tocsin test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
     /// Deployment directory (its `rules/**/*.test.yaml` run with the shipped cases).
     #[arg(long)]
     pub config: PathBuf,
+    /// Run only the deployment's own cases, or only the shipped ones (default: both).
+    #[arg(long, value_enum)]
+    pub only: Option<Only>,
+}
+
+/// Whether the test file at `path` (as shown: `<builtin>/...` for shipped files) is selected.
+fn selected(only: Option<Only>, path: &str) -> bool {
+    let shipped = path.starts_with("<builtin>/");
+    match only {
+        None => true,
+        Some(Only::Deployment) => !shipped,
+        Some(Only::Shipped) => shipped,
+    }
 }
 
 pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
-    let report = crate::ruletest::run(&args.config);
+    let files: Vec<_> = crate::config::rule_tests(Some(&args.config))
+        .into_iter()
+        .filter(|file| selected(args.only, &file.path))
+        .collect();
+    let report = crate::ruletest::run_files(Some(&args.config), &files);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     write!(out, "{report}").context("writing to standard output")?;
@@ -27,4 +53,32 @@ pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_selects_by_layer() {
+        let table = [
+            (None, "<builtin>/rules/city_gas.test.yaml", true),
+            (None, "rules/mine.test.yaml", true),
+            (
+                Some(Only::Deployment),
+                "<builtin>/rules/city_gas.test.yaml",
+                false,
+            ),
+            (Some(Only::Deployment), "rules/mine.test.yaml", true),
+            (
+                Some(Only::Shipped),
+                "<builtin>/rules/city_gas.test.yaml",
+                true,
+            ),
+            (Some(Only::Shipped), "rules/mine.test.yaml", false),
+        ];
+        for (only, path, expected) in table {
+            assert_eq!(selected(only, path), expected, "{only:?} {path}");
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! `tocsin validate`: compiles the shipped packs with a deployment directory and prints either
 //! every problem (`file:line:column: error[CODE]: message`, exit 1) or a one-line summary (exit 0).
+//! Warnings (`file:line:column: warning[CODE]: message`) are printed before the summary of a
+//! valid set and do not change the exit status; with errors, only the errors are printed (a
+//! warning is often a knock-on of an error: a misspelt metric is also one no rule reads).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -19,7 +22,8 @@ pub(crate) fn run(config: &Path) -> anyhow::Result<ExitCode> {
 
 /// The text `validate` prints for `config`, and whether the set is valid.
 fn report(config: &Path) -> (String, bool) {
-    let generation = compile::load(Some(config));
+    let (generation, warnings) = compile::load_checked(Some(config), None);
+    let mut out = String::new();
     let settings = if config.is_dir() {
         settings::load(config).err().unwrap_or_default()
     } else {
@@ -45,11 +49,19 @@ fn report(config: &Path) -> (String, bool) {
                 s.assets,
                 s.sensors
             );
-            (line, true)
+            for warning in &warnings {
+                out.push_str(&warning.to_string());
+                out.push('\n');
+            }
+            let n = warnings.len();
+            if n > 0 {
+                out.push_str(&format!("{n} warning{}\n", if n == 1 { "" } else { "s" }));
+            }
+            out.push_str(&line);
+            (out, true)
         }
         _ => {
             crate::config::Diagnostic::sort(&mut diagnostics);
-            let mut out = String::new();
             for diagnostic in &diagnostics {
                 out.push_str(&diagnostic.to_string());
                 out.push('\n');

@@ -12,6 +12,7 @@ mod domains;
 mod grading;
 mod item;
 mod ladder;
+mod meaning;
 mod rules;
 mod workflow;
 
@@ -36,17 +37,36 @@ pub fn load_with(
     deployment: Option<&Path>,
     city: Option<SourceFile>,
 ) -> Result<Generation, Vec<Diagnostic>> {
+    load_checked(deployment, city).0
+}
+
+/// Like [`load_with`], also returning the warnings (`unused_metric` ...): diagnostics that are
+/// printed but do not keep the configuration from loading. When the result is `Err`, its
+/// errors come without the warnings.
+pub fn load_checked(
+    deployment: Option<&Path>,
+    city: Option<SourceFile>,
+) -> (Result<Generation, Vec<Diagnostic>>, Vec<Diagnostic>) {
     let mut loaded = read_all(deployment);
     if let Some(city) = city {
         loaded.replace_city(city);
     }
     let mut diagnostics = loaded.diagnostics;
     let parts = compile_documents(&loaded.documents, &loaded.sources, &mut diagnostics);
+    let (mut warnings, diagnostics): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        diagnostics.into_iter().partition(|d| !d.is_error());
+    Diagnostic::sort(&mut warnings);
+    (build(loaded.sources, parts, diagnostics), warnings)
+}
+
+/// The generation from compiled parts, or the errors (sorted).
+fn build(
+    sources: Vec<SourceFile>,
+    parts: GenerationParts,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Result<Generation, Vec<Diagnostic>> {
     if diagnostics.is_empty() {
-        let generation = Generation::build(GenerationParts {
-            sources: loaded.sources,
-            ..parts
-        });
+        let generation = Generation::build(GenerationParts { sources, ..parts });
         // contacts and duty rosters name the generation's departments and districts
         match crate::contacts::from_generation(&generation) {
             Ok(_) => Ok(generation),
@@ -142,6 +162,7 @@ fn compile_documents(
     let districts = merge(districts, "district", "code", diagnostics);
     let departments = merge(departments, "department", id_key, diagnostics);
     let domain_docs = merge(domain_docs, "domain", id_key, diagnostics);
+    meaning::check_replacements(&rule_defs, diagnostics);
     let rule_defs = merge(rule_defs, "rule", id_key, diagnostics);
     let assets = merge(assets, "asset", id_key, diagnostics);
     let sensors = merge(sensors, "sensor", id_key, diagnostics);
@@ -165,6 +186,15 @@ fn compile_documents(
     let workflows = workflow::workflows(&workflow_docs, &domains, &departments, diagnostics);
     let scripts = composite::Scripts::new(sources);
     let rules = rules::rules(&rule_defs, &domains, &metrics, &scripts, diagnostics);
+    meaning::check_scripts(&rules, &metrics, diagnostics);
+    for item in &rule_defs {
+        if let Some(doc) = domain_docs.iter().find(|d| d.id == item.def.domain) {
+            meaning::check_hazard(item, &doc.id, &doc.def.hazards, diagnostics);
+        }
+    }
+    for item in &cascades {
+        meaning::check_cascade_hazard(item, &domain_docs, &rules, diagnostics);
+    }
     let links = coupling::links(&links, &domains, diagnostics);
     let cascades = coupling::cascades(&cascades, &domains, &rules, diagnostics);
     let receptors = coupling::receptors(&receptors, diagnostics);
@@ -175,8 +205,23 @@ fn compile_documents(
         metrics: &metrics,
     };
     let assets = registry.assets(&assets, diagnostics);
-    let mut sensors = registry.sensors(&sensors, &assets, diagnostics);
+    let sensor_items = sensors;
+    let mut sensors = registry.sensors(&sensor_items, &assets, diagnostics);
     registry.overrides(&overrides, &mut sensors, diagnostics);
+    meaning::check_bindings(&rule_defs, &rules, &sensors, diagnostics);
+    let script_texts: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.path.ends_with(".rhai"))
+        .map(|s| s.text.as_str())
+        .collect();
+    meaning::check_unused_metrics(
+        &domain_docs,
+        &sensor_items,
+        &metrics,
+        &rules,
+        &script_texts,
+        diagnostics,
+    );
     let mut edges = coupling::edges(&edges, &assets, diagnostics);
     edges.extend(crate::coupling::derive::derive_edges(&assets, &links));
     GenerationParts {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::composite::{self, Scripts};
 use super::item::{Item, suggest};
 use super::ladder;
+use super::meaning;
 use crate::config::raw::{
     ClearDef, CountDef, DualControlDef, ForDef, RateDef, RuleDef, ThresholdDef,
 };
@@ -169,10 +170,39 @@ fn rule(
         return None;
     };
     let clear = clear_policy(item, def.clear.as_ref(), metric, diagnostics);
+    if clear.margin.is_finite() && clear.margin >= 0.0 {
+        check_meaning(item, &kind, metric, clear.margin, diagnostics);
+    }
     Some(Rule {
         metric: Some(metric.id.clone()),
         ..shell(def, kind, clear)
     })
+}
+
+/// Thresholds against the metric's valid range and whether each level can clear (`meaning`).
+fn check_meaning(
+    item: &Item<'_, RuleDef>,
+    kind: &RuleKind,
+    metric: &Metric,
+    margin: f64,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let (own, key) = match kind {
+        RuleKind::Threshold { ladder, .. } => (ladder.as_ref(), "threshold.levels"),
+        RuleKind::DualControl { cumulative, .. } => {
+            (cumulative.as_ref(), "dual_control.cumulative.levels")
+        }
+        _ => return,
+    };
+    match (own, metric.default_ladder.as_ref()) {
+        (Some(ladder), _) => {
+            meaning::check_ladder(item, Some(key), ladder, metric, margin, diagnostics);
+        }
+        (None, Some(ladder)) => {
+            meaning::check_ladder(item, None, ladder, metric, margin, diagnostics);
+        }
+        (None, None) => {}
+    }
 }
 
 /// A rule with everything but its metric taken from `def`.

@@ -107,6 +107,20 @@ pub enum Code {
     NoAddress,
     /// A time of the week when nobody of a department is on duty for a role workflows notify.
     RosterGap,
+    /// A hazard that the rule's domain does not list under `hazards:`, or that no rule raises (a cascade's `to:`, a test expectation).
+    UnknownHazard,
+    /// A threshold outside the metric's valid range: no valid reading can reach it, or every one does.
+    LevelOutOfRange,
+    /// A clear condition no valid reading can meet: the clear point (threshold minus `clear.margin` for `above`, plus for `below`) lies at or past the end of the metric's valid range.
+    ClearUnreachable,
+    /// A deployment rule that no sensor of the deployment is bound to (its domain, metric and `objects:` select none).
+    BindsNoSensor,
+    /// A deployment rule that reuses a shipped rule's id without `replaces: <id>`, or `replaces:` naming no shipped rule.
+    ReplacesShipped,
+    /// A metric that a deployment sensor reports but no rule evaluates (a warning: the configuration still loads).
+    UnusedMetric,
+    /// A script literal the engine would reject at run time: a duration string it cannot read, a level word outside `none`/`blue`/`yellow`/`orange`/`red`, a metric name no domain defines.
+    ScriptType,
 }
 
 impl Code {
@@ -158,6 +172,13 @@ impl Code {
             Code::UnknownChannel => "unknown_channel",
             Code::NoAddress => "no_address",
             Code::RosterGap => "roster_gap",
+            Code::UnknownHazard => "unknown_hazard",
+            Code::LevelOutOfRange => "level_out_of_range",
+            Code::ClearUnreachable => "clear_unreachable",
+            Code::BindsNoSensor => "binds_no_sensor",
+            Code::ReplacesShipped => "replaces_shipped",
+            Code::UnusedMetric => "unused_metric",
+            Code::ScriptType => "script_type",
         }
     }
 
@@ -208,7 +229,48 @@ impl Code {
         Code::UnknownChannel,
         Code::NoAddress,
         Code::RosterGap,
+        Code::UnknownHazard,
+        Code::LevelOutOfRange,
+        Code::ClearUnreachable,
+        Code::BindsNoSensor,
+        Code::ReplacesShipped,
+        Code::UnusedMetric,
+        Code::ScriptType,
     ];
+}
+
+/// How serious a diagnostic is: an error keeps the configuration from loading, a warning is
+/// printed and the configuration loads.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The configuration is refused.
+    #[default]
+    Error,
+    /// Printed; the configuration loads.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`, as printed before the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// One problem in one file.
@@ -216,6 +278,8 @@ impl Code {
 pub struct Diagnostic {
     /// Stable code.
     pub code: Code,
+    /// Error (refused) or warning (printed, loads).
+    pub severity: Severity,
     /// File as shown to the user (relative to the deployment, or `<builtin>/...`).
     pub file: String,
     /// 1-based line (0 when the problem is not tied to a position).
@@ -238,6 +302,7 @@ impl Diagnostic {
     ) -> Diagnostic {
         Diagnostic {
             code,
+            severity: Severity::Error,
             file: file.into(),
             line,
             column,
@@ -252,6 +317,17 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic as a warning: printed, but the configuration still loads.
+    pub fn warning(mut self) -> Diagnostic {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// True for an error (the configuration is refused).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
     /// Orders diagnostics by file, line and column (then code and message, so output is stable).
     pub fn sort(diagnostics: &mut [Diagnostic]) {
         diagnostics.sort_by(|a, b| {
@@ -262,14 +338,16 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `file:line:column: error[CODE]: message` and, on the next line, `  = hint: ...`.
+    /// `file:line:column: error[CODE]: message` (or `warning[CODE]`) and, on the next line,
+    /// `  = hint: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: error[{}]: {}",
+            "{}:{}:{}: {}[{}]: {}",
             self.file,
             self.line,
             self.column,
+            self.severity.as_str(),
             self.code.as_str(),
             self.message
         )?;

@@ -10,6 +10,6 @@ pub mod raw_workflow;
 pub mod sources;
 pub mod table;
 
-pub use diagnostic::{Code, Diagnostic};
+pub use diagnostic::{Code, Diagnostic, Severity};
 pub use format::Positions;
 pub use sources::{Body, Document, Layer, Loaded, read_all, rule_tests};

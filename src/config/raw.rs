@@ -180,6 +180,10 @@ pub struct DomainDoc {
     pub issuing_authority: IssuingAuthority,
     /// Object kinds.
     pub objects: Vec<String>,
+    /// Hazards its rules may raise; when given, a rule of the domain naming another hazard is an
+    /// `unknown_hazard` (a misspelling would otherwise open a warning nobody looks for).
+    #[serde(default)]
+    pub hazards: Vec<String>,
     /// Metrics.
     pub metrics: Vec<MetricDef>,
     /// Risk matrix and consequence; absent = graded by alarm level alone.
@@ -303,6 +307,9 @@ pub struct RulesDoc {
 pub struct RuleDef {
     /// Stable id.
     pub id: String,
+    /// The shipped rule this deployment rule replaces on purpose (its own id); without it, a
+    /// deployment rule reusing a shipped id is a `replaces_shipped` error.
+    pub replaces: Option<String>,
     /// Domain id.
     pub domain: String,
     /// Metric id (not for `sequence` and `cluster` rules).

@@ -24,6 +24,7 @@ mod observed;
 mod offset;
 mod playback;
 mod raw;
+mod references;
 mod report;
 mod runner;
 #[cfg(test)]
@@ -96,7 +97,12 @@ impl<'a> Runner<'a> {
             .map(|case| match case {
                 Ok(case) => {
                     let outcome = match self.generation(case.registry.clone()) {
-                        Ok(generation) => {
+                        Ok(generation) => 'run: {
+                            let unknown =
+                                references::unknown_references(&case, &generation, &file.path);
+                            if !unknown.is_empty() {
+                                break 'run Outcome::Invalid(unknown);
+                            }
                             let failures = runner::run_case(&case, &generation);
                             if failures.is_empty() {
                                 Outcome::Passed

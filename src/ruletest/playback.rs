@@ -76,6 +76,11 @@ impl Playback {
         self.engine.evaluate(reading, out);
     }
 
+    /// The script faults since the last call (rule, script position, message), oldest first.
+    pub fn take_script_faults(&mut self) -> Vec<crate::script::ScriptFault> {
+        self.engine.take_script_faults()
+    }
+
     /// The engine, for its counters and inspection.
     pub fn engine(&self) -> &Engine {
         &self.engine

@@ -17,6 +17,7 @@ use super::observed::Observed;
 use super::offset::format_offset;
 use super::playback::Playback;
 use super::report::Failure;
+use crate::script::ScriptFault;
 
 /// What comes next in a case: at equal times readings first, then actions, then expectations.
 enum Next<'c> {
@@ -36,6 +37,7 @@ pub(crate) fn run_case(case: &Case, generation: &Arc<Generation>) -> Vec<Failure
     let mut failures = Vec::new();
     let mut changes = Vec::new();
     let mut unknown = HashSet::new();
+    let mut faulted = HashSet::new();
     let mut readings = case.readings.iter().peekable();
     let mut actions = case.actions.iter().peekable();
     let mut expectations = case.expectations.iter().peekable();
@@ -65,15 +67,27 @@ pub(crate) fn run_case(case: &Case, generation: &Arc<Generation>) -> Vec<Failure
                 {
                     failures.push(unknown_reading(case, reading, generation));
                 }
+                for fault in playback.take_script_faults() {
+                    let place = (reading.position, Some(&reading.reading));
+                    script_fault(case, place, &fault, &mut faulted, &mut failures);
+                }
             }
             Some(Next::Action(action)) => {
                 playback.advance_through(action.at, &mut changes);
+                for fault in playback.take_script_faults() {
+                    let place = (action.position, None);
+                    script_fault(case, place, &fault, &mut faulted, &mut failures);
+                }
                 take_in(&mut changes, &mut observed, &mut duty);
                 duty.fire_due(action.at);
                 failures.extend(take_action(action, &mut duty));
             }
             Some(Next::Expectation(expectation)) => {
                 playback.advance_through(expectation.at, &mut changes);
+                for fault in playback.take_script_faults() {
+                    let place = (expectation.position, None);
+                    script_fault(case, place, &fault, &mut faulted, &mut failures);
+                }
                 take_in(&mut changes, &mut observed, &mut duty);
                 duty.fire_due(expectation.at);
                 failures.extend(check(expectation, &observed, &duty, generation, case.start));
@@ -95,6 +109,49 @@ fn take_in(changes: &mut Vec<Change>, observed: &mut Observed, duty: &mut Duty<'
             duty.react(warning);
         }
     }
+}
+
+/// A script fault fails the case: once per rule, script position and message, at the reading
+/// that caused it (or the action or expectation whose clock tick ran the script), naming the
+/// reading (sensor, metric, time, value) when there is one.
+fn script_fault(
+    case: &Case,
+    (position, reading): ((usize, usize), Option<&crate::model::Reading>),
+    fault: &ScriptFault,
+    faulted: &mut HashSet<(String, usize, usize, String)>,
+    failures: &mut Vec<Failure>,
+) {
+    let key = (
+        fault.rule.as_str().to_owned(),
+        fault.line,
+        fault.column,
+        fault.message.clone(),
+    );
+    if !faulted.insert(key) {
+        return;
+    }
+    let (when, cause) = match reading {
+        Some(r) => (
+            format!("at {}", format_offset(r.ts.since(case.start))),
+            format!(
+                " on the reading of {} {} at {} = {}",
+                r.sensor,
+                r.metric,
+                format_offset(r.ts.since(case.start)),
+                r.value
+            ),
+        ),
+        None => ("on the clock".to_owned(), " on a clock tick".to_owned()),
+    };
+    failures.push(Failure {
+        position,
+        when,
+        expected: format!("rule {} runs its script without a fault", fault.rule),
+        actual: format!(
+            "script fault {}:{}:{} ({}){cause}: {}",
+            fault.file, fault.line, fault.column, fault.kind, fault.message
+        ),
+    });
 }
 
 /// A reading the engine ignored because the configuration does not know its sensor or metric.

@@ -29,6 +29,7 @@ mod fault;
 mod history;
 mod host;
 mod layout;
+pub mod lint;
 mod sandbox;
 mod verdict;
 mod window;
