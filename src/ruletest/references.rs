@@ -4,7 +4,7 @@
 //! expectation's position, with the closest known name as a hint; the case does not run.
 
 use super::case::{Case, Check};
-use crate::compile::suggest;
+use crate::text::suggest;
 use crate::config::{Code, Diagnostic};
 use crate::model::Generation;
 

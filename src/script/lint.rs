@@ -170,7 +170,7 @@ pub fn lint(source: &str, metrics: &[&str]) -> Vec<Finding> {
                             line,
                             column,
                             message: format!("`{name}`: no metric `{text}`"),
-                            hint: crate::compile::suggest(text, metrics.iter().copied(), "metrics"),
+                            hint: crate::text::suggest(text, metrics.iter().copied(), "metrics"),
                         });
                     }
                 }
