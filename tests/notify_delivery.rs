@@ -283,6 +283,7 @@ async fn a_slow_receiver_times_out_and_a_refusal_is_permanent() {
     let refused = Notification {
         channel: Channel::Webhook,
         recipient: "refusing".into(),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         ..notification(warning, "w:refuse:webhook")
     };
     save(&store, &new_case(warning, 0), &[refused], &[]).await;

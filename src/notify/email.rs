@@ -132,7 +132,7 @@ impl Channel for EmailChannel {
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
         let to = self
             .addresses
-            .addresses(&msg.recipient, ChannelKind::Email, msg.created_at);
+            .addresses_as(&msg.recipient, &msg.audience, ChannelKind::Email, msg.created_at);
         if to.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),
@@ -166,6 +166,7 @@ mod tests {
             attempt: 1,
             warning: 1,
             recipient: "gas".into(),
+            audience: crate::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
             level: Level::Orange,
             drill: false,
             reason: "issued".to_owned(),

@@ -504,7 +504,7 @@ impl Channel for ProviderSmsChannel {
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
         let phones = self
             .addresses
-            .addresses(&msg.recipient, ChannelKind::Sms, msg.created_at);
+            .addresses_as(&msg.recipient, &msg.audience, ChannelKind::Sms, msg.created_at);
         if phones.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),
@@ -653,6 +653,7 @@ mod tests {
             attempt: 1,
             warning: 1,
             recipient: crate::model::DepartmentId::new("d"),
+            audience: crate::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
             level: Level::Red,
             drill: false,
             reason: "issued".into(),

@@ -313,6 +313,7 @@ pub fn outgoing(claim: &ClaimedMessage) -> Outgoing {
         attempt: claim.attempt,
         warning: n.warning,
         recipient: n.recipient.clone(),
+        audience: n.audience.clone(),
         level: n.level,
         drill: n.drill,
         reason: n.reason.clone(),

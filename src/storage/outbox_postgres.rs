@@ -36,6 +36,7 @@ async fn escalate(
             .bind(n.subject.as_str())
             .bind(n.body.as_str())
             .bind(n.created_at.millis())
+            .bind(n.audience.as_str())
             .execute(&mut **tx)
             .await
             .map_err(query_error("finish_attempt"))?;

@@ -41,8 +41,8 @@ pub(super) const ATTEMPT_SQL: &str = "INSERT INTO outbox_attempts (outbox, attem
 
 /// Queues an escalation row (a key already present is skipped).
 pub(super) const ESCALATE_SQL: &str = "INSERT INTO outbox (key, warning, recipient, channel, level, drill, \
-     reason, subject, body, created_at, status, next_attempt_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $10) \
+     reason, subject, body, created_at, status, next_attempt_at, audience) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $10, $11) \
      ON CONFLICT (key) DO NOTHING";
 
 /// Re-queues a row by hand.

@@ -33,7 +33,7 @@ use crate::model::{
 };
 
 use super::message::{self, Reason};
-use super::routing::resolve_all;
+use super::routing::resolve_named;
 use super::{Event, Refusal, WarningFacts};
 
 mod events;
@@ -243,13 +243,14 @@ impl<'a> Run<'a> {
             level: self.case.level,
             ..self.warning.clone()
         };
-        let departments = resolve_all(
+        let named = resolve_named(
             self.generation,
             self.workflow,
             &warning,
             recipients,
             &self.case.issued_to,
         );
+        let departments: Vec<DepartmentId> = named.iter().map(|(d, _)| d.clone()).collect();
         if departments.is_empty() {
             return departments;
         }
@@ -261,7 +262,7 @@ impl<'a> Run<'a> {
             &self.case,
             text,
         );
-        for department in &departments {
+        for (department, audience) in &named {
             for channel in channels {
                 let pair = (department.clone(), *channel);
                 if self.told.contains(&pair) {
@@ -289,6 +290,7 @@ impl<'a> Run<'a> {
                     key,
                     warning: self.warning.id,
                     recipient: department.clone(),
+                    audience: (*audience).to_owned(),
                     channel: *channel,
                     level: self.case.level,
                     drill: self.case.drill,
