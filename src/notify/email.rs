@@ -130,9 +130,12 @@ impl Channel for EmailChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let to = self
-            .addresses
-            .addresses_as(&msg.recipient, &msg.audience, ChannelKind::Email, msg.created_at);
+        let to = self.addresses.addresses_as(
+            &msg.recipient,
+            &msg.audience,
+            ChannelKind::Email,
+            msg.created_at,
+        );
         if to.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),

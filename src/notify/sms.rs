@@ -99,9 +99,12 @@ impl Channel for SmsGatewayChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let phones = self
-            .addresses
-            .addresses_as(&msg.recipient, &msg.audience, ChannelKind::Sms, msg.created_at);
+        let phones = self.addresses.addresses_as(
+            &msg.recipient,
+            &msg.audience,
+            ChannelKind::Sms,
+            msg.created_at,
+        );
         if phones.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),

@@ -164,9 +164,12 @@ impl Channel for WebhookChannel {
     }
 
     async fn send(&self, msg: &Outgoing) -> Result<Delivered, SendError> {
-        let targets = self
-            .addresses
-            .targets_as(&msg.recipient, &msg.audience, ChannelKind::Webhook, msg.created_at);
+        let targets = self.addresses.targets_as(
+            &msg.recipient,
+            &msg.audience,
+            ChannelKind::Webhook,
+            msg.created_at,
+        );
         if targets.is_empty() {
             return Err(SendError::NoAddress {
                 recipient: msg.recipient.as_str().to_owned(),

@@ -35,15 +35,19 @@ pub fn resolve_all(
     recipients: &[Recipient],
     issued: &[DepartmentId],
 ) -> Vec<DepartmentId> {
-    resolve_named(generation, workflow, warning, recipients, issued)
-        .into_iter()
-        .map(|(department, _)| department)
-        .collect()
+    let mut out: Vec<DepartmentId> = Vec::new();
+    for (department, _) in resolve_named(generation, workflow, warning, recipients, issued) {
+        if !out.contains(&department) {
+            out.push(department);
+        }
+    }
+    out
 }
 
 /// [`resolve_all`] with, for each department, the recipient word that named it first (the
 /// innermost word for an `issuing_authority` entry): the outbox row keeps it so delivery tells
-/// the people of that role (`department_duty_leader` -> the duty leader).
+/// the people of that role (`department_duty_leader` -> the duty leader). A department named
+/// both for its duty leader and by another word appears twice, once per role.
 pub fn resolve_named(
     generation: &Generation,
     workflow: &Workflow,
@@ -58,6 +62,12 @@ pub fn resolve_named(
         );
     }
     out
+}
+
+/// Whether an audience word names a department's duty leader rather than its duty officer: the
+/// leader's message is a row of its own beside the officer's.
+pub fn leads(word: &str) -> bool {
+    word == "department_duty_leader"
 }
 
 /// The workflow word of a recipient ([`Recipient::WORDS`]); `department` for one named by id.
@@ -87,8 +97,12 @@ fn collect(
     out: &mut Vec<(DepartmentId, &'static str)>,
 ) {
     let word = word_of(recipient);
+    // one entry per department and role: its duty officer (any word but the leader's) and its
+    // duty leader are named apart
     let mut push = |id: &DepartmentId| {
-        if generation.department(id.as_str()).is_some() && !out.iter().any(|(d, _)| d == id) {
+        if generation.department(id.as_str()).is_some()
+            && !out.iter().any(|(d, w)| d == id && leads(w) == leads(word))
+        {
             out.push((id.clone(), word));
         }
     };
