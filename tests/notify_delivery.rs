@@ -256,7 +256,74 @@ async fn the_recipient_word_reaches_the_leader_or_the_officer(store: Arc<dyn Sto
     assert_eq!(next[0].audience, "department_duty_leader");
 }
 
+/// The queue-depth gauges (`tocsin_outbox_messages{status,channel}`,
+/// `tocsin_outbox_oldest_queued_seconds`) as `/api/v1/metrics` renders them: refreshed by the
+/// worker before a round, at most every `DEPTH_REFRESH` of clock time.
+async fn the_queue_depth_gauges_follow_the_outbox(store: Arc<dyn Store>) {
+    queue(&store, "a10", &[Channel::Webhook, Channel::Webhook]).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // rows are queued at(10); the worker runs at(1_510): the oldest waits 1.5 s
+    let clock = ManualClock::new(at(1_510));
+    let metrics = Arc::new(tocsin::telemetry::Metrics::new());
+    let yaml = webhook_yaml(
+        &format!("http://127.0.0.1:{port}/down"),
+        "max_attempts: 3\n",
+    );
+    let notifier = worker(&store, &clock, &yaml).with_metrics(Arc::clone(&metrics));
+    let line = |text: &str, status: &str, channel: &str| -> Option<String> {
+        let head = format!("tocsin_outbox_messages{{status=\"{status}\",channel=\"{channel}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(head.as_str()).map(str::to_owned))
+    };
+    assert_eq!(notifier.run_once().await.unwrap().failed, 2);
+    let text = metrics.render();
+    assert_eq!(
+        line(&text, "queued", "webhook").as_deref(),
+        Some("2"),
+        "{text}"
+    );
+    assert_eq!(
+        line(&text, "failed", "webhook").as_deref(),
+        Some("0"),
+        "{text}"
+    );
+    assert_eq!(line(&text, "dead", "sms").as_deref(), Some("0"), "{text}");
+    assert!(
+        text.contains("tocsin_outbox_oldest_queued_seconds 1.5\n"),
+        "{text}"
+    );
+    // within the refresh interval the gauges stay as read
+    assert_eq!(notifier.run_once().await.unwrap().claimed, 0);
+    assert_eq!(
+        line(&metrics.render(), "failed", "webhook").as_deref(),
+        Some("0")
+    );
+    // later: both failed rows are counted (and claimed again)
+    clock.advance(notify::worker::DEPTH_REFRESH);
+    notifier.run_once().await.unwrap();
+    let text = metrics.render();
+    assert_eq!(
+        line(&text, "queued", "webhook").as_deref(),
+        Some("0"),
+        "{text}"
+    );
+    assert_eq!(
+        line(&text, "failed", "webhook").as_deref(),
+        Some("2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tocsin_outbox_oldest_queued_seconds 6.5\n"),
+        "{text}"
+    );
+}
+
 store_tests!(
+    the_queue_depth_gauges_follow_the_outbox,
     webhooks_arrive_signed_once_each,
     a_500_is_retried_when_due_with_the_same_webhook_id,
     the_recipient_word_reaches_the_leader_or_the_officer,

@@ -9,12 +9,14 @@ use crate::model::{AuditDraft, Notification, Timestamp};
 
 use super::StoreError;
 use super::outbox::{
-    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, RetryOutcome,
+    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, QueueCount,
+    RetryOutcome,
 };
 use super::outbox_sql::{
     ATTEMPT_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL, FINISH_SQL,
-    REQUEUE_SQL, attach_attempts, attempts_in_range_sql, claim_sql, deliveries_sql,
-    delivery_records, finish_values, id_range, retry_decision, sorted_claims,
+    QUEUE_DEPTH_SQL, REQUEUE_SQL, attach_attempts, attempts_in_range_sql, claim_sql,
+    deliveries_sql, delivery_records, finish_values, id_range, queue_counts, retry_decision,
+    sorted_claims,
 };
 use super::postgres::PostgresStore;
 use super::shared::query_error;
@@ -177,5 +179,14 @@ impl OutboxStore for PostgresStore {
         };
         attach_attempts(&mut records, attempts)?;
         Ok(records)
+    }
+
+    async fn queue_depth(&self) -> Result<Vec<QueueCount>, StoreError> {
+        let (reader, _) = self.outbox_pools();
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(QUEUE_DEPTH_SQL)
+            .fetch_all(reader)
+            .await
+            .map_err(query_error("queue_depth"))?;
+        queue_counts(rows)
     }
 }

@@ -10,7 +10,7 @@ use crate::model::Timestamp;
 
 use super::outbox::{
     AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, DeliveryStatus,
-    RetryOutcome,
+    QueueCount, RetryOutcome,
 };
 use super::workflow_rows::{OUTBOX_COLUMNS, OutboxRow};
 use super::{OutboxRecord, StoreError};
@@ -48,6 +48,31 @@ pub(super) const ESCALATE_SQL: &str = "INSERT INTO outbox (key, warning, recipie
 /// Re-queues a row by hand.
 pub(super) const REQUEUE_SQL: &str = "UPDATE outbox SET status = 'queued', next_attempt_at = $1, \
      claimed_by = NULL, claimed_until = NULL WHERE id = $2 AND status IN ('failed', 'dead')";
+
+/// Rows not delivered by status and channel, with the oldest of each.
+pub(super) const QUEUE_DEPTH_SQL: &str = "SELECT status, channel, COUNT(*), MIN(created_at) \
+     FROM outbox WHERE status IN ('queued', 'sending', 'failed', 'dead', 'suppressed') \
+     GROUP BY status, channel";
+
+/// The checked counts of [`QUEUE_DEPTH_SQL`] rows (an unknown status is a corrupt row).
+pub(super) fn queue_counts(
+    rows: Vec<(String, String, i64, Option<i64>)>,
+) -> Result<Vec<QueueCount>, StoreError> {
+    rows.into_iter()
+        .map(|(status, channel, messages, oldest)| {
+            let parsed = DeliveryStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+                operation: "queue_depth",
+                detail: format!("unknown outbox status `{status}`"),
+            })?;
+            Ok(QueueCount {
+                status: parsed,
+                channel,
+                messages: u64::try_from(messages).unwrap_or_default(),
+                oldest_created_at: Timestamp(oldest.unwrap_or_default()),
+            })
+        })
+        .collect()
+}
 
 /// Columns of [`AttemptRow`].
 const ATTEMPT_COLUMNS: &str =
