@@ -2,7 +2,8 @@
 //! types and their conversions, and the pure decisions (retry, finish values). The
 //! implementations, `outbox_sqlite.rs` and `outbox_postgres.rs`, only carry them out; they differ
 //! only where the databases do: a claim on PostgreSQL locks its rows with `FOR UPDATE SKIP LOCKED`
-//! (so two processes never claim one row) and an audit append takes the audit advisory lock;
+//! (so two processes never claim one row), a round's attempts end and are stored in two
+//! multi-row `UNNEST` statements, and an audit append takes the audit advisory lock;
 //! SQLite has one writer and every write transaction starts with `BEGIN IMMEDIATE`, so its claim
 //! is one `UPDATE ... RETURNING`.
 
@@ -33,6 +34,28 @@ pub(super) const FINISH_SQL: &str = "UPDATE outbox SET status = $1, next_attempt
      claimed_by = NULL, claimed_until = NULL, delivered_at = $3, \
      provider_id = COALESCE($4, provider_id), last_error = $5 \
      WHERE id = $6 AND claimed_by = $7 AND attempts = $8 AND status = 'sending'";
+
+/// PostgreSQL: ends a round's attempts in one statement, each only while its worker still holds
+/// the attempt's claim; answers the ids it moved. Arrays, one element per report: id, status,
+/// next_attempt_at, delivered_at, provider_id, last_error, worker, attempt.
+pub(super) const FINISH_MANY_SQL: &str = "UPDATE outbox AS o SET status = r.status, \
+     next_attempt_at = r.next_at, claimed_by = NULL, claimed_until = NULL, \
+     delivered_at = r.delivered_at, provider_id = COALESCE(r.provider_id, o.provider_id), \
+     last_error = r.last_error \
+     FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::TEXT[], $6::TEXT[], \
+       $7::TEXT[], $8::BIGINT[]) \
+       AS r(id, status, next_at, delivered_at, provider_id, last_error, worker, attempt) \
+     WHERE o.id = r.id AND o.claimed_by = r.worker AND o.attempts = r.attempt \
+       AND o.status = 'sending' \
+     RETURNING o.id";
+
+/// PostgreSQL: stores a round's attempts in one statement (arrays in [`ATTEMPT_SQL`]'s column
+/// order).
+pub(super) const ATTEMPT_MANY_SQL: &str = "INSERT INTO outbox_attempts (outbox, attempt, worker, \
+     started_at, ended_at, status, provider_id, error, endpoint) \
+     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], \
+       $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[]) \
+     ON CONFLICT (outbox, attempt) DO NOTHING";
 
 /// Stores one attempt.
 pub(super) const ATTEMPT_SQL: &str = "INSERT INTO outbox_attempts (outbox, attempt, worker, started_at, \
