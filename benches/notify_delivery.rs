@@ -111,6 +111,7 @@ fn row(warning: i64, tag: &str, i: usize, at: Timestamp) -> Notification {
         key: format!("w{warning}:{tag}:{i}:desk:webhook"),
         warning,
         recipient: "shenyang.gas".into(),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         channel: Channel::Webhook,
         level: Level::Red,
         drill: false,

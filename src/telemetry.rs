@@ -71,6 +71,15 @@ struct NotifyLabel {
     outcome: &'static str,
 }
 
+/// Label of the outbox queue-depth gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutboxLabel {
+    /// `queued`, `sending`, `failed`, `dead`, `suppressed`.
+    status: &'static str,
+    /// `sms`, `email`, `webhook`, `phone`.
+    channel: &'static str,
+}
+
 /// Label of the refused-request counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
@@ -177,6 +186,10 @@ pub struct Metrics {
     auth_refused: Family<ReasonLabel, Counter>,
     /// Delivery attempts of the outbox, by channel and outcome.
     notify_attempts: Family<NotifyLabel, Counter>,
+    /// Outbox rows not delivered, by status and channel (refreshed by the delivery worker).
+    outbox_messages: Family<OutboxLabel, Gauge>,
+    /// Age in seconds of the oldest outbox row still waiting for delivery.
+    outbox_oldest_queued_seconds: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -216,6 +229,18 @@ impl Metrics {
         let engine_recovered_readings = Counter::default();
         let auth_refused = Family::<ReasonLabel, Counter>::default();
         let notify_attempts = Family::<NotifyLabel, Counter>::default();
+        let outbox_messages = Family::<OutboxLabel, Gauge>::default();
+        let outbox_oldest_queued_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "tocsin_outbox_messages",
+            "Outbox rows not delivered, by status (queued, sending, failed, dead, suppressed) and channel",
+            outbox_messages.clone(),
+        );
+        registry.register(
+            "tocsin_outbox_oldest_queued_seconds",
+            "Age of the oldest outbox row still waiting for delivery (queued, sending or failed); 0 when none",
+            outbox_oldest_queued_seconds.clone(),
+        );
         registry.register(
             "tocsin_notify_attempts",
             "Delivery attempts of the outbox, by channel and outcome (delivered, failed, dead, lost)",
@@ -388,6 +413,8 @@ impl Metrics {
             engine_recovered_readings,
             auth_refused,
             notify_attempts,
+            outbox_messages,
+            outbox_oldest_queued_seconds,
         }
     }
 
@@ -524,6 +551,21 @@ impl Metrics {
         self.notify_attempts
             .get_or_create(&NotifyLabel { channel, outcome })
             .inc();
+    }
+
+    /// Sets the outbox queue-depth gauges: `counts` holds (status, channel, rows) for every pair
+    /// (zeros included, so a drained queue reads 0), `oldest_seconds` the oldest waiting row's age.
+    pub fn set_outbox_depth(
+        &self,
+        counts: &[(&'static str, &'static str, i64)],
+        oldest_seconds: f64,
+    ) {
+        for (status, channel, rows) in counts {
+            self.outbox_messages
+                .get_or_create(&OutboxLabel { status, channel })
+                .set(*rows);
+        }
+        self.outbox_oldest_queued_seconds.set(oldest_seconds);
     }
 
     /// Counts one stopped script evaluation.

@@ -144,6 +144,7 @@ fn notification(warning: i64, offset: i64) -> Notification {
         key: format!("w{warning}:issued:0:shenyang.construction:sms"),
         warning,
         recipient: "shenyang.construction".into(),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         channel: Channel::Sms,
         level: Level::Yellow,
         drill: false,

@@ -66,6 +66,7 @@ async fn the_outbox_shows_attempts_and_a_duty_officer_requeues_a_dead_row() {
         key: format!("w{warning}:issued:1:shenyang.gas:webhook"),
         warning,
         recipient: "shenyang.gas".into(),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         channel: Channel::Webhook,
         level: Level::Red,
         drill: false,

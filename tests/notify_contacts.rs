@@ -230,6 +230,7 @@ fn outgoing(department: &str, key: &str) -> Outgoing {
         attempt: 1,
         warning: 7,
         recipient: DepartmentId::new(department),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         level: Level::Orange,
         drill: false,
         reason: "issued".to_owned(),

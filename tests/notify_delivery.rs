@@ -184,9 +184,149 @@ async fn a_500_is_retried_when_due_with_the_same_webhook_id(store: Arc<dyn Store
     );
 }
 
+/// The recipient word travels with the row: a workflow telling `department_duty_leader` of the
+/// gas company reaches its duty leader (陈杰, +8613700000005), one telling `lead_department`
+/// its duty officer (孙丽, +8613700000006), through the contacts directory of the golden
+/// example and a real SMS gateway receiver; the word survives the store and an escalation.
+async fn the_recipient_word_reaches_the_leader_or_the_officer(store: Arc<dyn Store>) {
+    let Some(receiver) = receivers::webhook() else {
+        return;
+    };
+    engine(&store, &[change("a9", None, Some(Level::Orange), 0)]).await;
+    let warning = warning_of(&store, "a9").await.id;
+    let words = ["department_duty_leader", "lead_department"];
+    let rows_in: Vec<Notification> = words
+        .iter()
+        .map(|word| Notification {
+            audience: (*word).to_owned(),
+            ..notification(warning, &format!("w{warning}:issued:0:gas:{word}:sms"))
+        })
+        .collect();
+    save(&store, &new_case(warning, 0), &rows_in, &[]).await;
+    let stored = rows(&store).await;
+    let kept: Vec<&str> = stored
+        .iter()
+        .map(|r| r.record.notification.audience.as_str())
+        .collect();
+    assert_eq!(kept, words, "the store keeps each row's word");
+
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let generation = tocsin::compile::load(Some(&root.join("examples/shenyang"))).unwrap();
+    let file = tocsin::model::SourceFile {
+        path: "city/contacts.yaml".to_owned(),
+        text: std::fs::read_to_string(root.join("tests/golden/contacts/valid/city/contacts.yaml"))
+            .unwrap(),
+    };
+    let directory = tocsin::contacts::compile(&[file], &generation).unwrap();
+    let yaml = format!(
+        "sms:\n  url: '{}'\n  template: {{to: '{{{{phone}}}}', text: '{{{{text}}}}', out_id: '{{{{out_id}}}}', sign: Tocsin}}\n",
+        receiver.url("/sms/send")
+    );
+    let settings = settings(&yaml);
+    let clock = ManualClock::new(at(1_000));
+    let clock: Arc<dyn Clock> = Arc::new(clock);
+    let book: Arc<dyn notify::AddressBook> = Arc::new(notify::ContactsAddressBook::new(
+        directory,
+        SettingsAddressBook::new(&settings),
+    ));
+    let channels = notify::channels(&settings, Arc::clone(&clock), book).unwrap();
+    let notifier = Notifier::new(Arc::clone(&store), clock, settings, channels, "test-worker");
+    let round = notifier.run_once().await.unwrap();
+    assert_eq!(round.delivered, 2, "{round:?} {:?}", rows(&store).await);
+    let requests = receiver.requests();
+    let phone_of = |word: &str| -> Vec<String> {
+        let out_id = idempotency_key(&format!("w{warning}:issued:0:gas:{word}:sms"));
+        requests
+            .iter()
+            .filter(|r| r["body"]["out_id"] == out_id.as_str())
+            .map(|r| r["body"]["to"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(phone_of("department_duty_leader"), ["+8613700000005"]);
+    assert_eq!(phone_of("lead_department"), ["+8613700000006"]);
+
+    // an escalation row of a dead leader's row is still the leader's
+    let dead = Notification {
+        channel: Channel::Sms,
+        ..rows_in[0].clone()
+    };
+    let order = std::collections::BTreeMap::from([(Channel::Sms, vec![Channel::Phone])]);
+    let next = notify::escalation::escalations(&dead, &order, at(2_000));
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].audience, "department_duty_leader");
+}
+
+/// The queue-depth gauges (`tocsin_outbox_messages{status,channel}`,
+/// `tocsin_outbox_oldest_queued_seconds`) as `/api/v1/metrics` renders them: refreshed by the
+/// worker before a round, at most every `DEPTH_REFRESH` of clock time.
+async fn the_queue_depth_gauges_follow_the_outbox(store: Arc<dyn Store>) {
+    queue(&store, "a10", &[Channel::Webhook, Channel::Webhook]).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // rows are queued at(10); the worker runs at(1_510): the oldest waits 1.5 s
+    let clock = ManualClock::new(at(1_510));
+    let metrics = Arc::new(tocsin::telemetry::Metrics::new());
+    let yaml = webhook_yaml(
+        &format!("http://127.0.0.1:{port}/down"),
+        "max_attempts: 3\n",
+    );
+    let notifier = worker(&store, &clock, &yaml).with_metrics(Arc::clone(&metrics));
+    let line = |text: &str, status: &str, channel: &str| -> Option<String> {
+        let head = format!("tocsin_outbox_messages{{status=\"{status}\",channel=\"{channel}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(head.as_str()).map(str::to_owned))
+    };
+    assert_eq!(notifier.run_once().await.unwrap().failed, 2);
+    let text = metrics.render();
+    assert_eq!(
+        line(&text, "queued", "webhook").as_deref(),
+        Some("2"),
+        "{text}"
+    );
+    assert_eq!(
+        line(&text, "failed", "webhook").as_deref(),
+        Some("0"),
+        "{text}"
+    );
+    assert_eq!(line(&text, "dead", "sms").as_deref(), Some("0"), "{text}");
+    assert!(
+        text.contains("tocsin_outbox_oldest_queued_seconds 1.5\n"),
+        "{text}"
+    );
+    // within the refresh interval the gauges stay as read
+    assert_eq!(notifier.run_once().await.unwrap().claimed, 0);
+    assert_eq!(
+        line(&metrics.render(), "failed", "webhook").as_deref(),
+        Some("0")
+    );
+    // later: both failed rows are counted (and claimed again)
+    clock.advance(notify::worker::DEPTH_REFRESH);
+    notifier.run_once().await.unwrap();
+    let text = metrics.render();
+    assert_eq!(
+        line(&text, "queued", "webhook").as_deref(),
+        Some("0"),
+        "{text}"
+    );
+    assert_eq!(
+        line(&text, "failed", "webhook").as_deref(),
+        Some("2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tocsin_outbox_oldest_queued_seconds 6.5\n"),
+        "{text}"
+    );
+}
+
 store_tests!(
+    the_queue_depth_gauges_follow_the_outbox,
     webhooks_arrive_signed_once_each,
     a_500_is_retried_when_due_with_the_same_webhook_id,
+    the_recipient_word_reaches_the_leader_or_the_officer,
 );
 
 async fn sqlite() -> Arc<dyn Store> {
@@ -283,6 +423,7 @@ async fn a_slow_receiver_times_out_and_a_refusal_is_permanent() {
     let refused = Notification {
         channel: Channel::Webhook,
         recipient: "refusing".into(),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         ..notification(warning, "w:refuse:webhook")
     };
     save(&store, &new_case(warning, 0), &[refused], &[]).await;

@@ -165,6 +165,7 @@ async fn voice_call_backs_reach_alibaba_signed_with_the_out_id_and_provider_code
         .map(|level| Notification {
             channel: Channel::Phone,
             recipient: "shenyang.duty_office".into(),
+            audience: "department".to_owned(),
             level,
             created_at: monday,
             subject: format!("{}预警 燃气泄漏", level.as_str()),
@@ -265,6 +266,7 @@ async fn voice_call_backs_reach_alibaba_signed_with_the_out_id_and_provider_code
         attempt: 1,
         warning,
         recipient: "shenyang.duty_office".into(),
+        audience: "department".to_owned(),
         level: Level::Red,
         drill: false,
         reason: "issued".to_owned(),

@@ -61,6 +61,7 @@ fn message(department: &str, drill: bool) -> Outgoing {
         attempt: 1,
         warning: 1,
         recipient: DepartmentId::new(department),
+        audience: "department".to_owned(),
         level: Level::Red,
         drill,
         reason: "issued".to_owned(),

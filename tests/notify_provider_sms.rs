@@ -77,6 +77,7 @@ fn outgoing(key: &str, level: Level) -> Outgoing {
         attempt: 1,
         warning: 9,
         recipient: DepartmentId::new("shenyang.duty_office"),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         level,
         drill: false,
         reason: "issued".to_owned(),

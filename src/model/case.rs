@@ -91,6 +91,11 @@ pub struct Notification {
     pub warning: i64,
     /// The department told.
     pub recipient: DepartmentId,
+    /// The workflow's recipient word that named the department (`department_duty_leader`,
+    /// `district_government`, `city_duty_office`, `lead_department`, ...; `department` for a
+    /// department named by id, and for rows stored before the word was kept). The address book
+    /// resolves it to the people on duty in that role (a duty leader, else the duty officer).
+    pub audience: String,
     /// Channel.
     pub channel: Channel,
     /// Level at the time.
@@ -105,6 +110,12 @@ pub struct Notification {
     pub body: String,
     /// Clock time queued.
     pub created_at: Timestamp,
+}
+
+impl Notification {
+    /// The word of rows that name a department by id, and of rows stored before the word was
+    /// kept: the department's duty officer is told.
+    pub const DEPARTMENT_AUDIENCE: &'static str = "department";
 }
 
 /// A manual warning as a duty officer enters it (`POST /api/v1/warnings`).

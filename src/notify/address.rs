@@ -57,11 +57,12 @@ pub trait AddressBook: Send + Sync + std::fmt::Debug {
     /// when nowhere.
     fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target>;
 
-    /// Where `msg` goes on `channel`: [`AddressBook::targets`] of its recipient at its time. A
+    /// Where `msg` goes on `channel`: [`AddressBook::targets_as`] of its recipient and audience
+    /// at its time. A
     /// book that knows drill recipients sends a drill (演练) only to them (the contacts book);
     /// the settings book has no drill marking, so its addresses get drills as well.
     fn targets_of(&self, msg: &Outgoing, channel: Channel) -> Vec<Target> {
-        self.targets(&msg.recipient, channel, msg.created_at)
+        self.targets_as(&msg.recipient, &msg.audience, channel, msg.created_at)
     }
 
     /// The plain addresses among [`AddressBook::targets_of`].
@@ -74,6 +75,46 @@ pub trait AddressBook: Send + Sync + std::fmt::Debug {
     fn addresses(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<String> {
         plain(self.targets(recipient, channel, at))
     }
+
+    /// Where a message to the people `audience` names in `recipient` (the workflow's recipient
+    /// word kept with the outbox row: `department_duty_leader` names the duty leader, others the
+    /// duty officer) goes on `channel` at `at`. A book that knows no people (the settings book)
+    /// answers [`AddressBook::targets`].
+    fn targets_as(
+        &self,
+        recipient: &DepartmentId,
+        audience: &str,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Vec<Target> {
+        let _ = audience;
+        self.targets(recipient, channel, at)
+    }
+
+    /// The plain addresses among [`AddressBook::targets_as`].
+    fn addresses_as(
+        &self,
+        recipient: &DepartmentId,
+        audience: &str,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Vec<String> {
+        self.targets_as(recipient, audience, channel, at)
+            .into_iter()
+            .filter_map(|target| match target {
+                Target::Plain(text) => Some(text),
+                Target::Endpoint { .. } => None,
+            })
+            .collect()
+    }
+}
+
+/// The recipient an outbox row's audience word stands for when asking the directory: the
+/// workflow's word (`department_duty_leader`, `city_duty_office`, ...) for `department`, and a
+/// department named by id for `department` or a word the workflow language does not know (the
+/// duty officer is told).
+pub fn audience_recipient(audience: &str, department: &DepartmentId) -> Recipient {
+    Recipient::from_word(audience).unwrap_or_else(|| Recipient::Department(department.clone()))
 }
 
 /// The address book of the `notify.addresses` settings.
@@ -109,7 +150,8 @@ impl AddressBook for SettingsAddressBook {
 }
 
 /// The address book of the contacts directory: an outbox row's recipient department resolves
-/// at the message's time to its people on duty as duty officer (by the rosters, else by role)
+/// at the message's time to its people on duty in the role of the row's audience word (the duty
+/// leader for `department_duty_leader`, else the duty officer; by the rosters, else by role)
 /// and their addresses on the channel in each person's preferred order, then the department's
 /// robots and webhooks (webhook channel). Where the directory names nobody for the department
 /// on that channel, the settings book answers.
@@ -229,6 +271,20 @@ impl AddressBook for FollowingAddressBook {
     fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target> {
         self.current().targets(recipient, channel, at)
     }
+
+    fn targets_as(
+        &self,
+        recipient: &DepartmentId,
+        audience: &str,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Vec<Target> {
+        self.current().targets_as(recipient, audience, channel, at)
+    }
+
+    fn targets_of(&self, msg: &Outgoing, channel: Channel) -> Vec<Target> {
+        self.current().targets_of(msg, channel)
+    }
 }
 
 /// Whether the generation's sources include a contacts file.
@@ -247,7 +303,25 @@ pub fn contacts_targets(
     channel: Channel,
     at: Timestamp,
 ) -> Vec<Target> {
-    let recipient = Recipient::Department(department.clone());
+    contacts_targets_as(
+        directory,
+        department,
+        crate::model::Notification::DEPARTMENT_AUDIENCE,
+        channel,
+        at,
+    )
+}
+
+/// [`contacts_targets`] for the people the audience word names (the duty leader for
+/// `department_duty_leader`, falling back to the duty officer when nobody leads).
+pub fn contacts_targets_as(
+    directory: &Directory,
+    department: &DepartmentId,
+    audience: &str,
+    channel: Channel,
+    at: Timestamp,
+) -> Vec<Target> {
+    let recipient = audience_recipient(audience, department);
     as_targets(
         directory.addressees(&recipient, std::slice::from_ref(department), at),
         channel,
@@ -288,7 +362,22 @@ fn as_targets(addressees: Vec<crate::contacts::Addressee>, channel: Channel) -> 
 
 impl AddressBook for ContactsAddressBook {
     fn targets(&self, recipient: &DepartmentId, channel: Channel, at: Timestamp) -> Vec<Target> {
-        let found = contacts_targets(&self.directory.load(), recipient, channel, at);
+        self.targets_as(
+            recipient,
+            crate::model::Notification::DEPARTMENT_AUDIENCE,
+            channel,
+            at,
+        )
+    }
+
+    fn targets_as(
+        &self,
+        recipient: &DepartmentId,
+        audience: &str,
+        channel: Channel,
+        at: Timestamp,
+    ) -> Vec<Target> {
+        let found = contacts_targets_as(&self.directory.load(), recipient, audience, channel, at);
         if found.is_empty() {
             self.fallback.targets(recipient, channel, at)
         } else {
@@ -301,7 +390,7 @@ impl AddressBook for ContactsAddressBook {
     /// directory does not list falls back to the settings book, as for real warnings.
     fn targets_of(&self, msg: &Outgoing, channel: Channel) -> Vec<Target> {
         if !msg.drill {
-            return self.targets(&msg.recipient, channel, msg.created_at);
+            return self.targets_as(&msg.recipient, &msg.audience, channel, msg.created_at);
         }
         let directory = self.directory.load();
         if directory.lists_department(&msg.recipient) {
@@ -339,6 +428,34 @@ mod tests {
                 expected,
                 "{department} {channel:?}"
             );
+            // the settings book knows no people: every word gets the department's addresses
+            assert_eq!(
+                book.addresses_as(
+                    &DepartmentId::new(department),
+                    "department_duty_leader",
+                    channel,
+                    Timestamp(0)
+                ),
+                expected,
+                "{department} {channel:?} as leader"
+            );
+        }
+    }
+
+    #[test]
+    fn audience_words_name_the_workflow_recipient_else_the_department() {
+        let gas = DepartmentId::new("gas");
+        let table = [
+            ("department_duty_leader", Recipient::DepartmentDutyLeader),
+            ("city_duty_office", Recipient::CityDutyOffice),
+            ("district_government", Recipient::DistrictGovernment),
+            ("issuing_authority", Recipient::IssuingAuthority),
+            ("department", Recipient::Department(gas.clone())),
+            ("no_such_word", Recipient::Department(gas.clone())),
+            ("", Recipient::Department(gas.clone())),
+        ];
+        for (word, expected) in table {
+            assert_eq!(audience_recipient(word, &gas), expected, "{word}");
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct Outgoing {
     pub warning: i64,
     /// The department told.
     pub recipient: DepartmentId,
+    /// The workflow's recipient word that named it (`department_duty_leader`, ...): whom of the
+    /// department the address book picks.
+    pub audience: String,
     /// Level at the time.
     pub level: Level,
     /// Exercise (`【演练】` is already in subject and body).

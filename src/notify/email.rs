@@ -2,12 +2,17 @@
 //! implicit TLS `smtps://`; credentials in the URL, which is a secret), a UTF-8 subject, a
 //! plain-text and an HTML alternative, and `Message-ID: <idempotency-key@tocsin>` so a mailbox
 //! can drop a message re-sent after a crash. SMTP 5xx is permanent, 4xx temporary.
+//!
+//! lettre verifies the server's certificate against the public roots; `ca_file:` adds the CA
+//! certificates of a PEM file (a city's private CA, a test CA). A certificate that does not
+//! verify fails the attempt with a `send_unreachable` error saying so and naming `ca_file`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::model::workflow::Channel as ChannelKind;
@@ -85,6 +90,62 @@ pub struct EmailChannel {
     addresses: Arc<dyn AddressBook>,
 }
 
+/// How a connection URL secures the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// `smtp://` without `tls=`: plain text.
+    Plain,
+    /// `smtp://...?tls=required`: STARTTLS, refused when the server does not offer it.
+    StartTls,
+    /// `smtp://...?tls=opportunistic`: STARTTLS when offered.
+    Opportunistic,
+    /// `smtps://`: TLS from the first byte.
+    Implicit,
+}
+
+/// The TLS mode and host of an SMTP URL (the URL is a secret: errors never repeat it).
+pub fn tls_mode(url: &str) -> Result<(TlsMode, String), SendError> {
+    let bad = || SendError::Unusable("notify.email.url is not an SMTP URL".to_owned());
+    let parsed = reqwest::Url::parse(url).map_err(|_| bad())?;
+    let host = parsed.host_str().ok_or_else(bad)?.to_owned();
+    let tls = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let mode = match (parsed.scheme(), tls.as_deref()) {
+        ("smtp", None) => TlsMode::Plain,
+        ("smtp", Some("required")) => TlsMode::StartTls,
+        ("smtp", Some("opportunistic")) => TlsMode::Opportunistic,
+        ("smtps", _) => TlsMode::Implicit,
+        _ => return Err(bad()),
+    };
+    Ok((mode, host))
+}
+
+/// TLS parameters for `host` trusting the CA certificates of the PEM file `ca_file` besides the
+/// public roots.
+fn private_ca(host: &str, ca_file: &std::path::Path) -> Result<TlsParameters, SendError> {
+    let shown = ca_file.display();
+    let pem = std::fs::read(ca_file).map_err(|error| {
+        SendError::Unusable(format!(
+            "notify.email.ca_file `{shown}` cannot be read: {error}"
+        ))
+    })?;
+    let no_pem = |detail: String| {
+        SendError::Unusable(format!(
+            "notify.email.ca_file `{shown}` holds no PEM certificate{detail}"
+        ))
+    };
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(no_pem(String::new()));
+    }
+    let certificate = Certificate::from_pem(&pem).map_err(|error| no_pem(format!(": {error}")))?;
+    TlsParameters::builder(host.to_owned())
+        .add_root_certificate(certificate)
+        .build_rustls()
+        .map_err(|error| SendError::Unusable(format!("notify.email TLS settings: {error}")))
+}
+
 impl EmailChannel {
     /// A channel to the configured server; `timeout` bounds each SMTP command.
     pub fn new(
@@ -92,10 +153,27 @@ impl EmailChannel {
         timeout: Duration,
         addresses: Arc<dyn AddressBook>,
     ) -> Result<Self, SendError> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.url.expose())
+        let url = settings.url.expose();
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|_| SendError::Unusable("notify.email.url is not an SMTP URL".to_owned()))?
-            .timeout(Some(timeout))
-            .build();
+            .timeout(Some(timeout));
+        if let Some(ca_file) = &settings.ca_file {
+            let (mode, host) = tls_mode(url)?;
+            builder = match mode {
+                TlsMode::Plain => {
+                    return Err(SendError::Unusable(
+                        "notify.email.ca_file needs a TLS URL (smtps:// or ?tls=required)"
+                            .to_owned(),
+                    ));
+                }
+                TlsMode::StartTls => builder.tls(Tls::Required(private_ca(&host, ca_file)?)),
+                TlsMode::Opportunistic => {
+                    builder.tls(Tls::Opportunistic(private_ca(&host, ca_file)?))
+                }
+                TlsMode::Implicit => builder.tls(Tls::Wrapper(private_ca(&host, ca_file)?)),
+            };
+        }
+        let transport = builder.build();
         Ok(EmailChannel {
             transport,
             from: settings.from.clone(),
@@ -105,10 +183,34 @@ impl EmailChannel {
     }
 }
 
+/// An error with its causes, `: `-joined (lettre's own text leaves out the TLS reason).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Maps an SMTP failure.
 fn smtp_error(endpoint: &str, error: &lettre::transport::smtp::Error) -> SendError {
     let endpoint = endpoint.to_owned();
-    let detail = error.to_string();
+    let detail = with_causes(error);
+    if detail.contains("certificate") {
+        return SendError::Connect {
+            endpoint,
+            detail: format!(
+                "TLS: the server's certificate is not trusted ({detail}); \
+                 trust its CA with notify.email.ca_file"
+            ),
+        };
+    }
     if error.is_timeout() {
         SendError::Timeout {
             endpoint,
@@ -164,6 +266,7 @@ mod tests {
             attempt: 1,
             warning: 1,
             recipient: "gas".into(),
+            audience: crate::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
             level: Level::Orange,
             drill: false,
             reason: "issued".to_owned(),
@@ -172,6 +275,35 @@ mod tests {
             ack_link: None,
             created_at: Timestamp(0),
         }
+    }
+
+    #[test]
+    fn the_url_says_how_the_session_is_secured() {
+        let table = [
+            ("smtp://127.0.0.1:25", Some(TlsMode::Plain)),
+            (
+                "smtp://u:p@mail.city:587?tls=required",
+                Some(TlsMode::StartTls),
+            ),
+            (
+                "smtp://mail.city?tls=opportunistic",
+                Some(TlsMode::Opportunistic),
+            ),
+            ("smtps://u:p@mail.city:465", Some(TlsMode::Implicit)),
+            ("smtp://mail.city?tls=sometimes", None),
+            ("http://mail.city", None),
+            ("not a url", None),
+        ];
+        for (url, expected) in table {
+            assert_eq!(tls_mode(url).ok().map(|(mode, _)| mode), expected, "{url}");
+        }
+        assert_eq!(
+            tls_mode("smtps://u:p@mail.city:465").unwrap().1,
+            "mail.city"
+        );
+        // the URL (a secret with credentials) never appears in the error
+        let error = tls_mode("ftp://u:hunter2@x").unwrap_err().to_string();
+        assert!(!error.contains("hunter2"), "{error}");
     }
 
     #[test]

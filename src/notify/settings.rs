@@ -119,6 +119,10 @@ pub struct RawEmail {
     pub url: String,
     /// The From mailbox.
     pub from: String,
+    /// A PEM file of CA certificates trusted for the server's TLS certificate besides the
+    /// public roots (a private or city CA); only with `smtps://` or `?tls=required`.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 /// The SMS gateway as written.
@@ -176,6 +180,8 @@ pub struct EmailSettings {
     pub url: Secret,
     /// The From mailbox.
     pub from: String,
+    /// A PEM file of CA certificates trusted besides the public roots (`ca_file:`).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// The resolved SMS gateway.
@@ -453,6 +459,7 @@ pub fn resolve_raw(
         Some(email) => Some(EmailSettings {
             url: secret("email.url".to_owned(), &email.url, &env)?,
             from: email.from.clone(),
+            ca_file: email.ca_file.as_ref().map(std::path::PathBuf::from),
         }),
     };
     let sms = match &raw.sms {

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use futures::future::join_all;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -15,7 +17,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use crate::model::workflow::Channel as ChannelKind;
 use crate::model::{AuditAction, AuditDraft, Clock, Notification, Timestamp};
 use crate::storage::Store;
-use crate::storage::{AttemptOutcome, AttemptReport, ClaimedMessage, StoreError};
+use crate::storage::{AttemptOutcome, AttemptReport, ClaimedMessage, QueueCount, StoreError};
 use crate::telemetry::Metrics;
 
 use super::backoff::{after_failure, retry_delay};
@@ -126,6 +128,36 @@ pub struct Notifier {
     metrics: Option<Arc<Metrics>>,
     /// Acknowledgment links, once the key is known (`None`: links are off).
     ack: tokio::sync::OnceCell<Option<super::ack::AckLinks>>,
+    /// Clock millis of the last queue-depth refresh (`i64::MIN`: never).
+    depth_refreshed: AtomicI64,
+}
+
+/// How often (clock time) a worker with metrics refreshes the queue-depth gauges.
+pub const DEPTH_REFRESH: Duration = Duration::from_secs(5);
+
+/// The gauge values of the queue-depth counts: one (status, channel, rows) for every counted
+/// status and channel (zero where the store had none), and the oldest waiting row's age.
+pub fn depth_gauges(
+    counts: &[QueueCount],
+    now: Timestamp,
+) -> (Vec<(&'static str, &'static str, i64)>, f64) {
+    let mut values = Vec::new();
+    for status in QueueCount::STATUSES {
+        for channel in [
+            ChannelKind::Sms,
+            ChannelKind::Email,
+            ChannelKind::Webhook,
+            ChannelKind::Phone,
+        ] {
+            let rows = counts
+                .iter()
+                .filter(|c| c.status == status && c.channel == channel.as_str())
+                .map(|c| i64::try_from(c.messages).unwrap_or(i64::MAX))
+                .sum();
+            values.push((status.as_str(), channel.as_str(), rows));
+        }
+    }
+    (values, QueueCount::oldest_waiting_seconds(counts, now))
 }
 
 impl Notifier {
@@ -151,6 +183,7 @@ impl Notifier {
             worker: worker.into(),
             metrics: None,
             ack: tokio::sync::OnceCell::new(),
+            depth_refreshed: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -174,6 +207,7 @@ impl Notifier {
     /// round in one transaction.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         let now = self.clock.now();
+        self.refresh_depth(now).await;
         let mut claims = self
             .store
             .claim_outbox(
@@ -231,6 +265,27 @@ impl Notifier {
             }
         }
         Ok(round)
+    }
+
+    /// Refreshes the queue-depth gauges when the worker has metrics and [`DEPTH_REFRESH`] has
+    /// passed since the last refresh. A store error is logged; the round goes on.
+    pub async fn refresh_depth(&self, now: Timestamp) {
+        let Some(metrics) = &self.metrics else {
+            return;
+        };
+        let last = self.depth_refreshed.load(Ordering::Relaxed);
+        let every = i64::try_from(DEPTH_REFRESH.as_millis()).unwrap_or(i64::MAX);
+        if last != i64::MIN && now.millis().saturating_sub(last) < every {
+            return;
+        }
+        self.depth_refreshed.store(now.millis(), Ordering::Relaxed);
+        match self.store.queue_depth().await {
+            Ok(counts) => {
+                let (values, oldest) = depth_gauges(&counts, now);
+                metrics.set_outbox_depth(&values, oldest);
+            }
+            Err(error) => tracing::warn!("outbox queue depth not read: {error}"),
+        }
     }
 
     /// Sends one claimed row and decides what the attempt leaves (not yet stored).
@@ -365,6 +420,7 @@ pub fn outgoing(claim: &ClaimedMessage) -> Outgoing {
         attempt: claim.attempt,
         warning: n.warning,
         recipient: n.recipient.clone(),
+        audience: n.audience.clone(),
         level: n.level,
         drill: n.drill,
         reason: n.reason.clone(),

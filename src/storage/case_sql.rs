@@ -78,8 +78,8 @@ macro_rules! impl_case_store {
                 for notification in notifications {
                     sqlx::query(
                         "INSERT INTO outbox (key, warning, recipient, channel, level, drill, \
-                         reason, subject, body, created_at, status) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued') \
+                         reason, subject, body, created_at, status, audience) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11) \
                          ON CONFLICT (key) DO NOTHING",
                     )
                     .bind(notification.key.as_str())
@@ -92,6 +92,7 @@ macro_rules! impl_case_store {
                     .bind(notification.subject.as_str())
                     .bind(notification.body.as_str())
                     .bind(notification.created_at.millis())
+                    .bind(notification.audience.as_str())
                     .execute(&mut **tx)
                     .await
                     .map_err($crate::storage::shared::query_error("save_case"))?;

@@ -379,7 +379,7 @@ pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord
 pub use journal::{EngineProgress, EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
 pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
-    DeliveryStatus, OutboxStore, RetryOutcome,
+    DeliveryStatus, OutboxStore, QueueCount, RetryOutcome,
 };
 pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 

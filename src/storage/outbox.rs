@@ -194,6 +194,51 @@ pub enum RetryOutcome {
     NotRetryable(Option<DeliveryStatus>),
 }
 
+/// How many rows wait in one status on one channel (`tocsin_outbox_messages{status,channel}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueCount {
+    /// `queued`, `sending`, `failed`, `dead` or `suppressed` (delivered rows are not counted).
+    pub status: DeliveryStatus,
+    /// The channel's stable name.
+    pub channel: String,
+    /// Rows in that status on that channel.
+    pub messages: u64,
+    /// Clock time the oldest of them was queued.
+    pub oldest_created_at: Timestamp,
+}
+
+impl QueueCount {
+    /// The statuses counted: every status but `delivered`, whose rows only grow.
+    pub const STATUSES: [DeliveryStatus; 5] = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sending,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Dead,
+        DeliveryStatus::Suppressed,
+    ];
+
+    /// Whether rows in `status` still wait for a delivery (queued, sending or failed): the
+    /// oldest of them gives `tocsin_outbox_oldest_queued_seconds`.
+    pub const fn waiting(status: DeliveryStatus) -> bool {
+        matches!(
+            status,
+            DeliveryStatus::Queued | DeliveryStatus::Sending | DeliveryStatus::Failed
+        )
+    }
+
+    /// Age in seconds at `now` of the oldest row still waiting among `counts`; 0 when none waits.
+    pub fn oldest_waiting_seconds(counts: &[QueueCount], now: Timestamp) -> f64 {
+        counts
+            .iter()
+            .filter(|c| QueueCount::waiting(c.status) && c.messages > 0)
+            .map(|c| c.oldest_created_at.millis())
+            .min()
+            .map_or(0.0, |oldest| {
+                (now.millis().saturating_sub(oldest)).max(0) as f64 / 1000.0
+            })
+    }
+}
+
 /// Delivery persistence.
 #[async_trait]
 pub trait OutboxStore {
@@ -234,4 +279,50 @@ pub trait OutboxStore {
 
     /// Rows with their delivery state and attempts, oldest first.
     async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<DeliveryRecord>, StoreError>;
+
+    /// Rows not delivered, counted by status and channel, with the oldest of each (the
+    /// queue-depth gauges). Pairs without rows are absent.
+    async fn queue_depth(&self) -> Result<Vec<QueueCount>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(status: DeliveryStatus, messages: u64, oldest: i64) -> QueueCount {
+        QueueCount {
+            status,
+            channel: "sms".to_owned(),
+            messages,
+            oldest_created_at: Timestamp(oldest),
+        }
+    }
+
+    #[test]
+    fn the_oldest_waiting_row_ignores_dead_and_suppressed_ones() {
+        let now = Timestamp(100_000);
+        let table = [
+            (vec![], 0.0),
+            (vec![count(DeliveryStatus::Queued, 2, 40_000)], 60.0),
+            (
+                vec![
+                    count(DeliveryStatus::Dead, 1, 1_000),
+                    count(DeliveryStatus::Suppressed, 1, 2_000),
+                    count(DeliveryStatus::Failed, 1, 90_000),
+                    count(DeliveryStatus::Sending, 3, 70_000),
+                ],
+                30.0,
+            ),
+            (vec![count(DeliveryStatus::Dead, 4, 0)], 0.0),
+            // a row queued after `now` (clock skew between processes): no negative age
+            (vec![count(DeliveryStatus::Queued, 1, 200_000)], 0.0),
+        ];
+        for (counts, expected) in table {
+            assert_eq!(
+                QueueCount::oldest_waiting_seconds(&counts, now),
+                expected,
+                "{counts:?}"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! [`OutboxStore`] on PostgreSQL: a claim locks the rows it picks with `FOR UPDATE SKIP LOCKED`,
-//! so two processes never claim one row; audit appends take the audit advisory lock. The SQL and
-//! rows are shared in `outbox_sql.rs`.
+//! so two processes never claim one row; a round's attempts end in one multi-row `UPDATE ... FROM
+//! UNNEST(...)` and are stored in one `INSERT ... SELECT FROM UNNEST(...)`; audit appends take the
+//! audit advisory lock. The SQL and rows are shared in `outbox_sql.rs`.
 
 use async_trait::async_trait;
 use sqlx::{Postgres, Transaction};
@@ -9,12 +10,14 @@ use crate::model::{AuditDraft, Notification, Timestamp};
 
 use super::StoreError;
 use super::outbox::{
-    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, RetryOutcome,
+    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, QueueCount,
+    RetryOutcome,
 };
 use super::outbox_sql::{
-    ATTEMPT_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL, FINISH_SQL,
-    REQUEUE_SQL, attach_attempts, attempts_in_range_sql, claim_sql, deliveries_sql,
-    delivery_records, finish_values, id_range, retry_decision, sorted_claims,
+    ATTEMPT_MANY_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL,
+    FINISH_MANY_SQL, QUEUE_DEPTH_SQL, REQUEUE_SQL, attach_attempts, attempts_in_range_sql,
+    claim_sql, deliveries_sql, delivery_records, finish_values, id_range, queue_counts,
+    retry_decision, sorted_claims,
 };
 use super::postgres::PostgresStore;
 use super::shared::query_error;
@@ -36,6 +39,7 @@ async fn escalate(
             .bind(n.subject.as_str())
             .bind(n.body.as_str())
             .bind(n.created_at.millis())
+            .bind(n.audience.as_str())
             .execute(&mut **tx)
             .await
             .map_err(query_error("finish_attempt"))?;
@@ -75,41 +79,97 @@ impl OutboxStore for PostgresStore {
         }
         let (_, writer) = self.outbox_pools();
         let mut tx = writer.begin().await.map_err(query_error(OP))?;
-        let mut kept = Vec::with_capacity(reports.len());
-        let mut audit: Vec<AuditDraft> = Vec::new();
-        for report in reports {
-            let (status, next, delivered) = finish_values(report);
-            let moved = sqlx::query(FINISH_SQL)
-                .bind(status)
-                .bind(next)
-                .bind(delivered)
-                .bind(report.provider_id)
-                .bind(report.error)
-                .bind(report.id)
-                .bind(report.worker)
-                .bind(i64::from(report.attempt))
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error(OP))?
-                .rows_affected();
-            // a claim lost to another worker: nothing of this report is written
-            kept.push(moved == 1);
-            if moved != 1 {
-                continue;
-            }
-            sqlx::query(ATTEMPT_SQL)
-                .bind(report.id)
-                .bind(i64::from(report.attempt))
-                .bind(report.worker)
-                .bind(report.started_at.millis())
-                .bind(report.ended_at.millis())
-                .bind(status)
-                .bind(report.provider_id)
-                .bind(report.error)
-                .bind(report.endpoint)
+        // one statement ends every attempt of the round, another stores the attempts: two
+        // round trips however many reports (UNNEST over one array per column)
+        let values: Vec<_> = reports.iter().map(finish_values).collect();
+        let moved: Vec<i64> = sqlx::query_scalar(FINISH_MANY_SQL)
+            .bind(reports.iter().map(|r| r.id).collect::<Vec<i64>>())
+            .bind(values.iter().map(|v| v.0).collect::<Vec<&str>>())
+            .bind(values.iter().map(|v| v.1).collect::<Vec<i64>>())
+            .bind(values.iter().map(|v| v.2).collect::<Vec<Option<i64>>>())
+            .bind(
+                reports
+                    .iter()
+                    .map(|r| r.provider_id)
+                    .collect::<Vec<Option<&str>>>(),
+            )
+            .bind(
+                reports
+                    .iter()
+                    .map(|r| r.error)
+                    .collect::<Vec<Option<&str>>>(),
+            )
+            .bind(reports.iter().map(|r| r.worker).collect::<Vec<&str>>())
+            .bind(
+                reports
+                    .iter()
+                    .map(|r| i64::from(r.attempt))
+                    .collect::<Vec<i64>>(),
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(query_error(OP))?;
+        // a claim lost to another worker: nothing of that report is written
+        let kept: Vec<bool> = reports.iter().map(|r| moved.contains(&r.id)).collect();
+        let written: Vec<(&AttemptReport<'_>, &'static str)> = reports
+            .iter()
+            .zip(&values)
+            .zip(&kept)
+            .filter(|(_, kept)| **kept)
+            .map(|((report, value), _)| (report, value.0))
+            .collect();
+        if !written.is_empty() {
+            sqlx::query(ATTEMPT_MANY_SQL)
+                .bind(written.iter().map(|(r, _)| r.id).collect::<Vec<i64>>())
+                .bind(
+                    written
+                        .iter()
+                        .map(|(r, _)| i64::from(r.attempt))
+                        .collect::<Vec<i64>>(),
+                )
+                .bind(written.iter().map(|(r, _)| r.worker).collect::<Vec<&str>>())
+                .bind(
+                    written
+                        .iter()
+                        .map(|(r, _)| r.started_at.millis())
+                        .collect::<Vec<i64>>(),
+                )
+                .bind(
+                    written
+                        .iter()
+                        .map(|(r, _)| r.ended_at.millis())
+                        .collect::<Vec<i64>>(),
+                )
+                .bind(
+                    written
+                        .iter()
+                        .map(|(_, status)| *status)
+                        .collect::<Vec<&str>>(),
+                )
+                .bind(
+                    written
+                        .iter()
+                        .map(|(r, _)| r.provider_id)
+                        .collect::<Vec<Option<&str>>>(),
+                )
+                .bind(
+                    written
+                        .iter()
+                        .map(|(r, _)| r.error)
+                        .collect::<Vec<Option<&str>>>(),
+                )
+                .bind(
+                    written
+                        .iter()
+                        .map(|(r, _)| r.endpoint)
+                        .collect::<Vec<&str>>(),
+                )
                 .execute(&mut *tx)
                 .await
                 .map_err(query_error(OP))?;
+        }
+        let mut audit: Vec<AuditDraft> = Vec::new();
+        for (report, _) in &written {
             escalate(&mut tx, report.escalations).await?;
             audit.extend_from_slice(report.audit);
         }
@@ -176,5 +236,14 @@ impl OutboxStore for PostgresStore {
         };
         attach_attempts(&mut records, attempts)?;
         Ok(records)
+    }
+
+    async fn queue_depth(&self) -> Result<Vec<QueueCount>, StoreError> {
+        let (reader, _) = self.outbox_pools();
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(QUEUE_DEPTH_SQL)
+            .fetch_all(reader)
+            .await
+            .map_err(query_error("queue_depth"))?;
+        queue_counts(rows)
     }
 }

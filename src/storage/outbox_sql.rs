@@ -2,7 +2,8 @@
 //! types and their conversions, and the pure decisions (retry, finish values). The
 //! implementations, `outbox_sqlite.rs` and `outbox_postgres.rs`, only carry them out; they differ
 //! only where the databases do: a claim on PostgreSQL locks its rows with `FOR UPDATE SKIP LOCKED`
-//! (so two processes never claim one row) and an audit append takes the audit advisory lock;
+//! (so two processes never claim one row), a round's attempts end and are stored in two
+//! multi-row `UNNEST` statements, and an audit append takes the audit advisory lock;
 //! SQLite has one writer and every write transaction starts with `BEGIN IMMEDIATE`, so its claim
 //! is one `UPDATE ... RETURNING`.
 
@@ -10,7 +11,7 @@ use crate::model::Timestamp;
 
 use super::outbox::{
     AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, DeliveryStatus,
-    RetryOutcome,
+    QueueCount, RetryOutcome,
 };
 use super::workflow_rows::{OUTBOX_COLUMNS, OutboxRow};
 use super::{OutboxRecord, StoreError};
@@ -34,6 +35,28 @@ pub(super) const FINISH_SQL: &str = "UPDATE outbox SET status = $1, next_attempt
      provider_id = COALESCE($4, provider_id), last_error = $5 \
      WHERE id = $6 AND claimed_by = $7 AND attempts = $8 AND status = 'sending'";
 
+/// PostgreSQL: ends a round's attempts in one statement, each only while its worker still holds
+/// the attempt's claim; answers the ids it moved. Arrays, one element per report: id, status,
+/// next_attempt_at, delivered_at, provider_id, last_error, worker, attempt.
+pub(super) const FINISH_MANY_SQL: &str = "UPDATE outbox AS o SET status = r.status, \
+     next_attempt_at = r.next_at, claimed_by = NULL, claimed_until = NULL, \
+     delivered_at = r.delivered_at, provider_id = COALESCE(r.provider_id, o.provider_id), \
+     last_error = r.last_error \
+     FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::TEXT[], $6::TEXT[], \
+       $7::TEXT[], $8::BIGINT[]) \
+       AS r(id, status, next_at, delivered_at, provider_id, last_error, worker, attempt) \
+     WHERE o.id = r.id AND o.claimed_by = r.worker AND o.attempts = r.attempt \
+       AND o.status = 'sending' \
+     RETURNING o.id";
+
+/// PostgreSQL: stores a round's attempts in one statement (arrays in [`ATTEMPT_SQL`]'s column
+/// order).
+pub(super) const ATTEMPT_MANY_SQL: &str = "INSERT INTO outbox_attempts (outbox, attempt, worker, \
+     started_at, ended_at, status, provider_id, error, endpoint) \
+     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], \
+       $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[]) \
+     ON CONFLICT (outbox, attempt) DO NOTHING";
+
 /// Stores one attempt.
 pub(super) const ATTEMPT_SQL: &str = "INSERT INTO outbox_attempts (outbox, attempt, worker, started_at, \
      ended_at, status, provider_id, error, endpoint) \
@@ -41,13 +64,38 @@ pub(super) const ATTEMPT_SQL: &str = "INSERT INTO outbox_attempts (outbox, attem
 
 /// Queues an escalation row (a key already present is skipped).
 pub(super) const ESCALATE_SQL: &str = "INSERT INTO outbox (key, warning, recipient, channel, level, drill, \
-     reason, subject, body, created_at, status, next_attempt_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $10) \
+     reason, subject, body, created_at, status, next_attempt_at, audience) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $10, $11) \
      ON CONFLICT (key) DO NOTHING";
 
 /// Re-queues a row by hand.
 pub(super) const REQUEUE_SQL: &str = "UPDATE outbox SET status = 'queued', next_attempt_at = $1, \
      claimed_by = NULL, claimed_until = NULL WHERE id = $2 AND status IN ('failed', 'dead')";
+
+/// Rows not delivered by status and channel, with the oldest of each.
+pub(super) const QUEUE_DEPTH_SQL: &str = "SELECT status, channel, COUNT(*), MIN(created_at) \
+     FROM outbox WHERE status IN ('queued', 'sending', 'failed', 'dead', 'suppressed') \
+     GROUP BY status, channel";
+
+/// The checked counts of [`QUEUE_DEPTH_SQL`] rows (an unknown status is a corrupt row).
+pub(super) fn queue_counts(
+    rows: Vec<(String, String, i64, Option<i64>)>,
+) -> Result<Vec<QueueCount>, StoreError> {
+    rows.into_iter()
+        .map(|(status, channel, messages, oldest)| {
+            let parsed = DeliveryStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+                operation: "queue_depth",
+                detail: format!("unknown outbox status `{status}`"),
+            })?;
+            Ok(QueueCount {
+                status: parsed,
+                channel,
+                messages: u64::try_from(messages).unwrap_or_default(),
+                oldest_created_at: Timestamp(oldest.unwrap_or_default()),
+            })
+        })
+        .collect()
+}
 
 /// Columns of [`AttemptRow`].
 const ATTEMPT_COLUMNS: &str =

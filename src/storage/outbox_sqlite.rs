@@ -8,12 +8,14 @@ use crate::model::{AuditDraft, Notification, Timestamp};
 
 use super::StoreError;
 use super::outbox::{
-    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, RetryOutcome,
+    AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord, OutboxStore, QueueCount,
+    RetryOutcome,
 };
 use super::outbox_sql::{
     ATTEMPT_SQL, AttemptRow, ClaimRow, DeliveryBind, DeliveryRow, ESCALATE_SQL, FINISH_SQL,
-    REQUEUE_SQL, attach_attempts, attempts_in_range_sql, claim_sql, deliveries_sql,
-    delivery_records, finish_values, id_range, retry_decision, sorted_claims,
+    QUEUE_DEPTH_SQL, REQUEUE_SQL, attach_attempts, attempts_in_range_sql, claim_sql,
+    deliveries_sql, delivery_records, finish_values, id_range, queue_counts, retry_decision,
+    sorted_claims,
 };
 use super::shared::query_error;
 use super::sqlite::SqliteStore;
@@ -35,6 +37,7 @@ async fn escalate(
             .bind(n.subject.as_str())
             .bind(n.body.as_str())
             .bind(n.created_at.millis())
+            .bind(n.audience.as_str())
             .execute(&mut **tx)
             .await
             .map_err(query_error("finish_attempt"))?;
@@ -186,5 +189,14 @@ impl OutboxStore for SqliteStore {
         };
         attach_attempts(&mut records, attempts)?;
         Ok(records)
+    }
+
+    async fn queue_depth(&self) -> Result<Vec<QueueCount>, StoreError> {
+        let (reader, _) = self.outbox_pools();
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(QUEUE_DEPTH_SQL)
+            .fetch_all(reader)
+            .await
+            .map_err(query_error("queue_depth"))?;
+        queue_counts(rows)
     }
 }

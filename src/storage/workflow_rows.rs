@@ -34,7 +34,7 @@ pub(super) const AUDIT_COLUMNS: &str =
 
 /// Columns of [`OutboxRow`].
 pub(super) const OUTBOX_COLUMNS: &str = "id, key, warning, recipient, channel, level, drill, \
-     reason, subject, body, created_at, status";
+     reason, subject, body, created_at, status, audience";
 
 /// Columns of [`UserRow`].
 pub(super) const USER_COLUMNS: &str = "id, name, role, department, district, created_at";
@@ -216,6 +216,8 @@ pub(super) struct OutboxRow {
     created_at: i64,
     /// Column `status`.
     status: String,
+    /// Column `audience`.
+    audience: String,
 }
 
 impl OutboxRow {
@@ -230,6 +232,7 @@ impl OutboxRow {
                 key: self.key,
                 warning: self.warning,
                 recipient: DepartmentId::new(self.recipient),
+                audience: self.audience,
                 channel,
                 level: parse_level(OP, &self.level)?,
                 drill: self.drill,

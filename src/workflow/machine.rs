@@ -33,7 +33,7 @@ use crate::model::{
 };
 
 use super::message::{self, Reason};
-use super::routing::resolve_all;
+use super::routing::{leads, resolve_named};
 use super::{Event, Refusal, WarningFacts};
 
 mod events;
@@ -96,8 +96,9 @@ struct Run<'a> {
     case: Case,
     notifications: Vec<Notification>,
     audit: Vec<AuditDraft>,
-    /// (department, channel) already told in the current firing: one message each.
-    told: Vec<(DepartmentId, Channel)>,
+    /// (department, audience word, channel) already told in the current firing: one message
+    /// each (a department's duty leader and its duty officer are told apart).
+    told: Vec<(DepartmentId, &'static str, Channel)>,
 }
 
 impl<'a> Run<'a> {
@@ -243,13 +244,19 @@ impl<'a> Run<'a> {
             level: self.case.level,
             ..self.warning.clone()
         };
-        let departments = resolve_all(
+        let named = resolve_named(
             self.generation,
             self.workflow,
             &warning,
             recipients,
             &self.case.issued_to,
         );
+        let mut departments: Vec<DepartmentId> = Vec::new();
+        for (department, _) in &named {
+            if !departments.contains(department) {
+                departments.push(department.clone());
+            }
+        }
         if departments.is_empty() {
             return departments;
         }
@@ -261,15 +268,19 @@ impl<'a> Run<'a> {
             &self.case,
             text,
         );
-        for department in &departments {
+        for (department, audience) in &named {
             for channel in channels {
-                let pair = (department.clone(), *channel);
-                if self.told.contains(&pair) {
+                let told = (department.clone(), *audience, *channel);
+                if self.told.iter().any(|(d, word, c)| {
+                    d == department && c == channel && leads(word) == leads(audience)
+                }) {
                     continue;
                 }
-                self.told.push(pair);
+                self.told.push(told);
+                // the duty leader's row is a row of its own beside the duty officer's
+                let whom = if leads(audience) { "@duty_leader" } else { "" };
                 let key = format!(
-                    "w{}:{reason}:{}:{}:{department}:{}",
+                    "w{}:{reason}:{}:{}:{department}{whom}:{}",
                     self.warning.id,
                     self.case.stage,
                     key_time.millis(),
@@ -289,6 +300,7 @@ impl<'a> Run<'a> {
                     key,
                     warning: self.warning.id,
                     recipient: department.clone(),
+                    audience: (*audience).to_owned(),
                     channel: *channel,
                     level: self.case.level,
                     drill: self.case.drill,

@@ -18,11 +18,13 @@ pub fn resolve(
     recipient: &Recipient,
     issued: &[DepartmentId],
 ) -> Vec<DepartmentId> {
-    let mut out = Vec::new();
-    collect(
-        generation, workflow, warning, recipient, issued, true, &mut out,
-    );
-    out
+    resolve_all(
+        generation,
+        workflow,
+        warning,
+        std::slice::from_ref(recipient),
+        issued,
+    )
 }
 
 /// The departments a list of recipients names, in list order, without duplicates.
@@ -33,6 +35,26 @@ pub fn resolve_all(
     recipients: &[Recipient],
     issued: &[DepartmentId],
 ) -> Vec<DepartmentId> {
+    let mut out: Vec<DepartmentId> = Vec::new();
+    for (department, _) in resolve_named(generation, workflow, warning, recipients, issued) {
+        if !out.contains(&department) {
+            out.push(department);
+        }
+    }
+    out
+}
+
+/// [`resolve_all`] with, for each department, the recipient word that named it first (the
+/// innermost word for an `issuing_authority` entry): the outbox row keeps it so delivery tells
+/// the people of that role (`department_duty_leader` -> the duty leader). A department named
+/// both for its duty leader and by another word appears twice, once per role.
+pub fn resolve_named(
+    generation: &Generation,
+    workflow: &Workflow,
+    warning: &WarningFacts,
+    recipients: &[Recipient],
+    issued: &[DepartmentId],
+) -> Vec<(DepartmentId, &'static str)> {
     let mut out = Vec::new();
     for recipient in recipients {
         collect(
@@ -40,6 +62,27 @@ pub fn resolve_all(
         );
     }
     out
+}
+
+/// Whether an audience word names a department's duty leader rather than its duty officer: the
+/// leader's message is a row of its own beside the officer's.
+pub fn leads(word: &str) -> bool {
+    word == "department_duty_leader"
+}
+
+/// The workflow word of a recipient ([`Recipient::WORDS`]); `department` for one named by id.
+pub fn word_of(recipient: &Recipient) -> &'static str {
+    match recipient {
+        Recipient::Owner => "owner",
+        Recipient::LeadDepartment => "lead_department",
+        Recipient::CoDepartments => "co_departments",
+        Recipient::DistrictGovernment => "district_government",
+        Recipient::IssuingAuthority => "issuing_authority",
+        Recipient::DepartmentDutyLeader => "department_duty_leader",
+        Recipient::CityDutyOffice => "city_duty_office",
+        Recipient::Issued => "issued",
+        Recipient::Department(_) => crate::model::Notification::DEPARTMENT_AUDIENCE,
+    }
 }
 
 /// Appends the departments of `recipient` not yet in `out`. `authority` is false while resolving
@@ -51,11 +94,16 @@ fn collect(
     recipient: &Recipient,
     issued: &[DepartmentId],
     authority: bool,
-    out: &mut Vec<DepartmentId>,
+    out: &mut Vec<(DepartmentId, &'static str)>,
 ) {
+    let word = word_of(recipient);
+    // one entry per department and role: its duty officer (any word but the leader's) and its
+    // duty leader are named apart
     let mut push = |id: &DepartmentId| {
-        if generation.department(id.as_str()).is_some() && !out.contains(id) {
-            out.push(id.clone());
+        if generation.department(id.as_str()).is_some()
+            && !out.iter().any(|(d, w)| d == id && leads(w) == leads(word))
+        {
+            out.push((id.clone(), word));
         }
     };
     match recipient {

@@ -88,6 +88,7 @@ pub(crate) fn notification(warning: i64, key: &str) -> Notification {
         key: key.to_owned(),
         warning,
         recipient: "shenyang.gas_company".into(),
+        audience: tocsin::model::Notification::DEPARTMENT_AUDIENCE.to_owned(),
         channel: Channel::Sms,
         level: Level::Orange,
         drill: false,

@@ -3,7 +3,7 @@
 use super::fixture::*;
 use crate::model::{DepartmentId, Level, Recipient};
 use crate::workflow::WarningFacts;
-use crate::workflow::routing::{resolve, resolve_all};
+use crate::workflow::routing::{resolve, resolve_all, resolve_named};
 
 /// A change to the fixture's warning before resolving.
 type Edit = fn(&mut WarningFacts);
@@ -127,4 +127,38 @@ fn a_list_of_recipients_keeps_first_mention_order_without_duplicates() {
         &[],
     );
     assert_eq!(ids(&got), ["gas_company", "construction", "government"]);
+}
+
+#[test]
+fn each_department_keeps_the_word_that_named_it_and_its_leader_is_named_apart() {
+    let generation = generation();
+    let workflow = workflow();
+    let issued: Vec<DepartmentId> = vec!["construction".into()];
+    let got = resolve_named(
+        &generation,
+        &workflow,
+        &facts(Level::Red),
+        &[
+            Recipient::Issued,
+            Recipient::DepartmentDutyLeader,
+            Recipient::LeadDepartment,
+            Recipient::DistrictGovernment,
+            Recipient::CityDutyOffice,
+            Recipient::Department("monitoring".into()),
+        ],
+        &issued,
+    );
+    let named: Vec<(&str, &str)> = got.iter().map(|(d, w)| (d.as_str(), *w)).collect();
+    assert_eq!(
+        named,
+        [
+            ("construction", "issued"),
+            // the lead department's duty leader beside its duty officer; `lead_department`
+            // names the officer again and collapses
+            ("construction", "department_duty_leader"),
+            ("heping.government", "district_government"),
+            ("duty_office", "city_duty_office"),
+            ("monitoring", "department"),
+        ]
+    );
 }
