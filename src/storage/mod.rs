@@ -33,6 +33,9 @@ pub mod postgres;
 mod rows;
 mod select;
 mod shared;
+mod report_runs;
+mod report_runs_postgres;
+mod report_runs_sqlite;
 mod silence;
 mod silence_postgres;
 mod silence_sqlite;
@@ -379,6 +382,9 @@ pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
     DeliveryStatus, OutboxStore, RetryOutcome,
 };
+pub use report_runs::{
+    NewReportRun, ReportAttempt, ReportRun, ReportRunStatus, ReportRunStore,
+};
 pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
@@ -392,6 +398,7 @@ pub trait Store:
     + JournalStore
     + OutboxStore
     + SilenceStore
+    + ReportRunStore
     + Send
     + Sync
     + std::fmt::Debug
