@@ -31,6 +31,7 @@ mod engine_task;
 pub mod reconcile;
 mod recovery;
 pub mod reload;
+pub mod schedule;
 mod watch;
 
 use desk_task::DeskSignal;
@@ -92,6 +93,8 @@ pub struct Runtime {
     shutdown_grace: Duration,
     /// The outbox delivery worker, when `notify:` configures a channel.
     notifier: Option<crate::notify::NotifierHandle>,
+    /// The scheduled report task, when `reports.daily` is set (`schedule.rs`).
+    reports: Option<JoinHandle<()>>,
 }
 
 impl Runtime {
@@ -220,6 +223,7 @@ impl Runtime {
             None
         };
 
+        let reports = schedule::spawn(settings, Arc::clone(&store), Arc::clone(&clock), Arc::clone(&gate) as Arc<dyn Generations>);
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
         let (swap_tx, swap_rx) = mpsc::channel(1);
@@ -304,6 +308,7 @@ impl Runtime {
             hangup,
             shutdown_grace: settings.shutdown_grace,
             notifier,
+            reports,
         })
     }
 
@@ -377,6 +382,10 @@ impl Runtime {
     /// start, and a request still waiting for its commit gets 503 and is re-sent by its client.
     /// Routers built from this runtime must be dropped first, or the writer waits for the grace.
     pub async fn shutdown(self) {
+        if let Some(reports) = self.reports {
+            reports.abort();
+            let _ = reports.await;
+        }
         if let Some(notifier) = self.notifier {
             notifier.stop().await;
         }
