@@ -153,7 +153,10 @@ pub fn load(deployment: &Path) -> Result<Settings, Vec<Diagnostic>> {
 
 /// Checks the recipients of `reports:` against the city's departments and the contacts of
 /// `generation` (`tocsin validate`, server start): an unknown one is `unknown_recipient`.
-pub fn check_reports(settings: &Settings, generation: &crate::model::Generation) -> Vec<Diagnostic> {
+pub fn check_reports(
+    settings: &Settings,
+    generation: &crate::model::Generation,
+) -> Vec<Diagnostic> {
     let Some(daily) = &settings.reports.daily else {
         return Vec::new();
     };

@@ -75,6 +75,7 @@ mod tests {
         assert_eq!(first[3], "applied 20261207000001 engine journal");
         assert_eq!(first[4], "applied 20261207000002 outbox delivery");
         assert_eq!(first[5], "applied 20261208000002 silences");
+        assert_eq!(first[6], "applied 20261208000004 scheduled reports");
         for (line, file) in first.iter().zip(&files) {
             let version = file.split('_').next().unwrap();
             assert!(line.starts_with(&format!("applied {version} ")), "{line}");

@@ -87,8 +87,7 @@ pub fn resolve(
             push(recipient.clone());
         } else if recipient == "city_duty_office" {
             for workflow in &generation.workflows {
-                for address in book.addresses(&workflow.city_duty_office, ChannelKind::Email, at)
-                {
+                for address in book.addresses(&workflow.city_duty_office, ChannelKind::Email, at) {
                     push(address);
                 }
             }
@@ -112,7 +111,12 @@ pub fn resolve(
 struct Recipients(Vec<String>);
 
 impl AddressBook for Recipients {
-    fn targets(&self, _recipient: &DepartmentId, channel: ChannelKind, _at: Timestamp) -> Vec<Target> {
+    fn targets(
+        &self,
+        _recipient: &DepartmentId,
+        channel: ChannelKind,
+        _at: Timestamp,
+    ) -> Vec<Target> {
         if channel == ChannelKind::Email {
             self.0.iter().cloned().map(Target::Plain).collect()
         } else {

@@ -192,9 +192,9 @@ impl ReportSettings {
             None => Language::default(),
         };
         let timezone = match &daily.timezone {
-            Some(text) => Some(
-                super::parse_offset(text).map_err(|_| ScheduleError::Timezone(text.clone()))?,
-            ),
+            Some(text) => {
+                Some(super::parse_offset(text).map_err(|_| ScheduleError::Timezone(text.clone()))?)
+            }
             None => None,
         };
         Ok(ReportSettings {
@@ -286,7 +286,10 @@ pub fn due_runs(
         return DueRuns::default();
     }
     // the schedule has whole seconds; start the backward walk just past `now`
-    let Some(from) = local(Timestamp(now.millis().div_euclid(1000) * 1000 + 1000), offset) else {
+    let Some(from) = local(
+        Timestamp(now.millis().div_euclid(1000) * 1000 + 1000),
+        offset,
+    ) else {
         return DueRuns::default();
     };
     let mut runs: Vec<Run> = Vec::new();
@@ -478,9 +481,18 @@ mod tests {
         let table = [
             ("daily: {cron: 'every morning', to: [x]}", "bad_value"),
             ("daily: {cron: '0 0 8 * * *', to: []}", "unknown_recipient"),
-            ("daily: {cron: '0 0 8 * * *', to: [x], language: fr}", "bad_value"),
-            ("daily: {cron: '0 0 8 * * *', to: [x], timezone: mars}", "bad_value"),
-            ("daily: {cron: '0 0 8 * * *', to: [x], when: now}", "bad_value"),
+            (
+                "daily: {cron: '0 0 8 * * *', to: [x], language: fr}",
+                "bad_value",
+            ),
+            (
+                "daily: {cron: '0 0 8 * * *', to: [x], timezone: mars}",
+                "bad_value",
+            ),
+            (
+                "daily: {cron: '0 0 8 * * *', to: [x], when: now}",
+                "bad_value",
+            ),
             ("daily: {to: [x]}", "bad_value"),
         ];
         for (yaml, code) in table {

@@ -223,7 +223,12 @@ impl Runtime {
             None
         };
 
-        let reports = schedule::spawn(settings, Arc::clone(&store), Arc::clone(&clock), Arc::clone(&gate) as Arc<dyn Generations>);
+        let reports = schedule::spawn(
+            settings,
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            Arc::clone(&gate) as Arc<dyn Generations>,
+        );
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
         let (swap_tx, swap_rx) = mpsc::channel(1);

@@ -19,9 +19,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use time::UtcOffset;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
-use time::UtcOffset;
 
 use crate::model::{AuditAction, AuditDraft, Clock, Generation, Timestamp};
 use crate::notify::address::{AddressBook, FollowingAddressBook};
@@ -30,9 +30,7 @@ use crate::notify::settings::EmailSettings;
 use crate::report::schedule::{DAILY, DailySchedule, due_runs, idempotency_key};
 use crate::report::{self, mail};
 use crate::settings::Settings;
-use crate::storage::{
-    NewReportRun, ReportAttempt, ReportRun, ReportRunStatus, Store, StoreError,
-};
+use crate::storage::{NewReportRun, ReportAttempt, ReportRun, ReportRunStatus, Store, StoreError};
 use crate::workflow::desk::Generations;
 
 /// The offset when neither `reports.daily.timezone` nor the contacts give one: China's.
@@ -281,7 +279,10 @@ pub fn spawn(
         return None;
     }
     let scheduler = ReportScheduler::new(settings, store, clock, generations)?;
-    let every = settings.notify.poll_interval.max(std::time::Duration::from_millis(10));
+    let every = settings
+        .notify
+        .poll_interval
+        .max(std::time::Duration::from_millis(10));
     Some(tokio::spawn(async move {
         let mut timer = tokio::time::interval(every);
         timer.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -30,12 +30,12 @@ mod outbox_postgres;
 mod outbox_sql;
 mod outbox_sqlite;
 pub mod postgres;
-mod rows;
-mod select;
-mod shared;
 mod report_runs;
 mod report_runs_postgres;
 mod report_runs_sqlite;
+mod rows;
+mod select;
+mod shared;
 mod silence;
 mod silence_postgres;
 mod silence_sqlite;
@@ -382,9 +382,7 @@ pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
     DeliveryStatus, OutboxStore, RetryOutcome,
 };
-pub use report_runs::{
-    NewReportRun, ReportAttempt, ReportRun, ReportRunStatus, ReportRunStore,
-};
+pub use report_runs::{NewReportRun, ReportAttempt, ReportRun, ReportRunStatus, ReportRunStore};
 pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases

@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use crate::model::Timestamp;
 
 use super::StoreError;
+use super::postgres::PostgresStore;
 use super::report_runs::{
     FINISH_SQL, INSERT_SQL, NewReportRun, ReportAttempt, ReportRun, ReportRunRow, ReportRunStore,
     all_sql, due_sql, finish_values, latest_sql,
 };
 use super::shared::query_error;
-use super::postgres::PostgresStore;
 
 #[async_trait]
 impl ReportRunStore for PostgresStore {
