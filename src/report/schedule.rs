@@ -337,6 +337,15 @@ mod tests {
         UtcOffset::from_hms(8, 0, 0).unwrap()
     }
 
+    /// (schedule, after, now, sent (due, period), skipped periods)
+    type Case<'a> = (
+        &'a cron::Schedule,
+        &'a str,
+        &'a str,
+        Option<(&'a str, &'a str)>,
+        Vec<&'a str>,
+    );
+
     fn periods(runs: &[Run]) -> Vec<String> {
         runs.iter().map(Run::period).collect()
     }
@@ -347,7 +356,7 @@ mod tests {
         let twice = parse_cron("0 0 8,20 * * *").unwrap();
         let midnight = parse_cron("0 0 0 * * *").unwrap();
         // (schedule, after, now, sent (due, period), skipped periods)
-        let table: Vec<(&cron::Schedule, &str, &str, Option<(&str, &str)>, Vec<&str>)> = vec![
+        let table: Vec<Case<'_>> = vec![
             // exactly at the instant: due
             (
                 &eight,
