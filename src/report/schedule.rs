@@ -163,9 +163,23 @@ impl ScheduleError {
 
 /// Parses a cron expression of the `cron` crate (seconds first).
 pub fn parse_cron(text: &str) -> Result<cron::Schedule, ScheduleError> {
-    cron::Schedule::from_str(text).map_err(|error| ScheduleError::Cron {
-        text: text.to_owned(),
-        detail: error.to_string(),
+    cron::Schedule::from_str(text).map_err(|error| {
+        // the parser's message echoes the expression with a caret under it; keep its words
+        let words: Vec<String> = error
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && *line != text.trim() && *line != "^")
+            .map(str::to_owned)
+            .collect();
+        ScheduleError::Cron {
+            text: text.to_owned(),
+            detail: if words.is_empty() {
+                "not a cron expression".to_owned()
+            } else {
+                words.join(" ")
+            },
+        }
     })
 }
 
