@@ -98,6 +98,8 @@ pub struct Settings {
     /// Delivery of notifications (`notify:`): channels, endpoints, addresses, retries.
     #[serde(skip)]
     pub notify: crate::notify::NotifySettings,
+    /// Scheduled reports (`reports:`): the daily duty report by e-mail.
+    pub reports: crate::report::schedule::ReportSettings,
     /// Hot reload.
     pub reload: ReloadSettings,
 }
@@ -112,6 +114,7 @@ impl Default for Settings {
             snapshot_interval: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
             notify: crate::notify::NotifySettings::default(),
+            reports: crate::report::schedule::ReportSettings::default(),
             reload: ReloadSettings::default(),
         }
     }
@@ -148,6 +151,27 @@ pub fn load(deployment: &Path) -> Result<Settings, Vec<Diagnostic>> {
     }
 }
 
+/// Checks the recipients of `reports:` against the city's departments and the contacts of
+/// `generation` (`tocsin validate`, server start): an unknown one is `unknown_recipient`.
+pub fn check_reports(
+    settings: &Settings,
+    generation: &crate::model::Generation,
+) -> Vec<Diagnostic> {
+    let Some(daily) = &settings.reports.daily else {
+        return Vec::new();
+    };
+    let directory = crate::contacts::from_generation(generation).ok();
+    match crate::report::mail::check_recipients(&daily.to, generation, directory.as_ref()) {
+        Ok(()) => Vec::new(),
+        Err(error) => vec![Diagnostic::new(
+            error.diagnostic(),
+            SETTINGS_FILE,
+            (1, 1),
+            error.to_string(),
+        )],
+    }
+}
+
 fn bad_listen(file: &str, at: (usize, usize), text: &str) -> Diagnostic {
     Diagnostic::new(
         Code::BadValue,
@@ -173,6 +197,17 @@ fn apply(
                 SETTINGS_FILE,
                 positions.at("notify"),
                 format!("{error} ({})", error.code()),
+            )),
+        }
+    }
+    if let Some(value) = &doc.reports {
+        match crate::report::schedule::ReportSettings::from_yaml(value) {
+            Ok(reports) => settings.reports = reports,
+            Err(error) => diagnostics.push(Diagnostic::new(
+                error.diagnostic(),
+                SETTINGS_FILE,
+                positions.at("reports"),
+                error.to_string(),
             )),
         }
     }

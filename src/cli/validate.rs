@@ -24,16 +24,19 @@ pub(crate) fn run(config: &Path) -> anyhow::Result<ExitCode> {
 fn report(config: &Path) -> (String, bool) {
     let (generation, warnings) = compile::load_checked(Some(config), None);
     let mut out = String::new();
-    let settings = if config.is_dir() {
-        settings::load(config).err().unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let loaded = config.is_dir().then(|| settings::load(config));
     let mut diagnostics = match &generation {
         Ok(_) => Vec::new(),
         Err(diagnostics) => diagnostics.clone(),
     };
-    diagnostics.extend(settings);
+    match (&loaded, &generation) {
+        (Some(Err(found)), _) => diagnostics.extend(found.iter().cloned()),
+        // recipients of scheduled reports need the city and the contacts
+        (Some(Ok(loaded)), Ok(generation)) => {
+            diagnostics.extend(settings::check_reports(loaded, generation));
+        }
+        _ => {}
+    }
     match generation {
         Ok(generation) if diagnostics.is_empty() => {
             let s = generation.summary();

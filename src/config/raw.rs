@@ -806,6 +806,8 @@ pub struct SettingsDoc {
     pub shutdown_grace: Option<DurationText>,
     /// Delivery of notifications (`notify::NotifySettings` reads it).
     pub notify: Option<serde_norway::Value>,
+    /// Scheduled reports (`report::schedule::ReportSettings` reads it).
+    pub reports: Option<serde_norway::Value>,
     /// Hot reload.
     pub reload: Option<ReloadDef>,
 }

@@ -61,11 +61,15 @@ pub enum AuditAction {
     SilenceConfirmed,
     /// A person ended a silence early.
     SilenceExpired,
+    /// A scheduled report (the daily duty report) was accepted by the SMTP server.
+    ReportSent,
+    /// An attempt to send a scheduled report failed.
+    ReportFailed,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::WarningOpened,
         AuditAction::WarningRaised,
         AuditAction::WarningLowered,
@@ -92,6 +96,8 @@ impl AuditAction {
         AuditAction::SilenceCreated,
         AuditAction::SilenceConfirmed,
         AuditAction::SilenceExpired,
+        AuditAction::ReportSent,
+        AuditAction::ReportFailed,
     ];
 
     /// Stable dotted name used in store, API and the hash.
@@ -123,6 +129,8 @@ impl AuditAction {
             AuditAction::SilenceCreated => "silence.created",
             AuditAction::SilenceConfirmed => "silence.confirmed",
             AuditAction::SilenceExpired => "silence.expired",
+            AuditAction::ReportSent => "report.sent",
+            AuditAction::ReportFailed => "report.failed",
         }
     }
 

@@ -15,7 +15,9 @@ use crate::storage::{Store, StoreError, WarningRecord};
 
 mod collect;
 pub mod day;
+pub mod mail;
 pub mod markdown;
+pub mod schedule;
 
 pub use collect::collect;
 pub use day::{Day, DayError, offset_text, parse_offset};

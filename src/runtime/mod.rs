@@ -36,6 +36,7 @@ mod recovery;
 pub mod reload;
 #[cfg(test)]
 mod tests;
+pub mod schedule;
 mod watch;
 
 use desk_task::DeskSignal;
@@ -105,6 +106,8 @@ pub struct Runtime {
     /// Cancelled when the shutdown grace has passed: the engine task gives up a write the store
     /// keeps refusing (the batch stays in the journal) and ends.
     give_up: CancellationToken,
+    /// The scheduled report task, when `reports.daily` is set (`schedule.rs`).
+    reports: Option<JoinHandle<()>>,
 }
 
 impl Runtime {
@@ -238,6 +241,12 @@ impl Runtime {
             None
         };
 
+        let reports = schedule::spawn(
+            settings,
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            Arc::clone(&gate) as Arc<dyn Generations>,
+        );
         let capacity = settings.ingest.queue_capacity.max(1);
         let (engine_tx, engine_rx) = mpsc::channel(capacity);
         let (swap_tx, swap_rx) = mpsc::channel(1);
@@ -328,6 +337,7 @@ impl Runtime {
             ack: Arc::new(notify_settings.ack),
             cancel,
             give_up,
+            reports,
         })
     }
 
@@ -410,6 +420,10 @@ impl Runtime {
     /// before, or the writer waits for the grace.
     pub async fn shutdown(self) {
         self.cancel.cancel();
+        if let Some(reports) = self.reports {
+            reports.abort();
+            let _ = reports.await;
+        }
         if let Some(notifier) = self.notifier {
             notifier.stop().await;
         }

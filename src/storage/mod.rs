@@ -31,6 +31,9 @@ mod outbox_postgres;
 mod outbox_sql;
 mod outbox_sqlite;
 pub mod postgres;
+mod report_runs;
+mod report_runs_postgres;
+mod report_runs_sqlite;
 mod rows;
 mod select;
 mod shared;
@@ -381,6 +384,7 @@ pub use outbox::{
     AttemptOutcome, AttemptRecord, AttemptReport, ClaimedMessage, DeliveryFilter, DeliveryRecord,
     DeliveryStatus, OutboxStore, QueueCount, RetryOutcome,
 };
+pub use report_runs::{NewReportRun, ReportAttempt, ReportRun, ReportRunStatus, ReportRunStore};
 pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 
 /// Everything Tocsin persists: readings, generations, engine output (this trait), workflow cases
@@ -395,6 +399,7 @@ pub trait Store:
     + OutboxStore
     + SilenceStore
     + AckStore
+    + ReportRunStore
     + Send
     + Sync
     + std::fmt::Debug
