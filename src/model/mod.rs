@@ -17,6 +17,7 @@ pub mod reading;
 pub mod rule;
 pub mod time;
 pub mod unit;
+pub mod warning_policy;
 pub mod workflow;
 
 pub use access::{Actor, Principal, Role};

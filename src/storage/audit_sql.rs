@@ -93,12 +93,10 @@ macro_rules! impl_audit_store {
                 &self,
                 filter: &$crate::storage::AuditFilter,
             ) -> Result<Vec<$crate::model::AuditEntry>, $crate::storage::StoreError> {
-                let rows = $crate::storage::shared::fetch_select!(
-                    &self.pool,
+                let rows = $crate::storage::db::fetch_select::<
                     $crate::storage::workflow_rows::AuditRow,
-                    $crate::storage::select::audit(filter),
-                    "audit"
-                )?;
+                >(&self.pool, $crate::storage::select::audit(filter), "audit")
+                .await?;
                 Ok(rows
                     .into_iter()
                     .map($crate::model::AuditEntry::from)

@@ -200,7 +200,12 @@ macro_rules! impl_case_store {
             ) -> Result<$crate::storage::ManualOutcome, $crate::storage::StoreError> {
                 const OP: &str = "report_manual";
                 let mut tx = self.begin_write(OP).await?;
-                let (outcome, draft) = Self::write_manual(&mut tx, manual, generation).await?;
+                let (outcome, draft) = $crate::storage::manual_sql::write_manual(
+                    &mut $crate::storage::db::Conn::from(&mut *tx),
+                    manual,
+                    generation,
+                )
+                .await?;
                 Self::append_audit_tx(&mut tx, std::slice::from_ref(&draft), OP).await?;
                 tx.commit()
                     .await
@@ -212,12 +217,12 @@ macro_rules! impl_case_store {
                 &self,
                 filter: &$crate::storage::OutboxFilter,
             ) -> Result<Vec<$crate::storage::OutboxRecord>, $crate::storage::StoreError> {
-                let rows = $crate::storage::shared::fetch_select!(
+                let rows = $crate::storage::db::fetch_select::<$crate::storage::workflow_rows::OutboxRow>(
                     &self.pool,
-                    $crate::storage::workflow_rows::OutboxRow,
                     $crate::storage::select::outbox(filter),
-                    "outbox"
-                )?;
+                    "outbox",
+                )
+                .await?;
                 rows.into_iter().map(|row| row.into_record()).collect()
             }
         }

@@ -20,9 +20,7 @@ use super::audit_sql::impl_audit_store;
 use super::case_sql::impl_case_store;
 use super::journal::Journaled;
 use super::journal_sql::impl_journal_store;
-use super::manual_sql::impl_manual_writes;
 use super::shared::{impl_store, mark_new, query_error};
-use super::warning_sql::impl_warning_writes;
 use super::{Backend, StoreError, redact_url};
 
 /// The PostgreSQL schema, embedded at build time.
@@ -141,18 +139,6 @@ impl_store!(
     database: sqlx::Postgres,
     backend: Backend::Postgres,
     json_cast: "::jsonb",
-);
-impl_warning_writes!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    json_cast: "::jsonb",
-    lock_suffix: " FOR UPDATE",
-    lock_warning: " FOR UPDATE OF w",
-);
-impl_manual_writes!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    lock_warning: " FOR UPDATE OF w",
 );
 impl_case_store!(store: PostgresStore, database: sqlx::Postgres, json_cast: "::jsonb");
 impl_audit_store!(

@@ -18,8 +18,12 @@ pub(super) enum Bind<'a> {
     Text(&'a str),
     /// Text built for the query (a `LIKE` pattern).
     Owned(String),
+    /// Text or NULL.
+    OptText(Option<&'a str>),
     /// An integer (timestamps, limits).
     Int(i64),
+    /// An integer or NULL.
+    OptInt(Option<i64>),
     /// A flag.
     Bool(bool),
 }

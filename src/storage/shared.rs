@@ -45,27 +45,6 @@ pub(super) fn mark_new(readings: &[Reading], inserted: &[(String, String, i64)])
         .collect()
 }
 
-/// Runs a built `select::Select` on `$pool`, binding its parameters in order,
-/// and fetches every row as `$row`; a failure is a query error of operation `$op`.
-macro_rules! fetch_select {
-    ($pool:expr, $row:ty, $select:expr, $op:expr) => {{
-        let select = $select;
-        let mut query = sqlx::query_as::<_, $row>(&select.sql);
-        for bind in &select.binds {
-            query = match bind {
-                $crate::storage::select::Bind::Text(text) => query.bind(*text),
-                $crate::storage::select::Bind::Owned(text) => query.bind(text.as_str()),
-                $crate::storage::select::Bind::Int(int) => query.bind(*int),
-                $crate::storage::select::Bind::Bool(flag) => query.bind(*flag),
-            };
-        }
-        query
-            .fetch_all($pool)
-            .await
-            .map_err($crate::storage::shared::query_error($op))
-    }};
-}
-
 /// Expands to `impl Store for $store`, given the backend's sqlx database type and the SQL that
 /// differs: the cast that turns a JSON text parameter into the column's type (`""` on SQLite,
 /// where JSON columns are checked text; `"::jsonb"` on PostgreSQL). JSON columns are read back as
@@ -147,7 +126,12 @@ macro_rules! impl_store {
                     match change {
                         Change::Alarm(alarm) => Self::apply_alarm(tx, alarm).await?,
                         Change::Warning(warning) => {
-                            Self::apply_warning(tx, warning, &mut audit).await?
+                            $crate::storage::warning_sql::apply_warning(
+                                &mut $crate::storage::db::Conn::from(&mut **tx),
+                                warning,
+                                &mut audit,
+                            )
+                            .await?
                         }
                         Change::Fault(fault) => Self::apply_fault(tx, fault).await?,
                         Change::Shadow(finding) => Self::apply_shadow(tx, finding).await?,
@@ -243,12 +227,12 @@ macro_rules! impl_store {
                 to: Option<$crate::model::Timestamp>,
                 limit: u32,
             ) -> Result<Vec<$crate::model::Reading>, $crate::storage::StoreError> {
-                let rows = $crate::storage::shared::fetch_select!(
+                let rows = $crate::storage::db::fetch_select::<$crate::storage::rows::ReadingRow>(
                     &self.pool,
-                    $crate::storage::rows::ReadingRow,
                     $crate::storage::select::readings(sensor, metric, from, to, limit),
-                    "readings"
-                )?;
+                    "readings",
+                )
+                .await?;
                 Ok(rows.into_iter().map($crate::model::Reading::from).collect())
             }
 
@@ -431,12 +415,12 @@ macro_rules! impl_store {
             ) -> Result<Vec<$crate::storage::GenerationListing>, $crate::storage::StoreError>
             {
                 const OP: &str = "generations";
-                let rows = $crate::storage::shared::fetch_select!(
+                let rows = $crate::storage::db::fetch_select::<$crate::storage::rows::GenerationRow>(
                     &self.pool,
-                    $crate::storage::rows::GenerationRow,
                     $crate::storage::select::generations(limit),
-                    OP
-                )?;
+                    OP,
+                )
+                .await?;
                 rows.into_iter().map(|row| row.into_listing(OP)).collect()
             }
 
@@ -444,12 +428,12 @@ macro_rules! impl_store {
                 &self,
                 filter: &$crate::storage::ShadowFilter,
             ) -> Result<Vec<$crate::storage::ShadowRecord>, $crate::storage::StoreError> {
-                let rows = $crate::storage::shared::fetch_select!(
+                let rows = $crate::storage::db::fetch_select::<$crate::storage::rows::ShadowRow>(
                     &self.pool,
-                    $crate::storage::rows::ShadowRow,
                     $crate::storage::select::shadow_findings(filter),
-                    "shadow_findings"
-                )?;
+                    "shadow_findings",
+                )
+                .await?;
                 rows.into_iter().map(|row| row.into_record()).collect()
             }
 
@@ -497,12 +481,12 @@ macro_rules! impl_store {
                 &self,
                 filter: &$crate::storage::WarningFilter,
             ) -> Result<Vec<$crate::storage::WarningRecord>, $crate::storage::StoreError> {
-                let rows = $crate::storage::shared::fetch_select!(
+                let rows = $crate::storage::db::fetch_select::<$crate::storage::rows::WarningRow>(
                     &self.pool,
-                    $crate::storage::rows::WarningRow,
                     $crate::storage::select::warnings(filter),
-                    "warnings"
-                )?;
+                    "warnings",
+                )
+                .await?;
                 rows.into_iter()
                     .map(|row| row.into_record("warnings"))
                     .collect()
@@ -549,19 +533,19 @@ macro_rules! impl_store {
                 sensor: Option<&$crate::model::SensorId>,
                 limit: u32,
             ) -> Result<Vec<$crate::storage::FaultRecord>, $crate::storage::StoreError> {
-                let rows = $crate::storage::shared::fetch_select!(
+                let rows = $crate::storage::db::fetch_select::<$crate::storage::rows::FaultRow>(
                     &self.pool,
-                    $crate::storage::rows::FaultRow,
                     $crate::storage::select::faults(sensor, limit),
-                    "faults"
-                )?;
+                    "faults",
+                )
+                .await?;
                 rows.into_iter().map(|row| row.into_record()).collect()
             }
         }
     };
 }
 
-pub(super) use {fetch_select, impl_store};
+pub(super) use impl_store;
 
 #[cfg(test)]
 mod tests {

@@ -25,9 +25,7 @@ use super::audit_sql::impl_audit_store;
 use super::case_sql::impl_case_store;
 use super::journal::Journaled;
 use super::journal_sql::impl_journal_store;
-use super::manual_sql::impl_manual_writes;
 use super::shared::{impl_store, mark_new, query_error};
-use super::warning_sql::impl_warning_writes;
 use super::{Backend, StoreError};
 
 /// The SQLite schema, embedded at build time.
@@ -248,18 +246,6 @@ impl_store!(
     database: sqlx::Sqlite,
     backend: Backend::Sqlite,
     json_cast: "",
-);
-impl_warning_writes!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    json_cast: "",
-    lock_suffix: "",
-    lock_warning: "",
-);
-impl_manual_writes!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    lock_warning: "",
 );
 impl_case_store!(store: SqliteStore, database: sqlx::Sqlite, json_cast: "");
 impl_audit_store!(
