@@ -74,6 +74,7 @@ mod tests {
         assert_eq!(first[2], "applied 20261201000001 workflow audit access");
         assert_eq!(first[3], "applied 20261207000001 engine journal");
         assert_eq!(first[4], "applied 20261207000002 outbox delivery");
+        assert_eq!(first[5], "applied 20261208000001 case recipients");
         for (line, file) in first.iter().zip(&files) {
             let version = file.split('_').next().unwrap();
             assert!(line.starts_with(&format!("applied {version} ")), "{line}");

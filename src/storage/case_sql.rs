@@ -2,6 +2,11 @@
 //! `shared.rs`): cases with optimistic concurrency, the outbox, the reaction and timer queues, and
 //! manual reports. Each write is one transaction that also appends its audit entries.
 
+use crate::model::{Case, DepartmentId, Timestamp};
+
+use super::StoreError;
+use super::db::{Conn, Sql, json_cast};
+
 /// Appends ` LIMIT n` unless `limit` is 0 (no limit).
 pub(super) fn with_limit(sql: &str, limit: u32) -> String {
     if limit == 0 {
@@ -9,6 +14,78 @@ pub(super) fn with_limit(sql: &str, limit: u32) -> String {
     } else {
         format!("{sql} LIMIT {limit}")
     }
+}
+
+/// Writes the case row and its recipients: inserts it when `case.version` is 0, otherwise updates
+/// it if the stored version is still `case.version`. Returns false on a version conflict.
+pub(super) async fn write_case(conn: &mut Conn<'_>, case: &Case) -> Result<bool, StoreError> {
+    const OP: &str = "save_case";
+    let json = json_cast(conn.backend());
+    let issued_to = super::workflow_rows::issued_to_json(&case.issued_to)?;
+    let sql = if case.version == 0 {
+        format!(
+            "INSERT INTO cases (warning, workflow, stage, stage_since, level, drill, rungs_fired, \
+             due_at, due_rung, supervised, issued_to, reacted_seq, opened_at, closed_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11{json}, $12, $13, $14, $15 + 1) \
+             ON CONFLICT (warning) DO NOTHING"
+        )
+    } else {
+        format!(
+            "UPDATE cases SET workflow = $2, stage = $3, stage_since = $4, level = $5, \
+             drill = $6, rungs_fired = $7, due_at = $8, due_rung = $9, supervised = $10, \
+             issued_to = $11{json}, reacted_seq = $12, opened_at = $13, closed_at = $14, \
+             version = $15 + 1 WHERE warning = $1 AND version = $15"
+        )
+    };
+    let sql = Sql::new(sql)
+        .bind(case.warning)
+        .bind(case.workflow.as_str())
+        .bind(case.stage.as_str())
+        .bind(case.stage_since.millis())
+        .bind(case.level.as_str())
+        .bind(case.drill)
+        .bind(i64::from(case.rungs_fired))
+        .bind(case.due.map(|due| due.at.millis()))
+        .bind(case.due.map(|due| i64::from(due.rung)))
+        .bind(case.supervised)
+        .bind(issued_to)
+        .bind(case.reacted_seq)
+        .bind(case.opened_at.millis())
+        .bind(case.closed_at.map(Timestamp::millis))
+        .bind(case.version);
+    if conn.execute(sql, OP).await? != 1 {
+        return Ok(false);
+    }
+    write_recipients(conn, case.warning, &case.issued_to, OP).await?;
+    Ok(true)
+}
+
+/// Makes `case_recipients` of `warning` the departments `issued_to` (one row each), which the
+/// department filter of `warnings` searches by index.
+async fn write_recipients(
+    conn: &mut Conn<'_>,
+    warning: i64,
+    issued_to: &[DepartmentId],
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let delete = Sql::new("DELETE FROM case_recipients WHERE warning = $1").bind(warning);
+    conn.execute(delete, operation).await?;
+    if issued_to.is_empty() {
+        return Ok(());
+    }
+    let mut text = "INSERT INTO case_recipients (warning, department) VALUES ".to_owned();
+    for n in 0..issued_to.len() {
+        let separator = if n == 0 { "" } else { ", " };
+        text.push_str(&format!("{separator}($1, ${})", n + 2));
+    }
+    text.push_str(" ON CONFLICT DO NOTHING");
+    let insert = issued_to
+        .iter()
+        .fold(Sql::new(text).bind(warning), |sql, department| {
+            sql.bind(department.as_str())
+        });
+    conn.execute(insert, operation).await?;
+    Ok(())
 }
 
 /// Expands to `impl CaseStore for $store`, given the JSON parameter cast of its backend.
@@ -19,57 +96,6 @@ macro_rules! impl_case_store {
         json_cast: $json:literal $(,)?
     ) => {
         impl $store {
-            /// Writes the case row: inserts it when `case.version` is 0, otherwise updates it if
-            /// the stored version is still `case.version`. Returns false on a version conflict.
-            async fn write_case(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                case: &$crate::model::Case,
-            ) -> Result<bool, $crate::storage::StoreError> {
-                use $crate::storage::shared::query_error;
-                const OP: &str = "save_case";
-                let issued_to = $crate::storage::workflow_rows::issued_to_json(&case.issued_to)?;
-                let sql = if case.version == 0 {
-                    concat!(
-                        "INSERT INTO cases (warning, workflow, stage, stage_since, level, drill, \
-                         rungs_fired, due_at, due_rung, supervised, issued_to, reacted_seq, \
-                         opened_at, closed_at, version) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11",
-                        $json,
-                        ", $12, $13, $14, $15 + 1) ON CONFLICT (warning) DO NOTHING"
-                    )
-                } else {
-                    concat!(
-                        "UPDATE cases SET workflow = $2, stage = $3, stage_since = $4, \
-                         level = $5, drill = $6, rungs_fired = $7, due_at = $8, due_rung = $9, \
-                         supervised = $10, issued_to = $11",
-                        $json,
-                        ", reacted_seq = $12, opened_at = $13, closed_at = $14, \
-                         version = $15 + 1 WHERE warning = $1 AND version = $15"
-                    )
-                };
-                let written = sqlx::query(sql)
-                    .bind(case.warning)
-                    .bind(case.workflow.as_str())
-                    .bind(case.stage.as_str())
-                    .bind(case.stage_since.millis())
-                    .bind(case.level.as_str())
-                    .bind(case.drill)
-                    .bind(i64::from(case.rungs_fired))
-                    .bind(case.due.map(|due| due.at.millis()))
-                    .bind(case.due.map(|due| i64::from(due.rung)))
-                    .bind(case.supervised)
-                    .bind(issued_to)
-                    .bind(case.reacted_seq)
-                    .bind(case.opened_at.millis())
-                    .bind(case.closed_at.map($crate::model::Timestamp::millis))
-                    .bind(case.version)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(query_error(OP))?
-                    .rows_affected();
-                Ok(written == 1)
-            }
-
             /// Queues notifications; a key already in the outbox is skipped.
             async fn queue_notifications(
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -111,12 +137,11 @@ macro_rules! impl_case_store {
                     "SELECT {} FROM cases c WHERE c.warning = $1",
                     $crate::storage::workflow_rows::CASE_COLUMNS
                 );
-                let row: Option<$crate::storage::workflow_rows::CaseColumns> =
-                    sqlx::query_as(&sql)
-                        .bind(warning)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err($crate::storage::shared::query_error(OP))?;
+                let row: Option<$crate::storage::workflow_rows::CaseColumns> = sqlx::query_as(&sql)
+                    .bind(warning)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::storage::shared::query_error(OP))?;
                 match row {
                     Some(row) => row.into_case(OP),
                     None => Ok(None),
@@ -131,7 +156,12 @@ macro_rules! impl_case_store {
                 const OP: &str = "save_case";
                 let case = update.case;
                 let mut tx = self.begin_write(OP).await?;
-                if !Self::write_case(&mut tx, case).await? {
+                if !$crate::storage::case_sql::write_case(
+                    &mut $crate::storage::db::Conn::from(&mut *tx),
+                    case,
+                )
+                .await?
+                {
                     tx.rollback().await.map_err(query_error(OP))?;
                     return Ok($crate::storage::SaveOutcome::Conflict);
                 }
@@ -149,11 +179,11 @@ macro_rules! impl_case_store {
                 }
                 // Reacted to the latest history entry: no longer waiting for the desk.
                 sqlx::query("DELETE FROM desk_pending WHERE warning = $1 AND seq <= $2")
-                .bind(case.warning)
-                .bind(case.reacted_seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error(OP))?;
+                    .bind(case.warning)
+                    .bind(case.reacted_seq)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error(OP))?;
                 Self::queue_notifications(&mut tx, update.notifications).await?;
                 Self::append_audit_tx(&mut tx, update.audit, OP).await?;
                 tx.commit().await.map_err(query_error(OP))?;
@@ -217,12 +247,13 @@ macro_rules! impl_case_store {
                 &self,
                 filter: &$crate::storage::OutboxFilter,
             ) -> Result<Vec<$crate::storage::OutboxRecord>, $crate::storage::StoreError> {
-                let rows = $crate::storage::db::fetch_select::<$crate::storage::workflow_rows::OutboxRow>(
-                    &self.pool,
-                    $crate::storage::select::outbox(filter),
-                    "outbox",
-                )
-                .await?;
+                let rows =
+                    $crate::storage::db::fetch_select::<$crate::storage::workflow_rows::OutboxRow>(
+                        &self.pool,
+                        $crate::storage::select::outbox(filter),
+                        "outbox",
+                    )
+                    .await?;
                 rows.into_iter().map(|row| row.into_record()).collect()
             }
         }
