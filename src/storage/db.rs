@@ -13,7 +13,7 @@
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::{Arguments, FromRow, Postgres, Sqlite};
+use sqlx::{Arguments, FromRow, Postgres, Sqlite, Transaction};
 
 pub(super) use super::select::Bind;
 use super::select::Select;
@@ -359,4 +359,55 @@ pub(super) async fn fetch_select<T: Row>(
         .conn()
         .fetch_all(Sql::with_binds(select.sql, select.binds), operation)
         .await
+}
+
+/// A write transaction of either backend (begun by [`Backed::begin`]).
+#[derive(Debug)]
+pub(super) enum WriteTx {
+    /// SQLite (`BEGIN IMMEDIATE` on the one writer connection).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl WriteTx {
+    /// The transaction's connection, to run statements on.
+    pub(super) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            WriteTx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
+            WriteTx::Postgres(tx) => Conn::Postgres(&mut **tx),
+        }
+    }
+
+    /// Commits.
+    pub(super) async fn commit(self, operation: &'static str) -> Result<(), StoreError> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.commit().await,
+            WriteTx::Postgres(tx) => tx.commit().await,
+        }
+        .map_err(query_error(operation))
+    }
+
+    /// Rolls back.
+    pub(super) async fn rollback(self, operation: &'static str) -> Result<(), StoreError> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.rollback().await,
+            WriteTx::Postgres(tx) => tx.rollback().await,
+        }
+        .map_err(query_error(operation))
+    }
+}
+
+/// What the shared store code needs of a backend's store: a pool for reads and a write
+/// transaction. The part traits written once for both backends (`AuditStore`, ...) are
+/// implemented for every `Backed` store.
+pub(super) trait Backed: Send + Sync {
+    /// The pool reads run on.
+    fn reads(&self) -> PoolRef<'_>;
+
+    /// Begins a write transaction.
+    fn begin(
+        &self,
+        operation: &'static str,
+    ) -> impl Future<Output = Result<WriteTx, StoreError>> + Send;
 }

@@ -16,7 +16,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::model::Reading;
 
 use super::access_sql::impl_access_store;
-use super::audit_sql::impl_audit_store;
 use super::case_sql::impl_case_store;
 use super::journal::Journaled;
 use super::journal_sql::impl_journal_store;
@@ -141,10 +140,29 @@ impl_store!(
     json_cast: "::jsonb",
 );
 impl_case_store!(store: PostgresStore, database: sqlx::Postgres, json_cast: "::jsonb");
-impl_audit_store!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    serialize: "SELECT pg_advisory_xact_lock($1)",
-);
 impl_access_store!(store: PostgresStore, database: sqlx::Postgres);
 impl_journal_store!(store: PostgresStore, database: sqlx::Postgres);
+
+impl super::db::Backed for PostgresStore {
+    fn reads(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.pool)
+    }
+
+    async fn begin(&self, operation: &'static str) -> Result<super::db::WriteTx, StoreError> {
+        self.begin_write(operation)
+            .await
+            .map(super::db::WriteTx::Postgres)
+    }
+}
+
+impl PostgresStore {
+    /// Appends audit `drafts` inside `tx` (used by the writes still written against this
+    /// backend's transaction type, and by the outbox store).
+    pub(super) async fn append_audit_tx(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        drafts: &[crate::model::AuditDraft],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        super::audit_sql::append(&mut super::db::Conn::from(&mut **tx), drafts, operation).await
+    }
+}

@@ -21,7 +21,6 @@ use sqlx::sqlite::{
 use crate::model::Reading;
 
 use super::access_sql::impl_access_store;
-use super::audit_sql::impl_audit_store;
 use super::case_sql::impl_case_store;
 use super::journal::Journaled;
 use super::journal_sql::impl_journal_store;
@@ -248,11 +247,6 @@ impl_store!(
     json_cast: "",
 );
 impl_case_store!(store: SqliteStore, database: sqlx::Sqlite, json_cast: "");
-impl_audit_store!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    serialize: "",
-);
 impl_access_store!(store: SqliteStore, database: sqlx::Sqlite);
 
 /// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING [RETURNING ...]` for
@@ -338,3 +332,27 @@ mod tests {
     }
 }
 impl_journal_store!(store: SqliteStore, database: sqlx::Sqlite);
+
+impl super::db::Backed for SqliteStore {
+    fn reads(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.pool)
+    }
+
+    async fn begin(&self, operation: &'static str) -> Result<super::db::WriteTx, StoreError> {
+        self.begin_write(operation)
+            .await
+            .map(super::db::WriteTx::Sqlite)
+    }
+}
+
+impl SqliteStore {
+    /// Appends audit `drafts` inside `tx` (used by the writes still written against this
+    /// backend's transaction type, and by the outbox store).
+    pub(super) async fn append_audit_tx(
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        drafts: &[crate::model::AuditDraft],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        super::audit_sql::append(&mut super::db::Conn::from(&mut **tx), drafts, operation).await
+    }
+}
