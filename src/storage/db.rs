@@ -15,10 +15,12 @@ use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{Arguments, FromRow, Postgres, Sqlite, Transaction};
 
+use super::journal::Journaled;
 pub(super) use super::select::Bind;
 use super::select::Select;
 use super::shared::query_error;
 use super::{Backend, StoreError};
+use crate::model::Reading;
 
 /// A row type both backends can build.
 pub(super) trait Row:
@@ -96,6 +98,7 @@ impl<'a> Sql<'a> {
                 Bind::Int(int) => arguments.add(*int),
                 Bind::OptInt(int) => arguments.add(*int),
                 Bind::Bool(flag) => arguments.add(*flag),
+                Bind::Bytes(bytes) => arguments.add(*bytes),
             }
             .map_err(sqlx::Error::Encode)?;
         }
@@ -113,6 +116,7 @@ impl<'a> Sql<'a> {
                 Bind::Int(int) => arguments.add(*int),
                 Bind::OptInt(int) => arguments.add(*int),
                 Bind::Bool(flag) => arguments.add(*flag),
+                Bind::Bytes(bytes) => arguments.add(*bytes),
             }
             .map_err(sqlx::Error::Encode)?;
         }
@@ -147,6 +151,12 @@ impl From<i64> for Bind<'_> {
 impl From<Option<i64>> for Bind<'_> {
     fn from(int: Option<i64>) -> Self {
         Bind::OptInt(int)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Bind<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Bind::Bytes(bytes)
     }
 }
 
@@ -410,4 +420,12 @@ pub(super) trait Backed: Send + Sync {
         &self,
         operation: &'static str,
     ) -> impl Future<Output = Result<WriteTx, StoreError>> + Send;
+
+    /// Inserts a non-empty batch of readings in one transaction (the fast path differs per
+    /// backend), with `journal` appending the new ones to the engine journal in it.
+    fn store_readings(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> impl Future<Output = Result<Journaled, StoreError>> + Send;
 }

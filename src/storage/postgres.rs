@@ -18,7 +18,6 @@ use crate::model::Reading;
 use super::access_sql::impl_access_store;
 use super::case_sql::impl_case_store;
 use super::journal::Journaled;
-use super::journal_sql::impl_journal_store;
 use super::shared::{impl_store, mark_new, query_error};
 use super::{Backend, StoreError, redact_url};
 
@@ -110,7 +109,13 @@ impl PostgresStore {
             .rows_affected();
         if stored == readings.len() as u64 {
             let new = vec![true; readings.len()];
-            let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+            let seq = super::journal_sql::append_batch(
+                &mut super::db::Conn::from(&mut *tx),
+                journal,
+                readings,
+                &new,
+            )
+            .await?;
             tx.commit().await.map_err(query_error(OP))?;
             return Ok(Journaled { new, seq });
         }
@@ -127,7 +132,13 @@ impl PostgresStore {
                 .await
                 .map_err(query_error(OP))?;
         let new = mark_new(readings, &inserted);
-        let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+        let seq = super::journal_sql::append_batch(
+            &mut super::db::Conn::from(&mut *tx),
+            journal,
+            readings,
+            &new,
+        )
+        .await?;
         tx.commit().await.map_err(query_error(OP))?;
         Ok(Journaled { new, seq })
     }
@@ -141,11 +152,18 @@ impl_store!(
 );
 impl_case_store!(store: PostgresStore, database: sqlx::Postgres, json_cast: "::jsonb");
 impl_access_store!(store: PostgresStore, database: sqlx::Postgres);
-impl_journal_store!(store: PostgresStore, database: sqlx::Postgres);
 
 impl super::db::Backed for PostgresStore {
     fn reads(&self) -> super::db::PoolRef<'_> {
         super::db::PoolRef::from(&self.pool)
+    }
+
+    async fn store_readings(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> Result<Journaled, StoreError> {
+        self.insert_reading_batch(readings, journal).await
     }
 
     async fn begin(&self, operation: &'static str) -> Result<super::db::WriteTx, StoreError> {

@@ -26,6 +26,8 @@ pub(super) enum Bind<'a> {
     OptInt(Option<i64>),
     /// A flag.
     Bool(bool),
+    /// Bytes (an engine snapshot).
+    Bytes(&'a [u8]),
 }
 
 /// A `SELECT` under construction.

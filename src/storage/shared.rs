@@ -11,9 +11,10 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::model::Reading;
+use crate::model::{AlarmChange, Change, FaultChange, Level, Reading, ShadowFinding};
 
 use super::StoreError;
+use super::db::{Conn, Sql};
 
 /// Maps a driver error to [`StoreError::Query`] for `operation`.
 pub(super) fn query_error(operation: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
@@ -45,6 +46,110 @@ pub(super) fn mark_new(readings: &[Reading], inserted: &[(String, String, i64)])
         .collect()
 }
 
+/// Writes engine output inside the transaction `conn` is in: alarms, warnings (with their audit
+/// entries), faults and shadow findings.
+pub(super) async fn write_changes(
+    conn: &mut Conn<'_>,
+    changes: &[Change],
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let mut audit = Vec::new();
+    for change in changes {
+        match change {
+            Change::Alarm(alarm) => apply_alarm(conn, alarm, operation).await?,
+            Change::Warning(warning) => {
+                super::warning_sql::apply_warning(conn, warning, &mut audit).await?;
+            }
+            Change::Fault(fault) => apply_fault(conn, fault, operation).await?,
+            Change::Shadow(finding) => apply_shadow(conn, finding, operation).await?,
+        }
+    }
+    super::audit_sql::append(conn, &audit, operation).await
+}
+
+/// Applies one alarm change: a standing alarm is upserted, a cleared one deleted.
+async fn apply_alarm(
+    conn: &mut Conn<'_>,
+    alarm: &AlarmChange,
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let sql = match alarm.to {
+        Some(level) => Sql::new(
+            "INSERT INTO alarms (rule, sensor, asset, hazard, level, since) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (rule, sensor) DO UPDATE SET asset = excluded.asset, \
+             hazard = excluded.hazard, level = excluded.level, since = excluded.since",
+        )
+        .bind(alarm.rule.as_str())
+        .bind(alarm.sensor.as_str())
+        .bind(alarm.asset.as_str())
+        .bind(alarm.hazard.as_str())
+        .bind(level.as_str())
+        .bind(alarm.ts.millis()),
+        None => Sql::new("DELETE FROM alarms WHERE rule = $1 AND sensor = $2")
+            .bind(alarm.rule.as_str())
+            .bind(alarm.sensor.as_str()),
+    };
+    conn.execute(sql, operation).await?;
+    Ok(())
+}
+
+/// Appends one shadow finding.
+async fn apply_shadow(
+    conn: &mut Conn<'_>,
+    finding: &ShadowFinding,
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let sql = Sql::new(
+        "INSERT INTO shadow_findings (rule, sensor, asset, hazard, from_level, to_level, ts, \
+         message, generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(finding.rule.as_str())
+    .bind(finding.sensor.as_str())
+    .bind(finding.asset.as_str())
+    .bind(finding.hazard.as_str())
+    .bind(finding.from.map(Level::as_str))
+    .bind(finding.to.map(Level::as_str))
+    .bind(finding.ts.millis())
+    .bind(finding.message.as_str())
+    .bind(finding.generation.as_str());
+    conn.execute(sql, operation).await?;
+    Ok(())
+}
+
+/// Applies one fault change: a raised fault is inserted unless already active, a cleared one
+/// made inactive.
+async fn apply_fault(
+    conn: &mut Conn<'_>,
+    fault: &FaultChange,
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let sql = if fault.active {
+        Sql::new(
+            "INSERT INTO faults (sensor, metric, kind, active, raised_at, cleared_at, detail, \
+             generation) VALUES ($1, $2, $3, TRUE, $4, NULL, $5, $6) \
+             ON CONFLICT (sensor, metric, kind) WHERE active DO NOTHING",
+        )
+        .bind(fault.sensor.as_str())
+        .bind(fault.metric.as_str())
+        .bind(fault.kind.as_str())
+        .bind(fault.ts.millis())
+        .bind(fault.detail.as_str())
+        .bind(fault.generation.as_str())
+    } else {
+        Sql::new(
+            "UPDATE faults SET active = FALSE, cleared_at = $4 \
+             WHERE sensor = $1 AND metric = $2 AND kind = $3 AND active",
+        )
+        .bind(fault.sensor.as_str())
+        .bind(fault.metric.as_str())
+        .bind(fault.kind.as_str())
+        .bind(fault.ts.millis())
+    };
+    conn.execute(sql, operation).await?;
+    Ok(())
+}
+
 /// Expands to `impl Store for $store`, given the backend's sqlx database type and the SQL that
 /// differs: the cast that turns a JSON text parameter into the column's type (`""` on SQLite,
 /// where JSON columns are checked text; `"::jsonb"` on PostgreSQL). JSON columns are read back as
@@ -57,124 +162,6 @@ macro_rules! impl_store {
         backend: $backend:expr,
         json_cast: $json:literal $(,)?
     ) => {
-        impl $store {
-            /// Applies one alarm change inside `apply_changes`.
-            async fn apply_alarm(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                alarm: &$crate::model::AlarmChange,
-            ) -> Result<(), $crate::storage::StoreError> {
-                let query = match alarm.to {
-                    Some(level) => sqlx::query(
-                        "INSERT INTO alarms (rule, sensor, asset, hazard, level, since) \
-                         VALUES ($1, $2, $3, $4, $5, $6) \
-                         ON CONFLICT (rule, sensor) DO UPDATE SET asset = excluded.asset, \
-                         hazard = excluded.hazard, level = excluded.level, since = excluded.since",
-                    )
-                    .bind(alarm.rule.as_str())
-                    .bind(alarm.sensor.as_str())
-                    .bind(alarm.asset.as_str())
-                    .bind(alarm.hazard.as_str())
-                    .bind(level.as_str())
-                    .bind(alarm.ts.millis()),
-                    None => sqlx::query("DELETE FROM alarms WHERE rule = $1 AND sensor = $2")
-                        .bind(alarm.rule.as_str())
-                        .bind(alarm.sensor.as_str()),
-                };
-                query
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::storage::shared::query_error("apply_changes"))?;
-                Ok(())
-            }
-
-            /// Appends one shadow finding inside `apply_changes`.
-            async fn apply_shadow(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                finding: &$crate::model::ShadowFinding,
-            ) -> Result<(), $crate::storage::StoreError> {
-                sqlx::query(
-                    "INSERT INTO shadow_findings (rule, sensor, asset, hazard, from_level, \
-                     to_level, ts, message, generation) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(finding.rule.as_str())
-                .bind(finding.sensor.as_str())
-                .bind(finding.asset.as_str())
-                .bind(finding.hazard.as_str())
-                .bind(finding.from.map($crate::model::Level::as_str))
-                .bind(finding.to.map($crate::model::Level::as_str))
-                .bind(finding.ts.millis())
-                .bind(finding.message.as_str())
-                .bind(finding.generation.as_str())
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::storage::shared::query_error("apply_changes"))?;
-                Ok(())
-            }
-
-            /// Writes engine output inside `tx`: alarms, warnings (with their audit entries),
-            /// faults and shadow findings.
-            async fn write_changes(
-                &self,
-                tx: &mut sqlx::Transaction<'static, $db>,
-                changes: &[$crate::model::Change],
-                operation: &'static str,
-            ) -> Result<(), $crate::storage::StoreError> {
-                use $crate::model::Change;
-                let mut audit = Vec::new();
-                for change in changes {
-                    match change {
-                        Change::Alarm(alarm) => Self::apply_alarm(tx, alarm).await?,
-                        Change::Warning(warning) => {
-                            $crate::storage::warning_sql::apply_warning(
-                                &mut $crate::storage::db::Conn::from(&mut **tx),
-                                warning,
-                                &mut audit,
-                            )
-                            .await?
-                        }
-                        Change::Fault(fault) => Self::apply_fault(tx, fault).await?,
-                        Change::Shadow(finding) => Self::apply_shadow(tx, finding).await?,
-                    }
-                }
-                Self::append_audit_tx(tx, &audit, operation).await
-            }
-
-            /// Applies one fault change inside `apply_changes`.
-            async fn apply_fault(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                fault: &$crate::model::FaultChange,
-            ) -> Result<(), $crate::storage::StoreError> {
-                let query = if fault.active {
-                    sqlx::query(
-                        "INSERT INTO faults (sensor, metric, kind, active, raised_at, cleared_at, \
-                         detail, generation) VALUES ($1, $2, $3, TRUE, $4, NULL, $5, $6) \
-                         ON CONFLICT (sensor, metric, kind) WHERE active DO NOTHING",
-                    )
-                    .bind(fault.sensor.as_str())
-                    .bind(fault.metric.as_str())
-                    .bind(fault.kind.as_str())
-                    .bind(fault.ts.millis())
-                    .bind(fault.detail.as_str())
-                    .bind(fault.generation.as_str())
-                } else {
-                    sqlx::query(
-                        "UPDATE faults SET active = FALSE, cleared_at = $4 \
-                         WHERE sensor = $1 AND metric = $2 AND kind = $3 AND active",
-                    )
-                    .bind(fault.sensor.as_str())
-                    .bind(fault.metric.as_str())
-                    .bind(fault.kind.as_str())
-                    .bind(fault.ts.millis())
-                };
-                query
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::storage::shared::query_error("apply_changes"))?;
-                Ok(())
-            }
-        }
-
         #[async_trait::async_trait]
         impl $crate::storage::Store for $store {
             fn backend(&self) -> $crate::storage::Backend {
@@ -445,7 +432,12 @@ macro_rules! impl_store {
                     return Ok(());
                 }
                 let mut tx = self.begin_write("apply_changes").await?;
-                self.write_changes(&mut tx, changes, "apply_changes").await?;
+                $crate::storage::shared::write_changes(
+                    &mut $crate::storage::db::Conn::from(&mut *tx),
+                    changes,
+                    "apply_changes",
+                )
+                .await?;
                 tx.commit()
                     .await
                     .map_err($crate::storage::shared::query_error("apply_changes"))

@@ -23,7 +23,6 @@ use crate::model::Reading;
 use super::access_sql::impl_access_store;
 use super::case_sql::impl_case_store;
 use super::journal::Journaled;
-use super::journal_sql::impl_journal_store;
 use super::shared::{impl_store, mark_new, query_error};
 use super::{Backend, StoreError};
 
@@ -165,7 +164,13 @@ impl SqliteStore {
         }
         if all_new {
             let new = vec![true; readings.len()];
-            let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+            let seq = super::journal_sql::append_batch(
+                &mut super::db::Conn::from(&mut *tx),
+                journal,
+                readings,
+                &new,
+            )
+            .await?;
             tx.commit().await.map_err(query_error(OP))?;
             return Ok(Journaled { new, seq });
         }
@@ -182,7 +187,13 @@ impl SqliteStore {
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(query_error(OP))?);
         }
         let new = mark_new(readings, &inserted);
-        let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+        let seq = super::journal_sql::append_batch(
+            &mut super::db::Conn::from(&mut *tx),
+            journal,
+            readings,
+            &new,
+        )
+        .await?;
         tx.commit().await.map_err(query_error(OP))?;
         Ok(Journaled { new, seq })
     }
@@ -331,11 +342,18 @@ mod tests {
         assert!(insert_sql(1, Returning::Nothing).ends_with("(?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     }
 }
-impl_journal_store!(store: SqliteStore, database: sqlx::Sqlite);
 
 impl super::db::Backed for SqliteStore {
     fn reads(&self) -> super::db::PoolRef<'_> {
         super::db::PoolRef::from(&self.pool)
+    }
+
+    async fn store_readings(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> Result<Journaled, StoreError> {
+        self.insert_reading_batch(readings, journal).await
     }
 
     async fn begin(&self, operation: &'static str) -> Result<super::db::WriteTx, StoreError> {
