@@ -1,11 +1,14 @@
-//! [`CaseStore`](super::CaseStore) on both backends (a macro expanded per backend, like
-//! `shared.rs`): cases with optimistic concurrency, the outbox, the reaction and timer queues, and
-//! manual reports. Each write is one transaction that also appends its audit entries.
+//! [`CaseStore`] on both backends, in plain Rust over [`Conn`], for every [`Backed`] store: cases
+//! with optimistic concurrency and their recipients, the outbox, the reaction and timer queues,
+//! and manual reports. Each write is one transaction that also appends its audit entries.
 
-use crate::model::{Case, DepartmentId, Timestamp};
+use crate::model::{Case, DepartmentId, GenerationId, ManualWarning, Notification, Timestamp};
 
-use super::StoreError;
-use super::db::{Conn, Sql, json_cast};
+use super::db::{Backed, Conn, Sql, fetch_select, json_cast};
+use super::workflow_rows::{CASE_COLUMNS, CaseColumns, OutboxRow};
+use super::{
+    CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome, StoreError,
+};
 
 /// Appends ` LIMIT n` unless `limit` is 0 (no limit).
 pub(super) fn with_limit(sql: &str, limit: u32) -> String {
@@ -88,179 +91,130 @@ async fn write_recipients(
     Ok(())
 }
 
-/// Expands to `impl CaseStore for $store`, given the JSON parameter cast of its backend.
-macro_rules! impl_case_store {
-    (
-        store: $store:ty,
-        database: $db:ty,
-        json_cast: $json:literal $(,)?
-    ) => {
-        impl $store {
-            /// Queues notifications; a key already in the outbox is skipped.
-            async fn queue_notifications(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                notifications: &[$crate::model::Notification],
-            ) -> Result<(), $crate::storage::StoreError> {
-                for notification in notifications {
-                    sqlx::query(
-                        "INSERT INTO outbox (key, warning, recipient, channel, level, drill, \
-                         reason, subject, body, created_at, status) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued') \
-                         ON CONFLICT (key) DO NOTHING",
-                    )
-                    .bind(notification.key.as_str())
-                    .bind(notification.warning)
-                    .bind(notification.recipient.as_str())
-                    .bind(notification.channel.as_str())
-                    .bind(notification.level.as_str())
-                    .bind(notification.drill)
-                    .bind(notification.reason.as_str())
-                    .bind(notification.subject.as_str())
-                    .bind(notification.body.as_str())
-                    .bind(notification.created_at.millis())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::storage::shared::query_error("save_case"))?;
-                }
-                Ok(())
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::storage::CaseStore for $store {
-            async fn case(
-                &self,
-                warning: i64,
-            ) -> Result<Option<$crate::model::Case>, $crate::storage::StoreError> {
-                const OP: &str = "case";
-                let sql = format!(
-                    "SELECT {} FROM cases c WHERE c.warning = $1",
-                    $crate::storage::workflow_rows::CASE_COLUMNS
-                );
-                let row: Option<$crate::storage::workflow_rows::CaseColumns> = sqlx::query_as(&sql)
-                    .bind(warning)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error(OP))?;
-                match row {
-                    Some(row) => row.into_case(OP),
-                    None => Ok(None),
-                }
-            }
-
-            async fn save_case(
-                &self,
-                update: $crate::storage::CaseUpdate<'_>,
-            ) -> Result<$crate::storage::SaveOutcome, $crate::storage::StoreError> {
-                use $crate::storage::shared::query_error;
-                const OP: &str = "save_case";
-                let case = update.case;
-                let mut tx = self.begin_write(OP).await?;
-                if !$crate::storage::case_sql::write_case(
-                    &mut $crate::storage::db::Conn::from(&mut *tx),
-                    case,
-                )
-                .await?
-                {
-                    tx.rollback().await.map_err(query_error(OP))?;
-                    return Ok($crate::storage::SaveOutcome::Conflict);
-                }
-                // A manual report has no sensor to clear it: closing its case ends it.
-                if let Some(closed_at) = case.closed_at {
-                    sqlx::query(
-                        "UPDATE warnings SET state = 'cleared', cleared_at = $2, updated_at = $2 \
-                         WHERE id = $1 AND state = 'open' AND source = 'manual'",
-                    )
-                    .bind(case.warning)
-                    .bind(closed_at.millis())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_error(OP))?;
-                }
-                // Reacted to the latest history entry: no longer waiting for the desk.
-                sqlx::query("DELETE FROM desk_pending WHERE warning = $1 AND seq <= $2")
-                    .bind(case.warning)
-                    .bind(case.reacted_seq)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_error(OP))?;
-                Self::queue_notifications(&mut tx, update.notifications).await?;
-                Self::append_audit_tx(&mut tx, update.audit, OP).await?;
-                tx.commit().await.map_err(query_error(OP))?;
-                Ok($crate::storage::SaveOutcome::Saved)
-            }
-
-            async fn pending_reactions(
-                &self,
-                after: i64,
-                limit: u32,
-            ) -> Result<Vec<i64>, $crate::storage::StoreError> {
-                let sql = $crate::storage::case_sql::with_limit(
-                    "SELECT warning FROM desk_pending WHERE warning > $1 ORDER BY warning",
-                    limit,
-                );
-                sqlx::query_scalar(&sql)
-                    .bind(after)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error("pending_reactions"))
-            }
-
-            async fn due_cases(
-                &self,
-                now: $crate::model::Timestamp,
-                limit: u32,
-            ) -> Result<Vec<i64>, $crate::storage::StoreError> {
-                let sql = $crate::storage::case_sql::with_limit(
-                    "SELECT warning FROM cases WHERE due_at IS NOT NULL AND due_at <= $1 \
-                     ORDER BY due_at, warning",
-                    limit,
-                );
-                sqlx::query_scalar(&sql)
-                    .bind(now.millis())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::storage::shared::query_error("due_cases"))
-            }
-
-            async fn report_manual(
-                &self,
-                manual: &$crate::model::ManualWarning,
-                generation: &$crate::model::GenerationId,
-            ) -> Result<$crate::storage::ManualOutcome, $crate::storage::StoreError> {
-                const OP: &str = "report_manual";
-                let mut tx = self.begin_write(OP).await?;
-                let (outcome, draft) = $crate::storage::manual_sql::write_manual(
-                    &mut $crate::storage::db::Conn::from(&mut *tx),
-                    manual,
-                    generation,
-                )
-                .await?;
-                Self::append_audit_tx(&mut tx, std::slice::from_ref(&draft), OP).await?;
-                tx.commit()
-                    .await
-                    .map_err($crate::storage::shared::query_error(OP))?;
-                Ok(outcome)
-            }
-
-            async fn outbox(
-                &self,
-                filter: &$crate::storage::OutboxFilter,
-            ) -> Result<Vec<$crate::storage::OutboxRecord>, $crate::storage::StoreError> {
-                let rows =
-                    $crate::storage::db::fetch_select::<$crate::storage::workflow_rows::OutboxRow>(
-                        &self.pool,
-                        $crate::storage::select::outbox(filter),
-                        "outbox",
-                    )
-                    .await?;
-                rows.into_iter().map(|row| row.into_record()).collect()
-            }
-        }
-    };
+/// Queues notifications inside the transaction `conn` is in; a key already in the outbox is
+/// skipped.
+async fn queue_notifications(
+    conn: &mut Conn<'_>,
+    notifications: &[Notification],
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    for notification in notifications {
+        let insert = Sql::new(
+            "INSERT INTO outbox (key, warning, recipient, channel, level, drill, reason, \
+             subject, body, created_at, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued') \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(notification.key.as_str())
+        .bind(notification.warning)
+        .bind(notification.recipient.as_str())
+        .bind(notification.channel.as_str())
+        .bind(notification.level.as_str())
+        .bind(notification.drill)
+        .bind(notification.reason.as_str())
+        .bind(notification.subject.as_str())
+        .bind(notification.body.as_str())
+        .bind(notification.created_at.millis());
+        conn.execute(insert, operation).await?;
+    }
+    Ok(())
 }
 
-pub(super) use impl_case_store;
+/// The ids a one-column `SELECT` returns.
+async fn ids<S: Backed>(
+    store: &S,
+    sql: Sql<'_>,
+    operation: &'static str,
+) -> Result<Vec<i64>, StoreError> {
+    let mut pooled = store.reads().acquire(operation).await?;
+    let rows: Vec<(i64,)> = pooled.conn().fetch_all(sql, operation).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+#[async_trait::async_trait]
+impl<S: Backed> CaseStore for S {
+    async fn case(&self, warning: i64) -> Result<Option<Case>, StoreError> {
+        const OP: &str = "case";
+        let mut pooled = self.reads().acquire(OP).await?;
+        let select = Sql::new(format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.warning = $1"
+        ))
+        .bind(warning);
+        let row: Option<CaseColumns> = pooled.conn().fetch_optional(select, OP).await?;
+        match row {
+            Some(row) => row.into_case(OP),
+            None => Ok(None),
+        }
+    }
+
+    async fn save_case(&self, update: CaseUpdate<'_>) -> Result<SaveOutcome, StoreError> {
+        const OP: &str = "save_case";
+        let case = update.case;
+        let mut tx = self.begin(OP).await?;
+        let mut conn = tx.conn();
+        if !write_case(&mut conn, case).await? {
+            tx.rollback(OP).await?;
+            return Ok(SaveOutcome::Conflict);
+        }
+        // A manual report has no sensor to clear it: closing its case ends it.
+        if let Some(closed_at) = case.closed_at {
+            let end = Sql::new(
+                "UPDATE warnings SET state = 'cleared', cleared_at = $2, updated_at = $2 \
+                 WHERE id = $1 AND state = 'open' AND source = 'manual'",
+            )
+            .bind(case.warning)
+            .bind(closed_at.millis());
+            conn.execute(end, OP).await?;
+        }
+        // Reacted to the latest history entry: no longer waiting for the desk.
+        let reacted = Sql::new("DELETE FROM desk_pending WHERE warning = $1 AND seq <= $2")
+            .bind(case.warning)
+            .bind(case.reacted_seq);
+        conn.execute(reacted, OP).await?;
+        queue_notifications(&mut conn, update.notifications, OP).await?;
+        super::audit_sql::append(&mut conn, update.audit, OP).await?;
+        tx.commit(OP).await?;
+        Ok(SaveOutcome::Saved)
+    }
+
+    async fn pending_reactions(&self, after: i64, limit: u32) -> Result<Vec<i64>, StoreError> {
+        let sql = with_limit(
+            "SELECT warning FROM desk_pending WHERE warning > $1 ORDER BY warning",
+            limit,
+        );
+        ids(self, Sql::new(sql).bind(after), "pending_reactions").await
+    }
+
+    async fn due_cases(&self, now: Timestamp, limit: u32) -> Result<Vec<i64>, StoreError> {
+        let sql = with_limit(
+            "SELECT warning FROM cases WHERE due_at IS NOT NULL AND due_at <= $1 \
+             ORDER BY due_at, warning",
+            limit,
+        );
+        ids(self, Sql::new(sql).bind(now.millis()), "due_cases").await
+    }
+
+    async fn report_manual(
+        &self,
+        manual: &ManualWarning,
+        generation: &GenerationId,
+    ) -> Result<ManualOutcome, StoreError> {
+        const OP: &str = "report_manual";
+        let mut tx = self.begin(OP).await?;
+        let mut conn = tx.conn();
+        let (outcome, draft) =
+            super::manual_sql::write_manual(&mut conn, manual, generation).await?;
+        super::audit_sql::append(&mut conn, std::slice::from_ref(&draft), OP).await?;
+        tx.commit(OP).await?;
+        Ok(outcome)
+    }
+
+    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxRecord>, StoreError> {
+        let rows: Vec<OutboxRow> =
+            fetch_select(self.reads(), super::select::outbox(filter), "outbox").await?;
+        rows.into_iter().map(OutboxRow::into_record).collect()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -15,8 +15,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::model::Reading;
 
-use super::access_sql::impl_access_store;
-use super::case_sql::impl_case_store;
 use super::journal::Journaled;
 use super::shared::{impl_store, mark_new, query_error};
 use super::{Backend, StoreError, redact_url};
@@ -150,8 +148,6 @@ impl_store!(
     backend: Backend::Postgres,
     json_cast: "::jsonb",
 );
-impl_case_store!(store: PostgresStore, database: sqlx::Postgres, json_cast: "::jsonb");
-impl_access_store!(store: PostgresStore, database: sqlx::Postgres);
 
 impl super::db::Backed for PostgresStore {
     fn reads(&self) -> super::db::PoolRef<'_> {

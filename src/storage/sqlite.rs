@@ -20,8 +20,6 @@ use sqlx::sqlite::{
 
 use crate::model::Reading;
 
-use super::access_sql::impl_access_store;
-use super::case_sql::impl_case_store;
 use super::journal::Journaled;
 use super::shared::{impl_store, mark_new, query_error};
 use super::{Backend, StoreError};
@@ -257,8 +255,6 @@ impl_store!(
     backend: Backend::Sqlite,
     json_cast: "",
 );
-impl_case_store!(store: SqliteStore, database: sqlx::Sqlite, json_cast: "");
-impl_access_store!(store: SqliteStore, database: sqlx::Sqlite);
 
 /// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING [RETURNING ...]` for
 /// `rows` readings. Anonymous `?` parameters: SQLite resolves named ones (`$1`) by a linear search per
