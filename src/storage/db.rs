@@ -325,6 +325,14 @@ impl<'p> From<&'p PgPool> for PoolRef<'p> {
 }
 
 impl PoolRef<'_> {
+    /// The backend.
+    pub(super) const fn backend(self) -> Backend {
+        match self {
+            PoolRef::Sqlite(_) => Backend::Sqlite,
+            PoolRef::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// Takes a connection, for reads outside a transaction.
     pub(super) async fn acquire(self, operation: &'static str) -> Result<Pooled, StoreError> {
         Ok(match self {
@@ -414,6 +422,12 @@ impl WriteTx {
 pub(super) trait Backed: Send + Sync {
     /// The pool reads run on.
     fn reads(&self) -> PoolRef<'_>;
+
+    /// The pool writes and migrations run on.
+    fn writes(&self) -> PoolRef<'_>;
+
+    /// The backend's migrations.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator;
 
     /// Begins a write transaction.
     fn begin(

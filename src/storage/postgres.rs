@@ -16,8 +16,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::model::Reading;
 
 use super::journal::Journaled;
-use super::shared::{impl_store, mark_new, query_error};
-use super::{Backend, StoreError, redact_url};
+use super::shared::{mark_new, query_error};
+use super::{StoreError, redact_url};
 
 /// The PostgreSQL schema, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -62,11 +62,6 @@ impl PostgresStore {
     /// The reader and writer pools, for the store parts in sibling files (`outbox_sql.rs`).
     pub(super) fn outbox_pools(&self) -> (&PgPool, &PgPool) {
         (&self.pool, &self.writer)
-    }
-
-    /// The embedded migrations.
-    fn migrator(&self) -> &'static Migrator {
-        &MIGRATOR
     }
 
     /// A write transaction.
@@ -142,16 +137,17 @@ impl PostgresStore {
     }
 }
 
-impl_store!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    backend: Backend::Postgres,
-    json_cast: "::jsonb",
-);
-
 impl super::db::Backed for PostgresStore {
     fn reads(&self) -> super::db::PoolRef<'_> {
         super::db::PoolRef::from(&self.pool)
+    }
+
+    fn writes(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.writer)
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        &MIGRATOR
     }
 
     async fn store_readings(

@@ -20,9 +20,9 @@ use sqlx::sqlite::{
 
 use crate::model::Reading;
 
+use super::StoreError;
 use super::journal::Journaled;
-use super::shared::{impl_store, mark_new, query_error};
-use super::{Backend, StoreError};
+use super::shared::{mark_new, query_error};
 
 /// The SQLite schema, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -115,11 +115,6 @@ impl SqliteStore {
     /// The reader and writer pools, for the store parts in sibling files (`outbox_sql.rs`).
     pub(super) fn outbox_pools(&self) -> (&SqlitePool, &SqlitePool) {
         (&self.pool, &self.writer)
-    }
-
-    /// The embedded migrations.
-    fn migrator(&self) -> &'static Migrator {
-        &MIGRATOR
     }
 
     /// A write transaction holding the write lock from the start.
@@ -249,13 +244,6 @@ impl<'q, O> BindReading<'q> for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, Sqlite
     }
 }
 
-impl_store!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    backend: Backend::Sqlite,
-    json_cast: "",
-);
-
 /// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING [RETURNING ...]` for
 /// `rows` readings. Anonymous `?` parameters: SQLite resolves named ones (`$1`) by a linear search per
 /// parameter when preparing, which is quadratic in a statement this long.
@@ -342,6 +330,14 @@ mod tests {
 impl super::db::Backed for SqliteStore {
     fn reads(&self) -> super::db::PoolRef<'_> {
         super::db::PoolRef::from(&self.pool)
+    }
+
+    fn writes(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.writer)
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        &MIGRATOR
     }
 
     async fn store_readings(
