@@ -359,8 +359,8 @@ impl Pooled {
     /// The connection, to run statements on.
     pub(super) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Pooled::Sqlite(conn) => Conn::Sqlite(&mut **conn),
-            Pooled::Postgres(conn) => Conn::Postgres(&mut **conn),
+            Pooled::Sqlite(conn) => Conn::Sqlite(conn),
+            Pooled::Postgres(conn) => Conn::Postgres(conn),
         }
     }
 }
@@ -392,8 +392,8 @@ impl WriteTx {
     /// The transaction's connection, to run statements on.
     pub(super) fn conn(&mut self) -> Conn<'_> {
         match self {
-            WriteTx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            WriteTx::Postgres(tx) => Conn::Postgres(&mut **tx),
+            WriteTx::Sqlite(tx) => Conn::Sqlite(tx),
+            WriteTx::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 

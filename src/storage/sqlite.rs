@@ -301,32 +301,6 @@ fn split_synchronous(url: &str) -> Result<(String, SqliteSynchronous), sqlx::Err
     Ok((url, synchronous))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn synchronous_is_taken_out_of_the_url() {
-        let (url, mode) = split_synchronous("sqlite://t.db?mode=rwc&synchronous=normal").unwrap();
-        assert_eq!(url, "sqlite://t.db?mode=rwc");
-        assert!(matches!(mode, SqliteSynchronous::Normal));
-        let (url, mode) = split_synchronous("sqlite://t.db").unwrap();
-        assert_eq!(url, "sqlite://t.db");
-        assert!(matches!(mode, SqliteSynchronous::Full));
-        assert!(split_synchronous("sqlite://t.db?synchronous=sometimes").is_err());
-    }
-
-    #[test]
-    fn insert_sql_has_four_parameters_per_reading() {
-        assert_eq!(
-            insert_sql(2, Returning::Keys),
-            "INSERT INTO readings (sensor, metric, ts, value) VALUES (?, ?, ?, ?), \
-             (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING sensor, metric, ts"
-        );
-        assert!(insert_sql(1, Returning::Nothing).ends_with("(?, ?, ?, ?) ON CONFLICT DO NOTHING"));
-    }
-}
-
 impl super::db::Backed for SqliteStore {
     fn reads(&self) -> super::db::PoolRef<'_> {
         super::db::PoolRef::from(&self.pool)
@@ -364,5 +338,31 @@ impl SqliteStore {
         operation: &'static str,
     ) -> Result<(), StoreError> {
         super::audit_sql::append(&mut super::db::Conn::from(&mut **tx), drafts, operation).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synchronous_is_taken_out_of_the_url() {
+        let (url, mode) = split_synchronous("sqlite://t.db?mode=rwc&synchronous=normal").unwrap();
+        assert_eq!(url, "sqlite://t.db?mode=rwc");
+        assert!(matches!(mode, SqliteSynchronous::Normal));
+        let (url, mode) = split_synchronous("sqlite://t.db").unwrap();
+        assert_eq!(url, "sqlite://t.db");
+        assert!(matches!(mode, SqliteSynchronous::Full));
+        assert!(split_synchronous("sqlite://t.db?synchronous=sometimes").is_err());
+    }
+
+    #[test]
+    fn insert_sql_has_four_parameters_per_reading() {
+        assert_eq!(
+            insert_sql(2, Returning::Keys),
+            "INSERT INTO readings (sensor, metric, ts, value) VALUES (?, ?, ?, ?), \
+             (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING sensor, metric, ts"
+        );
+        assert!(insert_sql(1, Returning::Nothing).ends_with("(?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     }
 }
