@@ -31,10 +31,10 @@ mod workflow_support;
 
 use std::sync::Arc;
 
+use tocsin::model::silence::{Matchers, NewSilence, SilenceError, SilenceKind, check_new};
 use tocsin::model::{
     AuditAction, AuditDraft, Channel, Clock, Level, ManualClock, Notification, WarningChange,
 };
-use tocsin::model::silence::{Matchers, NewSilence, SilenceError, SilenceKind, check_new};
 use tocsin::notify::{self, Notifier, NotifySettings, SettingsAddressBook};
 use tocsin::storage::{
     AuditFilter, DeliveryFilter, DeliveryStatus, SilenceChange, SilenceFilter, Store, WarningFilter,

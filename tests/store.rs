@@ -142,6 +142,7 @@ async fn migrating_twice_is_fine(store: Arc<dyn Store>) {
             (20261201000001, "workflow audit access", true),
             (20261207000001, "engine journal", true),
             (20261207000002, "outbox delivery", true),
+            (20261208000001, "case recipients", true),
             (20261208000002, "silences", true),
             (20261208000003, "ack links", true),
             (20261208000004, "scheduled reports", true),

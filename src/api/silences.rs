@@ -12,10 +12,10 @@ use axum::http::StatusCode;
 use super::error::ApiError;
 use super::{AppState, params};
 use crate::error::ErrorCode;
-use crate::model::{Actor, AuditAction, AuditDraft, Principal, Timestamp};
 use crate::model::silence::{
     Matchers, NewSilence, Silence, SilenceError, SilenceKind, SilenceState, check_new,
 };
+use crate::model::{Actor, AuditAction, AuditDraft, Principal, Timestamp};
 use crate::storage::{SilenceChange, SilenceFilter};
 
 /// How far back ended silences are listed.

@@ -74,10 +74,11 @@ mod tests {
         assert_eq!(first[2], "applied 20261201000001 workflow audit access");
         assert_eq!(first[3], "applied 20261207000001 engine journal");
         assert_eq!(first[4], "applied 20261207000002 outbox delivery");
-        assert_eq!(first[5], "applied 20261208000002 silences");
-        assert_eq!(first[6], "applied 20261208000003 ack links");
-        assert_eq!(first[7], "applied 20261208000004 scheduled reports");
-        assert_eq!(first[8], "applied 20261208000005 outbox audience");
+        assert_eq!(first[5], "applied 20261208000001 case recipients");
+        assert_eq!(first[6], "applied 20261208000002 silences");
+        assert_eq!(first[7], "applied 20261208000003 ack links");
+        assert_eq!(first[8], "applied 20261208000004 scheduled reports");
+        assert_eq!(first[9], "applied 20261208000005 outbox audience");
         for (line, file) in first.iter().zip(&files) {
             let version = file.split('_').next().unwrap();
             assert!(line.starts_with(&format!("applied {version} ")), "{line}");

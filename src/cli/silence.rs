@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::model::{AuditAction, AuditDraft, Clock as _, SystemClock, Timestamp};
 use crate::model::silence::{Matchers, NewSilence, Silence, SilenceKind, check_new};
+use crate::model::{AuditAction, AuditDraft, Clock as _, SystemClock, Timestamp};
 use crate::storage::{self, SilenceChange, SilenceFilter};
 
 /// Arguments of `tocsin silence`.

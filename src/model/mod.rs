@@ -15,9 +15,10 @@ pub mod ids;
 pub mod level;
 pub mod reading;
 pub mod rule;
+pub mod silence;
 pub mod time;
 pub mod unit;
-pub mod silence;
+pub mod warning_policy;
 pub mod workflow;
 
 pub use access::{Actor, Principal, Role};

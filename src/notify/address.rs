@@ -13,9 +13,9 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use crate::contacts::{Address, Directory, Medium, Reference};
+use crate::model::generation::Generations;
 use crate::model::workflow::Channel;
 use crate::model::{DepartmentId, Generation, Recipient, Timestamp};
-use crate::model::generation::Generations;
 
 use super::channel::Outgoing;
 use super::settings::{NotifySettings, RawRoute};

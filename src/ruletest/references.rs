@@ -4,9 +4,9 @@
 //! expectation's position, with the closest known name as a hint; the case does not run.
 
 use super::case::{Case, Check};
-use crate::text::suggest;
 use crate::config::{Code, Diagnostic};
 use crate::model::Generation;
+use crate::text::suggest;
 
 /// The hazards a warning can have in `generation`: those its rules raise and its cascades reach.
 fn hazards(generation: &Generation) -> Vec<&str> {

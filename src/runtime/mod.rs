@@ -34,9 +34,9 @@ mod engine_task;
 pub mod reconcile;
 mod recovery;
 pub mod reload;
+pub mod schedule;
 #[cfg(test)]
 mod tests;
-pub mod schedule;
 mod watch;
 
 use desk_task::DeskSignal;

@@ -23,6 +23,7 @@ mod audit;
 mod audit_sql;
 mod case_sql;
 mod cases;
+mod db;
 mod journal;
 mod journal_sql;
 mod manual_sql;

@@ -15,15 +15,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::model::Reading;
 
-use super::access_sql::impl_access_store;
-use super::audit_sql::impl_audit_store;
-use super::case_sql::impl_case_store;
 use super::journal::Journaled;
-use super::journal_sql::impl_journal_store;
-use super::manual_sql::impl_manual_writes;
-use super::shared::{impl_store, mark_new, query_error};
-use super::warning_sql::impl_warning_writes;
-use super::{Backend, StoreError, redact_url};
+use super::shared::{mark_new, query_error};
+use super::{StoreError, redact_url};
 
 /// The PostgreSQL schema, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -70,11 +64,6 @@ impl PostgresStore {
         (&self.pool, &self.writer)
     }
 
-    /// The embedded migrations.
-    fn migrator(&self) -> &'static Migrator {
-        &MIGRATOR
-    }
-
     /// A write transaction.
     async fn begin_write(
         &self,
@@ -113,7 +102,13 @@ impl PostgresStore {
             .rows_affected();
         if stored == readings.len() as u64 {
             let new = vec![true; readings.len()];
-            let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+            let seq = super::journal_sql::append_batch(
+                &mut super::db::Conn::from(&mut *tx),
+                journal,
+                readings,
+                &new,
+            )
+            .await?;
             tx.commit().await.map_err(query_error(OP))?;
             return Ok(Journaled { new, seq });
         }
@@ -130,35 +125,54 @@ impl PostgresStore {
                 .await
                 .map_err(query_error(OP))?;
         let new = mark_new(readings, &inserted);
-        let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+        let seq = super::journal_sql::append_batch(
+            &mut super::db::Conn::from(&mut *tx),
+            journal,
+            readings,
+            &new,
+        )
+        .await?;
         tx.commit().await.map_err(query_error(OP))?;
         Ok(Journaled { new, seq })
     }
 }
 
-impl_store!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    backend: Backend::Postgres,
-    json_cast: "::jsonb",
-);
-impl_warning_writes!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    json_cast: "::jsonb",
-    lock_suffix: " FOR UPDATE",
-    lock_warning: " FOR UPDATE OF w",
-);
-impl_manual_writes!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    lock_warning: " FOR UPDATE OF w",
-);
-impl_case_store!(store: PostgresStore, database: sqlx::Postgres, json_cast: "::jsonb");
-impl_audit_store!(
-    store: PostgresStore,
-    database: sqlx::Postgres,
-    serialize: "SELECT pg_advisory_xact_lock($1)",
-);
-impl_access_store!(store: PostgresStore, database: sqlx::Postgres);
-impl_journal_store!(store: PostgresStore, database: sqlx::Postgres);
+impl super::db::Backed for PostgresStore {
+    fn reads(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.pool)
+    }
+
+    fn writes(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.writer)
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    async fn store_readings(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> Result<Journaled, StoreError> {
+        self.insert_reading_batch(readings, journal).await
+    }
+
+    async fn begin(&self, operation: &'static str) -> Result<super::db::WriteTx, StoreError> {
+        self.begin_write(operation)
+            .await
+            .map(super::db::WriteTx::Postgres)
+    }
+}
+
+impl PostgresStore {
+    /// Appends audit `drafts` inside `tx` (used by the writes still written against this
+    /// backend's transaction type, and by the outbox store).
+    pub(super) async fn append_audit_tx(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        drafts: &[crate::model::AuditDraft],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        super::audit_sql::append(&mut super::db::Conn::from(&mut **tx), drafts, operation).await
+    }
+}

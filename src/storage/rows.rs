@@ -16,12 +16,15 @@ use super::{
 /// Columns of [`WarningRow`] from `warnings w` (with its case from `cases c`, see
 /// [`WARNING_FROM`]), in a form to paste after `SELECT`. JSON columns are read as text with
 /// `CAST`, which both backends accept (a no-op on SQLite, `jsonb` -> `text` on PostgreSQL).
-pub(super) const WARNING_COLUMNS: &str = concat!(
-    "w.id, w.asset, w.hazard, w.domain, w.district, w.department, w.state, w.level, \
-     w.peak_level, w.opened_at, w.updated_at, w.cleared_at, w.rule, w.sensor, w.generation, \
-     w.message, CAST(w.causes AS TEXT) AS causes, w.source, w.drill, ",
-    super::workflow_rows::case_columns!()
-);
+pub(super) const WARNING_COLUMNS: &str = "w.id, w.asset, w.hazard, w.domain, w.district, \
+     w.department, w.state, w.level, w.peak_level, w.opened_at, w.updated_at, w.cleared_at, \
+     w.rule, w.sensor, w.generation, w.message, CAST(w.causes AS TEXT) AS causes, w.source, \
+     w.drill, c.warning AS case_warning, c.workflow AS case_workflow, c.stage AS case_stage, \
+     c.stage_since AS case_stage_since, c.level AS case_level, c.drill AS case_drill, \
+     c.rungs_fired AS case_rungs_fired, c.due_at AS case_due_at, c.due_rung AS case_due_rung, \
+     c.supervised AS case_supervised, CAST(c.issued_to AS TEXT) AS case_issued_to, \
+     c.reacted_seq AS case_reacted_seq, c.opened_at AS case_opened_at, \
+     c.closed_at AS case_closed_at, c.version AS case_version";
 
 /// The tables [`WARNING_COLUMNS`] come from: each warning with its case, if any.
 pub(super) const WARNING_FROM: &str = "warnings w LEFT JOIN cases c ON c.warning = w.id";
@@ -574,6 +577,16 @@ pub(super) fn count_column(value: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A warning row holds its case's columns, the same list `CaseColumns` reads on its own.
+    #[test]
+    fn warning_columns_end_with_the_case_columns() {
+        let normalise = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(normalise(WARNING_COLUMNS).ends_with(&format!(
+            ", {}",
+            normalise(super::super::workflow_rows::CASE_COLUMNS)
+        )));
+    }
 
     #[test]
     fn evidence_round_trips_through_json() {

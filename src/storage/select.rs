@@ -16,12 +16,18 @@ use super::{AuditFilter, OutboxFilter, ShadowFilter, WarningFilter};
 pub(super) enum Bind<'a> {
     /// Text (ids, names).
     Text(&'a str),
-    /// Text built for the query (a `LIKE` pattern).
+    /// Text built for the query.
     Owned(String),
+    /// Text or NULL.
+    OptText(Option<&'a str>),
     /// An integer (timestamps, limits).
     Int(i64),
+    /// An integer or NULL.
+    OptInt(Option<i64>),
     /// A flag.
     Bool(bool),
+    /// Bytes (an engine snapshot).
+    Bytes(&'a [u8]),
 }
 
 /// A `SELECT` under construction.
@@ -67,18 +73,16 @@ impl<'a> Select<'a> {
         self
     }
 
-    /// Adds `AND (w.department = $n OR issued_to LIKE $m)`: the warnings a department may see
-    /// (its lead department, or one it was issued to, found in the case's JSON list).
+    /// Adds `AND (w.department = $n OR EXISTS (a recipient row))`: the warnings a department may
+    /// see (its lead department, or one it was issued to, found in `case_recipients` by index).
     fn and_visible_to(&mut self, department: &'a str) -> &mut Self {
         self.binds.push(Bind::Text(department));
-        let lead = self.binds.len();
-        self.binds.push(Bind::Owned(issued_to_pattern(department)));
-        let issued = self.binds.len();
+        let n = self.binds.len();
         let keyword = if self.has_where { " AND " } else { " WHERE " };
         self.has_where = true;
         self.sql.push_str(&format!(
-            "{keyword}(w.department = ${lead} OR CAST(c.issued_to AS TEXT) LIKE ${issued} \
-             ESCAPE '!')"
+            "{keyword}(w.department = ${n} OR EXISTS (SELECT 1 FROM case_recipients r \
+             WHERE r.warning = w.id AND r.department = ${n}))"
         ));
         self
     }
@@ -143,22 +147,6 @@ pub(super) fn warnings(filter: &WarningFilter) -> Select<'_> {
         select.and_visible_to(department.as_str());
     }
     select.finish("w.updated_at DESC, w.id DESC", filter.limit)
-}
-
-/// The `LIKE` pattern that finds `department` as an element of a JSON list of strings: its JSON
-/// string (quotes included), with `LIKE`'s wildcards and the escape character `!` escaped.
-fn issued_to_pattern(department: &str) -> String {
-    let quoted = serde_json::Value::from(department).to_string();
-    let mut pattern = String::with_capacity(quoted.len() + 4);
-    pattern.push('%');
-    for c in quoted.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// Audit entries matching a filter, in `seq` order.
@@ -271,8 +259,8 @@ mod tests {
         let select = warnings(&filter);
         assert!(select.sql.ends_with(
             " WHERE w.drill = $1 AND c.stage = $2 AND c.due_at <= $3 AND (w.department = $4 \
-             OR CAST(c.issued_to AS TEXT) LIKE $5 ESCAPE '!') \
-             ORDER BY w.updated_at DESC, w.id DESC"
+             OR EXISTS (SELECT 1 FROM case_recipients r WHERE r.warning = w.id \
+             AND r.department = $4)) ORDER BY w.updated_at DESC, w.id DESC"
         ));
         assert_eq!(
             select.binds,
@@ -281,10 +269,8 @@ mod tests {
                 Bind::Text("issued"),
                 Bind::Int(9),
                 Bind::Text("shenyang.gas_company"),
-                Bind::Owned("%\"shenyang.gas!_company\"%".to_owned()),
             ]
         );
-        assert_eq!(issued_to_pattern("a%b!c"), "%\"a!%b!!c\"%");
     }
 
     #[test]

@@ -8,10 +8,10 @@
 
 use async_trait::async_trait;
 
-use crate::model::{AuditDraft, Timestamp};
 use crate::model::silence::{
     Matchers, NewSilence, Silence, SilenceError, SilenceKind, check_confirm, check_expire,
 };
+use crate::model::{AuditDraft, Timestamp};
 
 use super::StoreError;
 

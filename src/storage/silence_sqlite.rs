@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
-use crate::model::{AuditDraft, Timestamp};
 use crate::model::silence::{NewSilence, Silence};
+use crate::model::{AuditDraft, Timestamp};
 
 use super::StoreError;
 use super::shared::query_error;

@@ -20,15 +20,9 @@ use sqlx::sqlite::{
 
 use crate::model::Reading;
 
-use super::access_sql::impl_access_store;
-use super::audit_sql::impl_audit_store;
-use super::case_sql::impl_case_store;
+use super::StoreError;
 use super::journal::Journaled;
-use super::journal_sql::impl_journal_store;
-use super::manual_sql::impl_manual_writes;
-use super::shared::{impl_store, mark_new, query_error};
-use super::warning_sql::impl_warning_writes;
-use super::{Backend, StoreError};
+use super::shared::{mark_new, query_error};
 
 /// The SQLite schema, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -123,11 +117,6 @@ impl SqliteStore {
         (&self.pool, &self.writer)
     }
 
-    /// The embedded migrations.
-    fn migrator(&self) -> &'static Migrator {
-        &MIGRATOR
-    }
-
     /// A write transaction holding the write lock from the start.
     async fn begin_write(
         &self,
@@ -168,7 +157,13 @@ impl SqliteStore {
         }
         if all_new {
             let new = vec![true; readings.len()];
-            let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+            let seq = super::journal_sql::append_batch(
+                &mut super::db::Conn::from(&mut *tx),
+                journal,
+                readings,
+                &new,
+            )
+            .await?;
             tx.commit().await.map_err(query_error(OP))?;
             return Ok(Journaled { new, seq });
         }
@@ -185,7 +180,13 @@ impl SqliteStore {
             inserted.extend(query.fetch_all(&mut *tx).await.map_err(query_error(OP))?);
         }
         let new = mark_new(readings, &inserted);
-        let seq = Self::journal_tx(&mut tx, journal, readings, &new).await?;
+        let seq = super::journal_sql::append_batch(
+            &mut super::db::Conn::from(&mut *tx),
+            journal,
+            readings,
+            &new,
+        )
+        .await?;
         tx.commit().await.map_err(query_error(OP))?;
         Ok(Journaled { new, seq })
     }
@@ -242,32 +243,6 @@ impl<'q, O> BindReading<'q> for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, Sqlite
             .bind(reading.value)
     }
 }
-
-impl_store!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    backend: Backend::Sqlite,
-    json_cast: "",
-);
-impl_warning_writes!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    json_cast: "",
-    lock_suffix: "",
-    lock_warning: "",
-);
-impl_manual_writes!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    lock_warning: "",
-);
-impl_case_store!(store: SqliteStore, database: sqlx::Sqlite, json_cast: "");
-impl_audit_store!(
-    store: SqliteStore,
-    database: sqlx::Sqlite,
-    serialize: "",
-);
-impl_access_store!(store: SqliteStore, database: sqlx::Sqlite);
 
 /// `INSERT INTO readings ... VALUES (...), (...) ... ON CONFLICT DO NOTHING [RETURNING ...]` for
 /// `rows` readings. Anonymous `?` parameters: SQLite resolves named ones (`$1`) by a linear search per
@@ -326,6 +301,46 @@ fn split_synchronous(url: &str) -> Result<(String, SqliteSynchronous), sqlx::Err
     Ok((url, synchronous))
 }
 
+impl super::db::Backed for SqliteStore {
+    fn reads(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.pool)
+    }
+
+    fn writes(&self) -> super::db::PoolRef<'_> {
+        super::db::PoolRef::from(&self.writer)
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    async fn store_readings(
+        &self,
+        readings: &[Reading],
+        journal: bool,
+    ) -> Result<Journaled, StoreError> {
+        self.insert_reading_batch(readings, journal).await
+    }
+
+    async fn begin(&self, operation: &'static str) -> Result<super::db::WriteTx, StoreError> {
+        self.begin_write(operation)
+            .await
+            .map(super::db::WriteTx::Sqlite)
+    }
+}
+
+impl SqliteStore {
+    /// Appends audit `drafts` inside `tx` (used by the writes still written against this
+    /// backend's transaction type, and by the outbox store).
+    pub(super) async fn append_audit_tx(
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        drafts: &[crate::model::AuditDraft],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        super::audit_sql::append(&mut super::db::Conn::from(&mut **tx), drafts, operation).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,4 +366,3 @@ mod tests {
         assert!(insert_sql(1, Returning::Nothing).ends_with("(?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     }
 }
-impl_journal_store!(store: SqliteStore, database: sqlx::Sqlite);

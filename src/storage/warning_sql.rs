@@ -1,11 +1,20 @@
-//! The engine's writes to `warnings` and `warning_history`, shared by both backends like
-//! `shared.rs` (a macro expanded per backend): warning changes from `apply_changes`, with
-//! recurrence before closure reopening the same warning and a sensor warning merging into a manual
-//! one, and the history append every warning write uses (manual reports are in `manual_sql`).
-//! Each change pushes the audit draft it owes; the caller appends the drafts in the same
-//! transaction. Engine changes never touch exercise (`drill`) warnings.
+//! The writes to `warnings` and `warning_history` on both backends, in plain Rust over
+//! [`Conn`]: engine warning changes (from `apply_changes`) and manual reports (`report_manual`,
+//! see `manual_sql`). The store decides nothing here: it loads the live warning of the
+//! incoming's asset, hazard and drill flag ([`load_live`]), asks the warning policy
+//! ([`warning_policy::decide`]) and carries out the returned write ([`carry_out`]): the row, the
+//! level-history entry (with the duty desk's queue) and the audit draft, which the caller appends
+//! in the same transaction.
 
-use crate::model::{AuditAction, AuditDraft, Level, Source, Timestamp};
+use crate::model::warning_policy::{self, Incoming, RowWrite, StoredWarning, WarningDecision};
+use crate::model::{AuditDraft, Level, Source, Timestamp, WarningChange};
+
+use super::StoreError;
+use super::db::{Conn, Sql, json_cast, lock_rows};
+use super::rows::{OpenWarningRow, causes_json, parse_level};
+
+/// The operation name of engine warning writes.
+const APPLY: &str = "apply_changes";
 
 /// One level-history entry to append (JSON fields already as text).
 pub(super) struct HistoryEntry<'a> {
@@ -31,394 +40,302 @@ pub(super) struct HistoryEntry<'a> {
     pub(super) details: String,
 }
 
-/// The history entry of an engine change (`causes` is the change's causes as JSON text).
-pub(super) fn engine_entry<'a>(
-    change: &'a crate::model::WarningChange,
-    causes: &'a str,
-    from: Option<Level>,
-    to: Option<Level>,
-) -> Result<HistoryEntry<'a>, super::StoreError> {
-    Ok(HistoryEntry {
-        from,
-        to,
-        ts: change.ts,
-        rule: change.rule.as_str(),
-        sensor: change.sensor.as_str(),
-        generation: change.generation.as_str(),
-        message: change.message.as_str(),
-        evidence: super::rows::evidence_json(&change.evidence)?,
-        causes,
-        details: super::rows::value_json("apply_changes", &change.details)?,
-    })
-}
-
-/// The audit action for an engine change that moved an open warning from `before` to `after`
-/// (a re-statement at the same level, as after a restart, counts as raised).
-pub(super) fn move_action(before: Level, after: Option<Level>) -> AuditAction {
-    match after {
-        None => AuditAction::WarningCleared,
-        Some(after) if after < before => AuditAction::WarningLowered,
-        Some(_) => AuditAction::WarningRaised,
-    }
-}
-
-/// The source a warning has once `incoming` joins it: a sensor warning and a manual report
-/// together are `merged`; more of the same kind keeps the kind.
-pub(super) fn joined_source(stored: Source, incoming: Source) -> Source {
-    if stored == incoming {
-        stored
-    } else {
-        Source::Merged
-    }
-}
-
-/// The audit draft of an engine warning change.
-pub(super) fn engine_draft(
-    change: &crate::model::WarningChange,
-    warning: i64,
-    action: AuditAction,
-    from: Option<Level>,
-    to: Option<Level>,
-) -> AuditDraft {
-    AuditDraft {
-        at: change.ts,
-        actor: "system:engine".to_owned(),
-        action,
-        warning: Some(warning),
-        generation: Some(change.generation.clone()),
-        subject: format!("warning:{warning}"),
-        detail: serde_json::json!({
-            "asset": change.asset.as_str(),
-            "hazard": change.hazard.as_str(),
-            "from": from.map(Level::as_str),
-            "to": to.map(Level::as_str),
-            "rule": change.rule.as_str(),
-            "sensor": change.sensor.as_str(),
-            "message": change.message.as_str(),
-        }),
-    }
+/// What an incoming writes into the `warnings` row besides its level: who moved it, when, why.
+pub(super) struct RowFacts<'a> {
+    /// Event time (clock time for manual reports).
+    pub(super) ts: Timestamp,
+    /// Rule (`manual` for reports).
+    pub(super) rule: &'a str,
+    /// Sensor (`manual:<channel>` for reports).
+    pub(super) sensor: &'a str,
+    /// Generation in force.
+    pub(super) generation: &'a str,
+    /// Message for people.
+    pub(super) message: &'a str,
+    /// Causes as JSON text; `None` leaves them as they are (manual reports).
+    pub(super) causes: Option<&'a str>,
 }
 
 /// A stored source name, checked.
-pub(super) fn parse_source(
-    operation: &'static str,
-    name: &str,
-) -> Result<Source, super::StoreError> {
-    Source::parse(name).ok_or_else(|| super::StoreError::Corrupt {
+pub(super) fn parse_source(operation: &'static str, name: &str) -> Result<Source, StoreError> {
+    Source::parse(name).ok_or_else(|| StoreError::Corrupt {
         operation,
         detail: format!("unknown warning source `{name}`"),
     })
 }
 
-/// Expands to the warning writes of `$store` (inherent methods used by `apply_changes`;
-/// `append_history` also by `report_manual`), given the JSON parameter cast and the row-lock
-/// suffixes of its backend (`$lock` for a one-table select, `$lock_w` for one that joins `cases`
-/// and locks `warnings w`).
-macro_rules! impl_warning_writes {
-    (
-        store: $store:ty,
-        database: $db:ty,
-        json_cast: $json:literal,
-        lock_suffix: $lock:literal,
-        lock_warning: $lock_w:literal $(,)?
-    ) => {
-        impl $store {
-            /// Applies one warning change inside `apply_changes`: updates the open (non-drill)
-            /// warning of the (asset, hazard) if there is one (even when the change says it opens
-            /// one, as after a restart); a sensor change that finds an open manual report merges
-            /// into it, keeping the higher level; otherwise a raise reopens the latest cleared
-            /// warning whose case is not closed, or opens a new one. Appends the history entry and
-            /// pushes the audit draft.
-            async fn apply_warning(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                change: &$crate::model::WarningChange,
-                audit: &mut Vec<$crate::model::AuditDraft>,
-            ) -> Result<(), $crate::storage::StoreError> {
-                use $crate::model::{AuditAction, Source};
-                use $crate::storage::rows::{OpenWarningRow, causes_json, parse_level};
-                use $crate::storage::shared::query_error;
-                use $crate::storage::warning_sql::{
-                    engine_draft, engine_entry, joined_source, move_action, parse_source,
-                };
-                const OP: &str = "apply_changes";
-                let causes = causes_json(&change.causes)?;
-                let entry = |from, to| engine_entry(change, &causes, from, to);
-
-                // Two rounds at most: an insert that loses a race with another writer opening the
-                // same warning finds that warning on the second round and updates it.
-                for _ in 0..2 {
-                    let open: Option<OpenWarningRow> = sqlx::query_as(concat!(
-                        "SELECT id, state, level, peak_level, source FROM warnings \
-                         WHERE asset = $1 AND hazard = $2 AND state = 'open' AND NOT drill",
-                        $lock
-                    ))
-                    .bind(change.asset.as_str())
-                    .bind(change.hazard.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(query_error(OP))?;
-
-                    if let Some(open) = open {
-                        let before = parse_level(OP, &open.level)?;
-                        let peak = parse_level(OP, &open.peak_level)?;
-                        let source = parse_source(OP, &open.source)?;
-                        let merging = source == Source::Manual;
-                        let (to, action) = match change.to {
-                            Some(level) => {
-                                // The first merge into a manual report keeps the higher level.
-                                let level = if merging { level.max(before) } else { level };
-                                let action = if merging {
-                                    AuditAction::WarningMerged
-                                } else {
-                                    move_action(before, Some(level))
-                                };
-                                let source = joined_source(source, Source::Sensor);
-                                Self::raise_row(tx, open.id, change, level, peak, &causes, source)
-                                    .await?;
-                                (Some(level), action)
-                            }
-                            // The engine never clears a report it did not raise.
-                            None if merging => return Ok(()),
-                            None => {
-                                sqlx::query(
-                                    "UPDATE warnings SET updated_at = $2, rule = $3, sensor = $4, \
-                                     generation = $5, message = $6, state = 'cleared', \
-                                     cleared_at = $2 WHERE id = $1",
-                                )
-                                .bind(open.id)
-                                .bind(change.ts.millis())
-                                .bind(change.rule.as_str())
-                                .bind(change.sensor.as_str())
-                                .bind(change.generation.as_str())
-                                .bind(change.message.as_str())
-                                .execute(&mut **tx)
-                                .await
-                                .map_err(query_error(OP))?;
-                                (None, AuditAction::WarningCleared)
-                            }
-                        };
-                        Self::append_history(tx, open.id, &entry(Some(before), to)?, OP).await?;
-                        audit.push(engine_draft(change, open.id, action, Some(before), to));
-                        return Ok(());
-                    }
-
-                    // Nothing open: a clear has nothing to do; a raise reopens or opens.
-                    let Some(level) = change.to else {
-                        return Ok(());
-                    };
-                    let live: Option<OpenWarningRow> = sqlx::query_as(concat!(
-                        "SELECT w.id, w.state, w.level, w.peak_level, w.source \
-                         FROM warnings w JOIN cases c ON c.warning = w.id \
-                         WHERE w.asset = $1 AND w.hazard = $2 AND w.state = 'cleared' \
-                         AND NOT w.drill AND c.closed_at IS NULL ORDER BY w.id DESC LIMIT 1",
-                        $lock_w
-                    ))
-                    .bind(change.asset.as_str())
-                    .bind(change.hazard.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(query_error(OP))?;
-                    if let Some(live) = live {
-                        let peak = parse_level(OP, &live.peak_level)?;
-                        let source = parse_source(OP, &live.source)?;
-                        let source = joined_source(source, Source::Sensor);
-                        Self::raise_row(tx, live.id, change, level, peak, &causes, source).await?;
-                        Self::append_history(tx, live.id, &entry(None, Some(level))?, OP).await?;
-                        audit.push(engine_draft(
-                            change,
-                            live.id,
-                            AuditAction::WarningReopened,
-                            None,
-                            Some(level),
-                        ));
-                        return Ok(());
-                    }
-
-                    let id: Option<i64> = sqlx::query_scalar(concat!(
-                        "INSERT INTO warnings (asset, hazard, domain, district, department, \
-                         state, level, peak_level, opened_at, updated_at, cleared_at, rule, \
-                         sensor, generation, message, causes, source, drill) \
-                         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $7, $7, NULL, $8, $9, $10, \
-                         $11, $12",
-                        $json,
-                        ", 'sensor', FALSE) \
-                         ON CONFLICT (asset, hazard, drill) WHERE state = 'open' DO NOTHING \
-                         RETURNING id"
-                    ))
-                    .bind(change.asset.as_str())
-                    .bind(change.hazard.as_str())
-                    .bind(change.domain.as_str())
-                    .bind(change.district.as_str())
-                    .bind(change.department.as_str())
-                    .bind(level.as_str())
-                    .bind(change.ts.millis())
-                    .bind(change.rule.as_str())
-                    .bind(change.sensor.as_str())
-                    .bind(change.generation.as_str())
-                    .bind(change.message.as_str())
-                    .bind(causes.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(query_error(OP))?;
-                    if let Some(id) = id {
-                        Self::append_history(tx, id, &entry(None, Some(level))?, OP).await?;
-                        audit.push(engine_draft(
-                            change,
-                            id,
-                            AuditAction::WarningOpened,
-                            None,
-                            Some(level),
-                        ));
-                        return Ok(());
-                    }
-                }
-                Err($crate::storage::StoreError::Corrupt {
-                    operation: OP,
-                    detail: format!(
-                        "open warning of {}/{} neither found nor insertable",
-                        change.asset, change.hazard
-                    ),
-                })
-            }
-
-            /// Sets warning `id` open at `level` with the change's rule, sensor, message and
-            /// causes (a no-op on `state` and `cleared_at` for one already open; a reopen for a
-            /// cleared one).
-            async fn raise_row(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                id: i64,
-                change: &$crate::model::WarningChange,
-                level: $crate::model::Level,
-                peak: $crate::model::Level,
-                causes: &str,
-                source: $crate::model::Source,
-            ) -> Result<(), $crate::storage::StoreError> {
-                sqlx::query(concat!(
-                    "UPDATE warnings SET state = 'open', cleared_at = NULL, updated_at = $2, \
-                     rule = $3, sensor = $4, generation = $5, message = $6, level = $7, \
-                     peak_level = $8, source = $10, causes = $9",
-                    $json,
-                    " WHERE id = $1"
-                ))
-                .bind(id)
-                .bind(change.ts.millis())
-                .bind(change.rule.as_str())
-                .bind(change.sensor.as_str())
-                .bind(change.generation.as_str())
-                .bind(change.message.as_str())
-                .bind(level.as_str())
-                .bind(peak.max(level).as_str())
-                .bind(causes)
-                .bind(source.as_str())
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::storage::shared::query_error("apply_changes"))?;
-                Ok(())
-            }
-
-            /// Appends the next level-history entry of warning `id`, moves its `last_seq` and
-            /// queues it for the duty desk (`desk_pending`).
-            async fn append_history(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                id: i64,
-                entry: &$crate::storage::warning_sql::HistoryEntry<'_>,
-                operation: &'static str,
-            ) -> Result<(), $crate::storage::StoreError> {
-                use $crate::storage::shared::query_error;
-                let seq: i64 = sqlx::query_scalar(
-                    "UPDATE warnings SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-                )
-                .bind(id)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(query_error(operation))?;
-                sqlx::query(concat!(
-                    "INSERT INTO warning_history (warning, seq, from_level, to_level, ts, rule, \
-                     sensor, generation, message, evidence, causes, details) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10",
-                    $json,
-                    ", $11",
-                    $json,
-                    ", $12",
-                    $json,
-                    ")"
-                ))
-                .bind(id)
-                .bind(seq)
-                .bind(entry.from.map($crate::model::Level::as_str))
-                .bind(entry.to.map($crate::model::Level::as_str))
-                .bind(entry.ts.millis())
-                .bind(entry.rule)
-                .bind(entry.sensor)
-                .bind(entry.generation)
-                .bind(entry.message)
-                .bind(entry.evidence.as_str())
-                .bind(entry.causes)
-                .bind(entry.details.as_str())
-                .execute(&mut **tx)
-                .await
-                .map_err(query_error(operation))?;
-                // An upsert, not DO NOTHING: it locks the queue row, so a case save deleting it
-                // concurrently waits for this transaction and then sees the new `seq`.
-                sqlx::query(
-                    "INSERT INTO desk_pending (warning, seq) VALUES ($1, $2) \
-                     ON CONFLICT (warning) DO UPDATE SET seq = excluded.seq",
-                )
-                .bind(id)
-                .bind(seq)
-                .execute(&mut **tx)
-                .await
-                .map_err(query_error(operation))?;
-                Ok(())
-            }
-        }
-    };
+/// Loads the live warning of (`asset`, `hazard`, `drill`), locking its row: the open one, else
+/// the latest cleared one whose case is not closed.
+pub(super) async fn load_live(
+    conn: &mut Conn<'_>,
+    asset: &str,
+    hazard: &str,
+    drill: bool,
+    operation: &'static str,
+) -> Result<Option<StoredWarning>, StoreError> {
+    let backend = conn.backend();
+    let open = Sql::new(format!(
+        "SELECT id, state, level, peak_level, source FROM warnings \
+         WHERE asset = $1 AND hazard = $2 AND state = 'open' AND drill = $3{}",
+        lock_rows(backend, "")
+    ))
+    .bind(asset)
+    .bind(hazard)
+    .bind(drill);
+    let mut row: Option<OpenWarningRow> = conn.fetch_optional(open, operation).await?;
+    if row.is_none() {
+        let reopenable = Sql::new(format!(
+            "SELECT w.id, w.state, w.level, w.peak_level, w.source \
+             FROM warnings w JOIN cases c ON c.warning = w.id \
+             WHERE w.asset = $1 AND w.hazard = $2 AND w.state = 'cleared' AND w.drill = $3 \
+             AND c.closed_at IS NULL ORDER BY w.id DESC LIMIT 1{}",
+            lock_rows(backend, "w")
+        ))
+        .bind(asset)
+        .bind(hazard)
+        .bind(drill);
+        row = conn.fetch_optional(reopenable, operation).await?;
+    }
+    row.map(|row| {
+        Ok(StoredWarning {
+            id: row.id,
+            open: row.state == "open",
+            level: parse_level(operation, &row.level)?,
+            peak: parse_level(operation, &row.peak_level)?,
+            source: parse_source(operation, &row.source)?,
+            drill,
+        })
+    })
+    .transpose()
 }
 
-pub(super) use impl_warning_writes;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn moves_are_named_by_direction() {
-        assert_eq!(
-            move_action(Level::Yellow, Some(Level::Red)),
-            AuditAction::WarningRaised
-        );
-        assert_eq!(
-            move_action(Level::Yellow, Some(Level::Blue)),
-            AuditAction::WarningLowered
-        );
-        assert_eq!(
-            move_action(Level::Yellow, Some(Level::Yellow)),
-            AuditAction::WarningRaised
-        );
-        assert_eq!(move_action(Level::Red, None), AuditAction::WarningCleared);
+/// Applies one engine warning change inside `apply_changes`: loads the live warning, lets the
+/// policy decide and carries the decision out, pushing its audit draft.
+pub(super) async fn apply_warning(
+    conn: &mut Conn<'_>,
+    change: &WarningChange,
+    audit: &mut Vec<AuditDraft>,
+) -> Result<(), StoreError> {
+    let causes = causes_json(&change.causes)?;
+    let incoming = Incoming::Engine(change);
+    let facts = RowFacts {
+        ts: change.ts,
+        rule: change.rule.as_str(),
+        sensor: change.sensor.as_str(),
+        generation: change.generation.as_str(),
+        message: change.message.as_str(),
+        causes: Some(&causes),
+    };
+    let entry = |decision: &WarningDecision| -> Result<HistoryEntry<'_>, StoreError> {
+        Ok(HistoryEntry {
+            from: decision.from,
+            to: decision.to,
+            ts: change.ts,
+            rule: change.rule.as_str(),
+            sensor: change.sensor.as_str(),
+            generation: change.generation.as_str(),
+            message: change.message.as_str(),
+            evidence: super::rows::evidence_json(&change.evidence)?,
+            causes: &causes,
+            details: super::rows::value_json(APPLY, &change.details)?,
+        })
+    };
+    // Two rounds at most: an insert that loses a race with another writer opening the same
+    // warning finds that warning on the second round.
+    for _ in 0..2 {
+        let live = load_live(
+            conn,
+            change.asset.as_str(),
+            change.hazard.as_str(),
+            false,
+            APPLY,
+        )
+        .await?;
+        let decision = warning_policy::decide(live, incoming);
+        let Some(written) = carry_out(conn, &decision, incoming, &facts, APPLY).await? else {
+            continue;
+        };
+        if let Some(id) = written {
+            if decision.history {
+                append_history(conn, id, &entry(&decision)?, APPLY).await?;
+            }
+            audit.extend(decision.draft(incoming, id));
+        }
+        return Ok(());
     }
+    Err(StoreError::Corrupt {
+        operation: APPLY,
+        detail: format!(
+            "open warning of {}/{} neither found nor insertable",
+            change.asset, change.hazard
+        ),
+    })
+}
 
-    #[test]
-    fn sensor_and_manual_together_are_merged() {
-        assert_eq!(
-            joined_source(Source::Sensor, Source::Manual),
-            Source::Merged
-        );
-        assert_eq!(
-            joined_source(Source::Manual, Source::Sensor),
-            Source::Merged
-        );
-        assert_eq!(
-            joined_source(Source::Manual, Source::Manual),
-            Source::Manual
-        );
-        assert_eq!(
-            joined_source(Source::Sensor, Source::Sensor),
-            Source::Sensor
-        );
-        assert_eq!(
-            joined_source(Source::Merged, Source::Sensor),
-            Source::Merged
-        );
-    }
+/// Carries out the row write of `decision`. Returns `None` when an insert lost a race with
+/// another writer opening the same warning (the caller decides again), else the warning written
+/// (`Some(None)` when nothing was).
+pub(super) async fn carry_out(
+    conn: &mut Conn<'_>,
+    decision: &WarningDecision,
+    incoming: Incoming<'_>,
+    facts: &RowFacts<'_>,
+    operation: &'static str,
+) -> Result<Option<Option<i64>>, StoreError> {
+    let json = json_cast(conn.backend());
+    let sql = match decision.row {
+        RowWrite::Nothing => return Ok(Some(None)),
+        RowWrite::Insert { level, source } => {
+            return insert_warning(conn, incoming, facts, level, source, operation)
+                .await
+                .map(|id| id.map(Some));
+        }
+        RowWrite::Raise {
+            id,
+            level,
+            peak,
+            source,
+        } => {
+            let causes = if facts.causes.is_some() {
+                format!(", causes = $10{json}")
+            } else {
+                String::new()
+            };
+            let sql = Sql::new(format!(
+                "UPDATE warnings SET state = 'open', cleared_at = NULL, updated_at = $2, \
+                 rule = $3, sensor = $4, generation = $5, message = $6, level = $7, \
+                 peak_level = $8, source = $9{causes} WHERE id = $1"
+            ));
+            let sql = row_facts(sql.bind(id), facts)
+                .bind(level.as_str())
+                .bind(peak.as_str())
+                .bind(source.as_str());
+            match facts.causes {
+                Some(causes) => sql.bind(causes),
+                None => sql,
+            }
+        }
+        RowWrite::Clear { id } => row_facts(
+            Sql::new(
+                "UPDATE warnings SET updated_at = $2, rule = $3, sensor = $4, generation = $5, \
+                 message = $6, state = 'cleared', cleared_at = $2 WHERE id = $1",
+            )
+            .bind(id),
+            facts,
+        ),
+        RowWrite::Join { id, source } => Sql::new("UPDATE warnings SET source = $2 WHERE id = $1")
+            .bind(id)
+            .bind(source.as_str()),
+    };
+    conn.execute(sql, operation).await?;
+    Ok(Some(decision.row.warning()))
+}
+
+/// Binds `$2`..`$6`: time, rule, sensor, generation, message.
+fn row_facts<'a>(sql: Sql<'a>, facts: &RowFacts<'a>) -> Sql<'a> {
+    sql.bind(facts.ts.millis())
+        .bind(facts.rule)
+        .bind(facts.sensor)
+        .bind(facts.generation)
+        .bind(facts.message)
+}
+
+/// Inserts a new open warning; `None` when one was opened concurrently.
+async fn insert_warning(
+    conn: &mut Conn<'_>,
+    incoming: Incoming<'_>,
+    facts: &RowFacts<'_>,
+    level: Level,
+    source: Source,
+    operation: &'static str,
+) -> Result<Option<i64>, StoreError> {
+    let (asset, hazard, domain, district, department) = match incoming {
+        Incoming::Engine(change) => (
+            &change.asset,
+            &change.hazard,
+            &change.domain,
+            &change.district,
+            &change.department,
+        ),
+        Incoming::Manual { report, .. } => (
+            &report.asset,
+            &report.hazard,
+            &report.domain,
+            &report.district,
+            &report.department,
+        ),
+    };
+    let sql = Sql::new(format!(
+        "INSERT INTO warnings (asset, hazard, domain, district, department, state, level, \
+         peak_level, opened_at, updated_at, cleared_at, rule, sensor, generation, message, \
+         causes, source, drill) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $7, $7, NULL, $8, $9, $10, $11, $12{}, \
+         $13, $14) \
+         ON CONFLICT (asset, hazard, drill) WHERE state = 'open' DO NOTHING RETURNING id",
+        json_cast(conn.backend())
+    ))
+    .bind(asset.as_str())
+    .bind(hazard.as_str())
+    .bind(domain.as_str())
+    .bind(district.as_str())
+    .bind(department.as_str())
+    .bind(level.as_str())
+    .bind(facts.ts.millis())
+    .bind(facts.rule)
+    .bind(facts.sensor)
+    .bind(facts.generation)
+    .bind(facts.message)
+    .bind(facts.causes.unwrap_or("[]"))
+    .bind(source.as_str())
+    .bind(incoming.drill());
+    let id: Option<(i64,)> = conn.fetch_optional(sql, operation).await?;
+    Ok(id.map(|(id,)| id))
+}
+
+/// Appends the next level-history entry of warning `id`, moves its `last_seq` and queues it for
+/// the duty desk (`desk_pending`).
+pub(super) async fn append_history(
+    conn: &mut Conn<'_>,
+    id: i64,
+    entry: &HistoryEntry<'_>,
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    let json = json_cast(conn.backend());
+    let (seq,): (i64,) = conn
+        .fetch_one(
+            Sql::new(
+                "UPDATE warnings SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+            )
+            .bind(id),
+            operation,
+        )
+        .await?;
+    let insert = Sql::new(format!(
+        "INSERT INTO warning_history (warning, seq, from_level, to_level, ts, rule, sensor, \
+         generation, message, evidence, causes, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10{json}, $11{json}, $12{json})"
+    ))
+    .bind(id)
+    .bind(seq)
+    .bind(entry.from.map(Level::as_str))
+    .bind(entry.to.map(Level::as_str))
+    .bind(entry.ts.millis())
+    .bind(entry.rule)
+    .bind(entry.sensor)
+    .bind(entry.generation)
+    .bind(entry.message)
+    .bind(entry.evidence.as_str())
+    .bind(entry.causes)
+    .bind(entry.details.as_str());
+    conn.execute(insert, operation).await?;
+    // An upsert, not DO NOTHING: it locks the queue row, so a case save deleting it
+    // concurrently waits for this transaction and then sees the new `seq`.
+    let queue = Sql::new(
+        "INSERT INTO desk_pending (warning, seq) VALUES ($1, $2) \
+         ON CONFLICT (warning) DO UPDATE SET seq = excluded.seq",
+    )
+    .bind(id)
+    .bind(seq);
+    conn.execute(queue, operation).await?;
+    Ok(())
 }

@@ -11,22 +11,13 @@ use super::rows::parse_level;
 use super::{OutboxRecord, StoreError, TokenRecord, UserRecord};
 
 /// Columns of [`CaseColumns`] from `cases c`, each aliased `case_*` so they can sit beside a
-/// warning's columns in one row (a macro, so `concat!` can build longer lists with it).
-macro_rules! case_columns {
-    () => {
-        "c.warning AS case_warning, c.workflow AS case_workflow, c.stage AS case_stage, \
-         c.stage_since AS case_stage_since, c.level AS case_level, c.drill AS case_drill, \
-         c.rungs_fired AS case_rungs_fired, c.due_at AS case_due_at, \
-         c.due_rung AS case_due_rung, c.supervised AS case_supervised, \
-         CAST(c.issued_to AS TEXT) AS case_issued_to, c.reacted_seq AS case_reacted_seq, \
-         c.opened_at AS case_opened_at, c.closed_at AS case_closed_at, \
-         c.version AS case_version"
-    };
-}
-pub(super) use case_columns;
-
-/// [`case_columns!`] as a constant.
-pub(super) const CASE_COLUMNS: &str = case_columns!();
+/// warning's columns in one row (`rows::WARNING_COLUMNS` ends with the same list).
+pub(super) const CASE_COLUMNS: &str = "c.warning AS case_warning, c.workflow AS case_workflow, \
+     c.stage AS case_stage, c.stage_since AS case_stage_since, c.level AS case_level, \
+     c.drill AS case_drill, c.rungs_fired AS case_rungs_fired, c.due_at AS case_due_at, \
+     c.due_rung AS case_due_rung, c.supervised AS case_supervised, \
+     CAST(c.issued_to AS TEXT) AS case_issued_to, c.reacted_seq AS case_reacted_seq, \
+     c.opened_at AS case_opened_at, c.closed_at AS case_closed_at, c.version AS case_version";
 
 /// Columns of [`AuditRow`].
 pub(super) const AUDIT_COLUMNS: &str =
