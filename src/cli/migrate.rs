@@ -79,6 +79,7 @@ mod tests {
         assert_eq!(first[7], "applied 20261208000003 ack links");
         assert_eq!(first[8], "applied 20261208000004 scheduled reports");
         assert_eq!(first[9], "applied 20261208000005 outbox audience");
+        assert_eq!(first[10], "applied 20261208000006 activation order");
         for (line, file) in first.iter().zip(&files) {
             let version = file.split('_').next().unwrap();
             assert!(line.starts_with(&format!("applied {version} ")), "{line}");

@@ -202,11 +202,12 @@ pub(super) fn shadow_findings(filter: &ShadowFilter) -> Select<'_> {
     select.finish("ts DESC, id DESC", filter.limit)
 }
 
-/// Generations, the most recently activated first, never-activated ones last.
+/// Generations, the most recently activated first (by activation order, not the clock, so two
+/// activations in one millisecond list right), never-activated ones last.
 pub(super) fn generations(limit: u32) -> Select<'static> {
     let select = Select::new(format!("SELECT {GENERATION_COLUMNS} FROM generations"));
     select.finish(
-        "activated_at DESC NULLS LAST, created_at DESC, id DESC",
+        "activation DESC NULLS LAST, activated_at DESC NULLS LAST, created_at DESC, id DESC",
         limit,
     )
 }

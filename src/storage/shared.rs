@@ -325,8 +325,9 @@ where
         let mut conn = tx.conn();
         let json = json_cast(conn.backend());
         let update = Sql::new(format!(
-            "UPDATE generations SET activated_at = $2, changes = $3{json} WHERE id = $1 \
-             RETURNING hash"
+            "UPDATE generations SET activated_at = $2, changes = $3{json}, \
+             activation = (SELECT COALESCE(MAX(activation), 0) + 1 FROM generations) \
+             WHERE id = $1 RETURNING hash"
         ))
         .bind(id.as_str())
         .bind(at.millis())
