@@ -25,7 +25,9 @@ const LAYERS: &[&[&str]] = &[
     &["ruletest"],
     // persistence, then what is built on it
     &["storage"],
-    &["audit", "auth", "report", "cap", "notify"],
+    &["audit", "auth", "cap", "notify"],
+    // the daily report, and its scheduled e-mail through the notifier
+    &["report"],
     &["settings", "workflow::desk"],
     &["ingest"],
     &["api", "sim"],

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::queue::{Committed, IngestError, Submission, WriterInbox, WriterInput};
 use crate::model::{Reading, Timestamp};
@@ -45,6 +46,8 @@ pub struct Writer {
     metrics: Arc<Metrics>,
     /// Most readings in one transaction.
     batch_limit: usize,
+    /// When cancelled, the queue is closed to new batches; what it holds is still committed.
+    close: CancellationToken,
 }
 
 impl Writer {
@@ -62,12 +65,37 @@ impl Writer {
             engine,
             metrics,
             batch_limit: batch_limit.max(1),
+            close: CancellationToken::new(),
         }
     }
 
-    /// Runs until every sender of the queue is gone and the queue is drained.
+    /// The same writer closing its queue when `close` is cancelled: new batches are refused
+    /// (`IngestError::Closed`, 503 to a client), the batches already queued are committed and
+    /// answered, then the writer ends - however many clones of the queue (routers) are still
+    /// alive.
+    pub fn closing_on(mut self, close: CancellationToken) -> Writer {
+        self.close = close;
+        self
+    }
+
+    /// Runs until every sender of the queue is gone, or the queue was closed, and the queue is
+    /// drained.
     pub async fn run(mut self) {
-        while let Some(first) = self.inbox.receiver.recv().await {
+        let close = self.close.clone();
+        let mut closed = false;
+        loop {
+            let received = tokio::select! {
+                received = self.inbox.receiver.recv() => received,
+                () = close.cancelled(), if !closed => {
+                    self.inbox.receiver.close();
+                    closed = true;
+                    tracing::debug!("ingest queue closed; committing what it holds");
+                    continue;
+                }
+            };
+            let Some(first) = received else {
+                break;
+            };
             let mut batches = Vec::new();
             let mut flush = None;
             let mut total = 0;
@@ -251,5 +279,37 @@ mod tests {
         let text = metrics.render();
         assert!(text.contains("tocsin_readings_accepted_total 5"), "{text}");
         assert!(text.contains("tocsin_readings_duplicate_total 1"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_closed_queue_commits_what_it_holds_refuses_more_and_ends_with_routers_alive() {
+        let store = crate::storage::open("sqlite::memory:").await.unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let (ingest, inbox) = queue(8);
+        let (engine_tx, mut engine_rx) = mpsc::channel(8);
+        let held = ingest.submit(vec![reading("a", 1)]).unwrap();
+        let close = CancellationToken::new();
+        let writer = Writer::new(inbox, store, engine_tx, Arc::clone(&metrics), 10)
+            .closing_on(close.clone());
+        close.cancel();
+        let task = tokio::spawn(writer.run());
+        // the batch queued before the close is committed and answered
+        assert_eq!(
+            held.await.unwrap().unwrap(),
+            Committed {
+                new: 1,
+                duplicate: 0
+            }
+        );
+        assert!(matches!(
+            engine_rx.recv().await,
+            Some(EngineInput::Readings { .. })
+        ));
+        // the writer ends although `ingest` (a router's clone) is still alive
+        task.await.unwrap();
+        assert!(matches!(
+            ingest.submit(vec![reading("b", 1)]),
+            Err(IngestError::Closed)
+        ));
     }
 }

@@ -106,6 +106,10 @@ pub struct Runtime {
     /// Cancelled when the shutdown grace has passed: the engine task gives up a write the store
     /// keeps refusing (the batch stays in the journal) and ends.
     give_up: CancellationToken,
+    /// Cancelled by [`Runtime::shutdown`] once the server has drained its connections: the
+    /// ingest queue refuses new batches and the writer ends when it has committed what it holds,
+    /// whoever still holds a router.
+    close_ingest: CancellationToken,
     /// The scheduled report task, when `reports.daily` is set (`schedule.rs`).
     reports: Option<JoinHandle<()>>,
 }
@@ -270,7 +274,8 @@ impl Runtime {
             Arc::clone(&metrics),
             settings.ingest.writer_batch,
         );
-        let writer = tokio::spawn(writer.run());
+        let close_ingest = CancellationToken::new();
+        let writer = tokio::spawn(writer.closing_on(close_ingest.clone()).run());
         let cancel = CancellationToken::new();
         let ticker = tokio::spawn(tick(
             engine_tx.clone(),
@@ -337,6 +342,7 @@ impl Runtime {
             ack: Arc::new(notify_settings.ack),
             cancel,
             give_up,
+            close_ingest,
             reports,
         })
     }
@@ -416,8 +422,9 @@ impl Runtime {
     /// nothing: every acknowledged batch is in the engine journal and is evaluated at the next
     /// start, and a request still waiting for its commit gets 503 and is re-sent by its client.
     /// Cancels the runtime's token first ([`serve`] has then already drained its connections and
-    /// dropped its router); routers a caller built with [`Runtime::router`] must be dropped
-    /// before, or the writer waits for the grace.
+    /// dropped its router), then closes the ingest queue: a router a caller built with
+    /// [`Runtime::router`] and still holds answers 503 from then on, and the writer ends once
+    /// it has committed what was queued.
     pub async fn shutdown(self) {
         self.cancel.cancel();
         if let Some(reports) = self.reports {
@@ -440,6 +447,7 @@ impl Runtime {
         drop(self.state);
         drop(self.engine);
         drop(self.desk);
+        self.close_ingest.cancel();
         let mut tasks = [
             ("ingest writer", self.writer),
             ("engine task", self.engine_task),
