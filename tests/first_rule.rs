@@ -1,9 +1,14 @@
-//! Checks that docs/FIRST_RULE.md ("Your first rule") is true: copies `examples/minimal` to a
-//! temporary directory as the walkthrough does, writes the exact files the document shows (the
-//! fenced blocks after a `<!-- first-rule:file PATH -->` marker), runs `tocsin validate`, `tocsin
-//! test` and `tocsin replay --baseline` through the built binary, and compares their standard
-//! output with the blocks after `<!-- first-rule:output NAME -->` markers (generation ids, which
-//! are hashes of the whole configuration, compared as `<generation>`).
+//! Checks that docs/FIRST_RULE.md ("Your first rule") is true: plays every marked block of the
+//! document, in order, in a temporary directory holding a copy of the repository's `examples/`:
+//!
+//! - `<!-- first-rule:sh -->` then a `sh` block: its `cp -r A B`, `cp A B` and `mkdir A` lines
+//!   (any other line fails the test, so the document cannot show a step the test skips);
+//! - `<!-- first-rule:file PATH -->` then a block: the file is written with exactly that text;
+//! - `<!-- first-rule:edit PATH -->` then a `diff` block: each `-` line of the file is replaced by
+//!   the `+` line that follows it;
+//! - `<!-- first-rule:run -->` then a `sh` block of one `tocsin ...` command, then a block: the
+//!   built binary runs the command and its standard output must be exactly the second block
+//!   (generation ids, hashes of the whole configuration, compared as `<generation>`).
 //!
 //! The live-reload step of the walkthrough (file watch, SIGHUP, `POST /admin/reload`) is checked
 //! by `tests/reload.rs`: `file_watch_reloads_valid_edits_and_rejects_invalid_ones`,
@@ -14,15 +19,42 @@ use std::process::{Command, Output};
 
 const DOC: &str = include_str!("../docs/FIRST_RULE.md");
 
-/// A fenced block of the walkthrough, introduced by `<!-- first-rule:KIND NAME -->`.
-struct Block {
-    kind: String,
-    name: String,
-    text: String,
+/// A marked step of the walkthrough.
+#[derive(Debug, PartialEq)]
+enum Step {
+    /// Shell lines (`cp`, `mkdir`).
+    Sh(String),
+    /// A file written whole.
+    File { path: String, text: String },
+    /// `-`/`+` line pairs applied to a file.
+    Edit { path: String, diff: String },
+    /// A command and its standard output.
+    Run { command: String, output: String },
 }
 
-/// Every marked fenced block of `doc`, in document order.
-fn blocks(doc: &str) -> Vec<Block> {
+/// The text of the fenced block starting at the next non-blank line of `lines`.
+fn fenced<'a>(lines: &mut impl Iterator<Item = &'a str>, after: &str) -> String {
+    let fence = lines
+        .by_ref()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_else(|| panic!("no fenced block after {after}"));
+    assert!(
+        fence.starts_with("```"),
+        "{after} is not followed by a fenced block: {fence:?}"
+    );
+    let mut text = String::new();
+    for line in lines.by_ref() {
+        if line.starts_with("```") {
+            return text;
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    panic!("unclosed fenced block after {after}")
+}
+
+/// Every marked step of `doc`, in document order.
+fn steps(doc: &str) -> Vec<Step> {
     let mut found = Vec::new();
     let mut lines = doc.lines();
     while let Some(line) = lines.next() {
@@ -33,35 +65,28 @@ fn blocks(doc: &str) -> Vec<Block> {
         else {
             continue;
         };
-        let (kind, name) = marker.trim().split_once(' ').expect("marker: KIND NAME");
-        let fence = lines.next().expect("a fenced block after the marker");
-        assert!(
-            fence.starts_with("```"),
-            "marker {marker:?} not followed by a fence"
-        );
-        let mut text = String::new();
-        for line in lines.by_ref() {
-            if line.starts_with("```") {
-                break;
-            }
-            text.push_str(line);
-            text.push('\n');
-        }
-        found.push(Block {
-            kind: kind.to_string(),
-            name: name.trim().to_string(),
-            text,
-        });
+        let marker = marker.trim();
+        let (kind, argument) = marker.split_once(' ').unwrap_or((marker, ""));
+        let argument = argument.trim().to_owned();
+        let step = match kind {
+            "sh" => Step::Sh(fenced(&mut lines, marker)),
+            "file" => Step::File {
+                path: argument,
+                text: fenced(&mut lines, marker),
+            },
+            "edit" => Step::Edit {
+                path: argument,
+                diff: fenced(&mut lines, marker),
+            },
+            "run" => Step::Run {
+                command: fenced(&mut lines, marker).trim().to_owned(),
+                output: fenced(&mut lines, marker),
+            },
+            _ => panic!("unknown marker {marker:?}"),
+        };
+        found.push(step);
     }
     found
-}
-
-fn block<'a>(blocks: &'a [Block], kind: &str, name: &str) -> &'a str {
-    &blocks
-        .iter()
-        .find(|b| b.kind == kind && b.name == name)
-        .unwrap_or_else(|| panic!("docs/FIRST_RULE.md has no `first-rule:{kind} {name}` block"))
-        .text
 }
 
 /// Replaces every 16-hex-digit word (a generation id) with `<generation>`.
@@ -86,6 +111,24 @@ fn mask_generations(text: &str) -> String {
     }
     flush(&mut word, &mut out);
     out
+}
+
+/// Applies `-`/`+` line pairs to `text`; each `-` line must occur exactly once.
+fn apply_edit(text: &str, diff: &str) -> String {
+    let mut text = text.to_owned();
+    let mut lines = diff.lines();
+    while let Some(old) = lines.next() {
+        let old = old
+            .strip_prefix('-')
+            .expect("a diff line starting with `-`");
+        let new = lines
+            .next()
+            .and_then(|l| l.strip_prefix('+'))
+            .expect("each `-` line followed by a `+` line");
+        assert_eq!(text.matches(old).count(), 1, "{old:?} once in the file");
+        text = text.replacen(old, new, 1);
+    }
+    text
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -113,18 +156,42 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
+/// Runs one shell line of the walkthrough in `dir`.
+fn shell(dir: &Path, line: &str) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        ["cp", "-r", from, to] => copy_dir(&dir.join(from), &dir.join(to)),
+        ["cp", from, to] => {
+            std::fs::copy(dir.join(from), dir.join(to)).unwrap();
+        }
+        ["mkdir", path] => std::fs::create_dir(dir.join(path)).expect("a new folder"),
+        _ => panic!("the walkthrough shows a shell line the test cannot play: {line:?}"),
+    }
+}
+
 #[test]
-fn marker_parser_reads_blocks_in_order() {
+fn marker_parser_reads_steps_in_order() {
     let doc = "x\n<!-- first-rule:file a.yaml -->\n```yaml\nk: 1\n```\n\
-               <!-- first-rule:output run -->\n```text\nok\nfine\n```\n";
-    let found = blocks(doc);
-    assert_eq!(found.len(), 2);
+               <!-- first-rule:run -->\n```sh\ntocsin test\n```\n\n```text\nok\nfine\n```\n\
+               <!-- first-rule:edit a.yaml -->\n```diff\n-k: 1\n+k: 2\n```\n";
     assert_eq!(
-        (found[0].kind.as_str(), found[0].name.as_str()),
-        ("file", "a.yaml")
+        steps(doc),
+        [
+            Step::File {
+                path: "a.yaml".to_owned(),
+                text: "k: 1\n".to_owned()
+            },
+            Step::Run {
+                command: "tocsin test".to_owned(),
+                output: "ok\nfine\n".to_owned()
+            },
+            Step::Edit {
+                path: "a.yaml".to_owned(),
+                diff: "-k: 1\n+k: 2\n".to_owned()
+            },
+        ]
     );
-    assert_eq!(found[0].text, "k: 1\n");
-    assert_eq!(found[1].text, "ok\nfine\n");
+    assert_eq!(apply_edit("a: 0\nk: 1\n", "-k: 1\n+k: 2\n"), "a: 0\nk: 2\n");
     assert_eq!(
         mask_generations("generation fd2cd879aba679d5: 8 domains, deadbeef"),
         "generation <generation>: 8 domains, deadbeef"
@@ -133,39 +200,43 @@ fn marker_parser_reads_blocks_in_order() {
 
 #[test]
 fn the_walkthrough_works_as_written() {
-    let blocks = blocks(DOC);
+    let steps = steps(DOC);
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/minimal");
-    // Step 1: the copy, the baseline copy, an empty rules/ folder.
-    copy_dir(&example, &dir.join("my-city"));
-    copy_dir(&dir.join("my-city"), &dir.join("before"));
-    std::fs::create_dir(dir.join("my-city/rules")).expect("the example has no rules/ folder");
-
-    let files: Vec<_> = blocks.iter().filter(|b| b.kind == "file").collect();
-    assert_eq!(files.len(), 2, "the rule and its test file");
-    for file in files {
-        std::fs::write(dir.join("my-city").join(&file.name), &file.text).unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        &dir.join("examples"),
+    );
+    let mut runs = 0;
+    for step in &steps {
+        match step {
+            Step::Sh(lines) => lines.lines().for_each(|line| shell(dir, line)),
+            Step::File { path, text } => std::fs::write(dir.join(path), text).unwrap(),
+            Step::Edit { path, diff } => {
+                let text = std::fs::read_to_string(dir.join(path)).unwrap();
+                std::fs::write(dir.join(path), apply_edit(&text, diff)).unwrap();
+            }
+            Step::Run { command, output } => {
+                let args: Vec<&str> = command.split_whitespace().collect();
+                assert_eq!(args.first(), Some(&"tocsin"), "{command}");
+                let ran = tocsin(dir, &args[1..]);
+                assert_eq!(
+                    mask_generations(&stdout(&ran)),
+                    mask_generations(output),
+                    "`{command}` printed something else (stderr: {})",
+                    String::from_utf8_lossy(&ran.stderr)
+                );
+                runs += 1;
+            }
+        }
     }
-
-    // Step 3: validate.
-    let output = tocsin(dir, &["validate", "--config", "my-city"]);
-    assert!(output.status.success(), "validate failed: {output:?}");
     assert_eq!(
-        mask_generations(&stdout(&output)),
-        mask_generations(block(&blocks, "output", "validate"))
+        runs, 6,
+        "validate, test, replay; after the edit test twice and replay"
     );
 
-    // Step 4: the deployment's own cases pass, and their report is the one shown.
-    let output = tocsin(
-        dir,
-        &["test", "--config", "my-city", "--only", "deployment"],
-    );
-    assert!(output.status.success(), "test failed: {output:?}");
-    assert_eq!(stdout(&output), block(&blocks, "output", "test"));
-
-    // Step 6: the replay diff against the copy taken before the rule.
-    let output = tocsin(
+    // The replay summary the document quotes.
+    let ran = tocsin(
         dir,
         &[
             "replay",
@@ -177,15 +248,53 @@ fn the_walkthrough_works_as_written() {
             "my-city/smoke.ndjson",
         ],
     );
-    assert!(output.status.success(), "replay failed: {output:?}");
-    assert_eq!(stdout(&output), block(&blocks, "output", "replay"));
-    let summary = mask_generations(&String::from_utf8(output.stderr).unwrap());
-    assert_eq!(
-        summary.trim(),
-        "replay: 80 readings, 0 bad lines; baseline <generation>: 3 warnings, <generation>: 4 warnings"
-    );
+    let summary = mask_generations(&String::from_utf8(ran.stderr).unwrap());
     assert!(
         mask_generations(DOC).contains(summary.trim()),
-        "the document quotes the replay summary"
+        "the document quotes the replay summary {summary:?}"
     );
+}
+
+#[test]
+fn test_timezone_shows_the_instants_of_a_failing_case() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/minimal"),
+        &dir.join("city"),
+    );
+    std::fs::create_dir(dir.join("city/rules")).unwrap();
+    std::fs::write(
+        dir.join("city/rules/t.test.yaml"),
+        "version: 1\ncases:\n  - name: orange expected red\n    start: 2026-07-20T08:00:00+08:00\n    readings:\n      - {at: 0m, sensor: gas-ch4-0001, metric: gas.ch4_adjacent, values: [25, 25], every: 1m}\n    expect:\n      - {at: 1m, asset: well-hp-017, hazard: gas_leak, level: red}\n",
+    )
+    .unwrap();
+    let args = ["test", "--config", "city", "--only", "deployment"];
+    let plain = stdout(&tocsin(dir, &args));
+    assert!(
+        plain.contains(
+            "  actual level history of well-hp-017 (to 1m):\n    gas_leak: 0s orange (rule "
+        ),
+        "{plain}"
+    );
+    assert!(!plain.contains("offsets count from"), "{plain}");
+    let zoned = tocsin(dir, &[&args[..], &["--timezone", "+08:00"]].concat());
+    assert_eq!(zoned.status.code(), Some(1));
+    let zoned = stdout(&zoned);
+    assert!(
+        zoned.contains("  offsets count from 2026-07-20T08:00:00.000+08:00\n"),
+        "{zoned}"
+    );
+    assert!(
+        zoned.contains("    gas_leak: 0s = 2026-07-20T08:00:00.000+08:00 orange (rule "),
+        "{zoned}"
+    );
+    let utc = stdout(&tocsin(dir, &[&args[..], &["--timezone", "Z"]].concat()));
+    assert!(
+        utc.contains("  offsets count from 2026-07-20T00:00:00.000Z\n"),
+        "{utc}"
+    );
+    let refused = tocsin(dir, &[&args[..], &["--timezone", "Asia/Shanghai"]].concat());
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is not a UTC offset"));
 }
