@@ -14,6 +14,8 @@
 //! by `tests/reload.rs`: `file_watch_reloads_valid_edits_and_rejects_invalid_ones`,
 //! `sighup_reloads_a_running_server` and `valid_edit_keeps_unchanged_rule_state`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -46,10 +46,10 @@ pub struct LevelStep {
 pub(crate) fn expected_assets(case: &Case) -> Vec<String> {
     let mut assets: Vec<String> = Vec::new();
     for expectation in &case.expectations {
-        if let Check::Warning { asset, .. } | Check::Cleared { asset, .. } = &expectation.check {
-            if !assets.contains(asset) {
-                assets.push(asset.clone());
-            }
+        if let Check::Warning { asset, .. } | Check::Cleared { asset, .. } = &expectation.check
+            && !assets.contains(asset)
+        {
+            assets.push(asset.clone());
         }
     }
     assets
@@ -180,11 +180,12 @@ mod tests {
             hazards: Vec::new(),
         };
         let utc8 = |ts: Timestamp| format!("T+8({})", ts.0);
-        let table: [(
-            &AssetHistory,
-            Option<&dyn Fn(Timestamp) -> String>,
-            Vec<&str>,
-        ); 3] = [
+        type Row<'a> = (
+            &'a AssetHistory,
+            Option<&'a dyn Fn(Timestamp) -> String>,
+            Vec<&'a str>,
+        );
+        let table: [Row<'_>; 3] = [
             (
                 &raised,
                 None,
