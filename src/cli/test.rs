@@ -26,6 +26,10 @@ pub struct TestArgs {
     /// Run only the deployment's own cases, or only the shipped ones (default: both).
     #[arg(long, value_enum)]
     pub only: Option<Only>,
+    /// Show the instants a failing case's offsets stand for at this fixed UTC offset (`+08:00`,
+    /// `-05:30`, `Z`): its start and each change of its level history. Default: offsets only.
+    #[arg(long, value_parser = super::replay::parse_zone)]
+    pub timezone: Option<super::replay::Zone>,
 }
 
 /// Whether the test file at `path` (as shown: `<builtin>/...` for shipped files) is selected.
@@ -46,7 +50,11 @@ pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
     let report = crate::ruletest::run_files(Some(&args.config), &files);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    write!(out, "{report}").context("writing to standard output")?;
+    let show = args.timezone.map(|zone| move |ts| zone.show(ts));
+    let time = show
+        .as_ref()
+        .map(|show| show as &dyn Fn(crate::model::Timestamp) -> String);
+    write!(out, "{}", report.shown(time)).context("writing to standard output")?;
     out.flush().context("writing to standard output")?;
     Ok(if report.failed() == 0 {
         ExitCode::SUCCESS

@@ -20,6 +20,7 @@ mod check;
 mod check_workflow;
 mod duty;
 mod fragment;
+mod history;
 mod observed;
 mod offset;
 mod playback;
@@ -37,8 +38,9 @@ use crate::config::{Diagnostic, rule_tests};
 use crate::model::{Generation, SourceFile};
 
 pub use baseline::{Episode, WarningDiff, compare, episodes, replay_episodes};
+pub use history::{AssetHistory, HazardHistory, LevelStep};
 pub use playback::Playback;
-pub use report::{CaseReport, Failure, Outcome, Report};
+pub use report::{CaseReport, Failure, Outcome, Report, Shown};
 
 /// Runs every rule test case of the shipped packs and of `deployment` (`rules/**/*.test.yaml`),
 /// each on the deployment's configuration or its own registry fragment.
@@ -88,7 +90,9 @@ impl<'a> Runner<'a> {
                     file: file.path.clone(),
                     name: "(test file)".to_owned(),
                     position,
+                    start: None,
                     outcome: Outcome::Invalid(diagnostics),
+                    history: Vec::new(),
                 }];
             }
         };
@@ -96,6 +100,7 @@ impl<'a> Runner<'a> {
             .into_iter()
             .map(|case| match case {
                 Ok(case) => {
+                    let mut history = Vec::new();
                     let outcome = match self.generation(case.registry.clone()) {
                         Ok(generation) => 'run: {
                             let unknown =
@@ -103,7 +108,8 @@ impl<'a> Runner<'a> {
                             if !unknown.is_empty() {
                                 break 'run Outcome::Invalid(unknown);
                             }
-                            let failures = runner::run_case(&case, &generation);
+                            let (failures, seen) = runner::run_case(&case, &generation);
+                            history = seen;
                             if failures.is_empty() {
                                 Outcome::Passed
                             } else {
@@ -116,14 +122,18 @@ impl<'a> Runner<'a> {
                         file: file.path.clone(),
                         name: case.name,
                         position: case.position,
+                        start: Some(case.start),
                         outcome,
+                        history,
                     }
                 }
                 Err(invalid) => CaseReport {
                     file: file.path.clone(),
                     name: invalid.name,
                     position: invalid.position,
+                    start: None,
                     outcome: Outcome::Invalid(invalid.diagnostics),
+                    history: Vec::new(),
                 },
             })
             .collect()

@@ -43,9 +43,26 @@ pub(crate) struct FaultSeen {
     pub(crate) since: Timestamp,
 }
 
+/// One warning change, kept in order for the level history a failing case prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WarningStep {
+    /// Asset id.
+    pub(crate) asset: String,
+    /// Hazard id.
+    pub(crate) hazard: String,
+    /// When the level moved.
+    pub(crate) ts: Timestamp,
+    /// Level it moved to (`None`: cleared).
+    pub(crate) level: Option<Level>,
+    /// Rule of the change.
+    pub(crate) rule: String,
+}
+
 /// Everything seen, keyed by ids as text (the keys expectations are written with).
 #[derive(Debug, Default)]
 pub(crate) struct Observed {
+    /// Every warning change, in the order the engine made them.
+    steps: Vec<WarningStep>,
     /// By (asset, hazard).
     warnings: HashMap<(String, String), WarningSeen>,
     /// By (rule, sensor).
@@ -64,6 +81,13 @@ impl Observed {
                 let key = (w.asset.to_string(), w.hazard.to_string());
                 let first_raised = self.warnings.get(&key).and_then(|s| s.first_raised);
                 let first_raised = first_raised.or(w.to.map(|_| w.ts));
+                self.steps.push(WarningStep {
+                    asset: key.0.clone(),
+                    hazard: key.1.clone(),
+                    ts: w.ts,
+                    level: w.to,
+                    rule: w.rule.to_string(),
+                });
                 self.warnings.insert(
                     key,
                     WarningSeen {
@@ -106,6 +130,11 @@ impl Observed {
     /// The warning of (asset, hazard), if it ever changed.
     pub(crate) fn warning(&self, asset: &str, hazard: &str) -> Option<&WarningSeen> {
         self.warnings.get(&(asset.to_owned(), hazard.to_owned()))
+    }
+
+    /// Every warning change of `asset` (any hazard), in order.
+    pub(crate) fn steps_of<'s>(&'s self, asset: &'s str) -> impl Iterator<Item = &'s WarningStep> {
+        self.steps.iter().filter(move |step| step.asset == asset)
     }
 
     /// The alarm of (rule, sensor), if it ever moved.

@@ -7,6 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::Diagnostic;
+use crate::model::Timestamp;
+
+use super::history::{AssetHistory, lines};
 
 /// Every case run, in file order.
 #[derive(Debug, Default)]
@@ -24,8 +27,12 @@ pub struct CaseReport {
     pub name: String,
     /// Where the case starts in the file (1-based line and column).
     pub position: (usize, usize),
+    /// The instant its offsets count from (`None` when the case could not be read).
+    pub start: Option<Timestamp>,
     /// Passed, or why not.
     pub outcome: Outcome,
+    /// When it failed: the actual level history of each asset it expected a warning level of.
+    pub history: Vec<AssetHistory>,
 }
 
 /// How a case went.
@@ -75,17 +82,55 @@ impl Report {
     }
 }
 
+/// A report shown with the instants its offsets stand for (`tocsin test --timezone`): each
+/// failing case names its start, and its level history each change's instant, as `time` prints
+/// them.
+pub struct Shown<'r> {
+    /// The report.
+    report: &'r Report,
+    /// Prints an instant (at the chosen UTC offset); `None`: offsets only.
+    time: Option<&'r dyn Fn(Timestamp) -> String>,
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shown")
+            .field("report", self.report)
+            .field("time", &self.time.is_some())
+            .finish()
+    }
+}
+
+impl Report {
+    /// The report with instants printed by `time` (offsets only when `None`, as `Display`).
+    pub fn shown<'r>(&'r self, time: Option<&'r dyn Fn(Timestamp) -> String>) -> Shown<'r> {
+        Shown { report: self, time }
+    }
+}
+
 impl fmt::Display for Report {
     /// The full text of `tocsin test`, ending with `N passed, M failed` and a newline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shown(None).fmt(f)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    /// The full text of `tocsin test`, ending with `N passed, M failed` and a newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut shown: Option<&Arc<Vec<Diagnostic>>> = None;
-        for case in &self.cases {
+        for case in &self.report.cases {
             let (line, column) = case.position;
             if case.passed() {
                 writeln!(f, "ok   {} :: {}", case.file, case.name)?;
                 continue;
             }
             writeln!(f, "FAIL {}:{line}:{column} :: {}", case.file, case.name)?;
+            if let (Some(time), Some(start), Outcome::Failed(_)) =
+                (self.time, case.start, &case.outcome)
+            {
+                writeln!(f, "  offsets count from {}", time(start))?;
+            }
             match &case.outcome {
                 Outcome::Passed => {}
                 Outcome::Failed(failures) => {
@@ -94,6 +139,11 @@ impl fmt::Display for Report {
                         writeln!(f, "  {}:{line}:{column}: {}", case.file, failure.when)?;
                         writeln!(f, "    expected: {}", failure.expected)?;
                         writeln!(f, "    actual:   {}", failure.actual)?;
+                    }
+                    for history in &case.history {
+                        for line in lines(history, self.time) {
+                            writeln!(f, "  {line}")?;
+                        }
                     }
                 }
                 Outcome::Invalid(diagnostics) => {
@@ -118,7 +168,12 @@ impl fmt::Display for Report {
                 }
             }
         }
-        writeln!(f, "{} passed, {} failed", self.passed(), self.failed())
+        writeln!(
+            f,
+            "{} passed, {} failed",
+            self.report.passed(),
+            self.report.failed()
+        )
     }
 }
 

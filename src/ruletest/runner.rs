@@ -13,6 +13,7 @@ use super::case::{Case, CaseAction, CaseReading, Expectation};
 use super::check::check;
 use super::check_workflow::take_action;
 use super::duty::Duty;
+use super::history::{AssetHistory, case_end, expected_assets, histories};
 use super::observed::Observed;
 use super::offset::format_offset;
 use super::playback::Playback;
@@ -29,8 +30,12 @@ enum Next<'c> {
 /// Runs `case` on a fresh engine for `generation`; returns the expectations that did not hold
 /// (and readings the configuration does not know, once per sensor and metric). The engine's
 /// warning changes drive the case's in-memory duty desk, whose timers fire as the clock passes
-/// them.
-pub(crate) fn run_case(case: &Case, generation: &Arc<Generation>) -> Vec<Failure> {
+/// them. When something failed, also returns the actual level history of every asset the case
+/// expected a warning level of (empty when every expectation held).
+pub(crate) fn run_case(
+    case: &Case,
+    generation: &Arc<Generation>,
+) -> (Vec<Failure>, Vec<AssetHistory>) {
     let mut playback = Playback::new(Arc::clone(generation), case.start);
     let mut observed = Observed::default();
     let mut duty = Duty::new(generation);
@@ -96,7 +101,17 @@ pub(crate) fn run_case(case: &Case, generation: &Arc<Generation>) -> Vec<Failure
         take_in(&mut changes, &mut observed, &mut duty);
     }
     failures.sort_by_key(|f| f.position);
-    failures
+    let history = if failures.is_empty() {
+        Vec::new()
+    } else {
+        histories(
+            &expected_assets(case),
+            &observed,
+            case.start,
+            case_end(case),
+        )
+    };
+    (failures, history)
 }
 
 /// Records the engine's changes and lets the duty desk react to warning changes (timers due
