@@ -69,7 +69,8 @@ pub struct AppState {
     pub desk: crate::workflow::desk::Desk,
     /// The escalation order of the notifiers (`notify.escalation`): where a phone call task
     /// marked `no_answer` or `wrong_number` goes next (`POST /api/v1/outbox/{id}/call`).
-    pub escalation: Arc<std::collections::BTreeMap<crate::model::Channel, Vec<crate::model::Channel>>>,
+    pub escalation:
+        Arc<std::collections::BTreeMap<crate::model::Channel, Vec<crate::model::Channel>>>,
 }
 
 impl AppState {

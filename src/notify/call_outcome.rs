@@ -95,21 +95,91 @@ mod tests {
         use DeliveryStatus::{Dead, Delivered, Failed, Queued, Sending, Suppressed};
         let ok = |audit, escalate| Ok(Decision { audit, escalate });
         let table = [
-            (Placed, Channel::Phone, Delivered, ok(AuditAction::NotifyCallPlaced, false)),
-            (Placed, Channel::Phone, Queued, ok(AuditAction::NotifyCallPlaced, false)),
-            (Answered, Channel::Phone, Delivered, ok(AuditAction::NotifyCallAnswered, false)),
-            (Answered, Channel::Phone, Sending, ok(AuditAction::NotifyCallAnswered, false)),
-            (NoAnswer, Channel::Phone, Delivered, ok(AuditAction::NotifyCallUnanswered, true)),
-            (NoAnswer, Channel::Phone, Dead, ok(AuditAction::NotifyCallUnanswered, true)),
-            (WrongNumber, Channel::Phone, Delivered, ok(AuditAction::NotifyCallWrongNumber, true)),
-            (WrongNumber, Channel::Phone, Failed, ok(AuditAction::NotifyCallWrongNumber, true)),
-            (Answered, Channel::Phone, Suppressed, Err(CallRefusal::Suppressed)),
-            (NoAnswer, Channel::Phone, Suppressed, Err(CallRefusal::Suppressed)),
-            (Placed, Channel::Webhook, Delivered, Err(CallRefusal::NotPhone(Channel::Webhook))),
-            (NoAnswer, Channel::Sms, Dead, Err(CallRefusal::NotPhone(Channel::Sms))),
-            (Answered, Channel::Email, Queued, Err(CallRefusal::NotPhone(Channel::Email))),
+            (
+                Placed,
+                Channel::Phone,
+                Delivered,
+                ok(AuditAction::NotifyCallPlaced, false),
+            ),
+            (
+                Placed,
+                Channel::Phone,
+                Queued,
+                ok(AuditAction::NotifyCallPlaced, false),
+            ),
+            (
+                Answered,
+                Channel::Phone,
+                Delivered,
+                ok(AuditAction::NotifyCallAnswered, false),
+            ),
+            (
+                Answered,
+                Channel::Phone,
+                Sending,
+                ok(AuditAction::NotifyCallAnswered, false),
+            ),
+            (
+                NoAnswer,
+                Channel::Phone,
+                Delivered,
+                ok(AuditAction::NotifyCallUnanswered, true),
+            ),
+            (
+                NoAnswer,
+                Channel::Phone,
+                Dead,
+                ok(AuditAction::NotifyCallUnanswered, true),
+            ),
+            (
+                WrongNumber,
+                Channel::Phone,
+                Delivered,
+                ok(AuditAction::NotifyCallWrongNumber, true),
+            ),
+            (
+                WrongNumber,
+                Channel::Phone,
+                Failed,
+                ok(AuditAction::NotifyCallWrongNumber, true),
+            ),
+            (
+                Answered,
+                Channel::Phone,
+                Suppressed,
+                Err(CallRefusal::Suppressed),
+            ),
+            (
+                NoAnswer,
+                Channel::Phone,
+                Suppressed,
+                Err(CallRefusal::Suppressed),
+            ),
+            (
+                Placed,
+                Channel::Webhook,
+                Delivered,
+                Err(CallRefusal::NotPhone(Channel::Webhook)),
+            ),
+            (
+                NoAnswer,
+                Channel::Sms,
+                Dead,
+                Err(CallRefusal::NotPhone(Channel::Sms)),
+            ),
+            (
+                Answered,
+                Channel::Email,
+                Queued,
+                Err(CallRefusal::NotPhone(Channel::Email)),
+            ),
             // another channel is refused even when suppressed: the channel is checked first
-            (Placed, Channel::Sms, Suppressed, Err(CallRefusal::NotPhone(Channel::Sms))),
+            (
+                Placed,
+                Channel::Sms,
+                Suppressed,
+                Err(CallRefusal::NotPhone(Channel::Sms)),
+            ),
         ];
         for (outcome, channel, status, expected) in table {
             assert_eq!(

@@ -91,7 +91,8 @@ pub struct CallRecord {
 }
 
 /// Columns of [`CallRow`].
-const CALL_COLUMNS: &str = "c.outbox, c.outcome, c.note, c.marked_by, c.marked_by_name, c.marked_at";
+const CALL_COLUMNS: &str =
+    "c.outbox, c.outcome, c.note, c.marked_by, c.marked_by_name, c.marked_at";
 
 /// A `call_outcomes` row.
 #[derive(Debug, sqlx::FromRow)]
