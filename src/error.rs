@@ -69,6 +69,9 @@ pub enum ErrorCode {
     HeadersTooLarge,
     /// Only a failed or dead notification can be re-queued.
     NotRetryable,
+    /// A phone call outcome was marked on an outbox row that is not a phone call task (another
+    /// channel, or a suppressed row nobody is asked to call).
+    NotACallTask,
     /// A silence request is not valid (no matcher, no reason, end not after start or not in the future).
     SilenceInvalid,
     /// The author of a silence tried to confirm it; a second person must.
@@ -120,6 +123,7 @@ impl ErrorCode {
         ErrorCode::BadRequest,
         ErrorCode::HeadersTooLarge,
         ErrorCode::NotRetryable,
+        ErrorCode::NotACallTask,
         ErrorCode::SilenceInvalid,
         ErrorCode::SelfConfirmation,
         ErrorCode::SilenceEnded,
@@ -175,6 +179,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::NotRetryable => "not_retryable",
+            ErrorCode::NotACallTask => "not_a_call_task",
             ErrorCode::SilenceInvalid => "silence_invalid",
             ErrorCode::SelfConfirmation => "self_confirmation",
             ErrorCode::SilenceEnded => "silence_ended",
@@ -205,7 +210,7 @@ impl ErrorCode {
             | ErrorCode::UnregisteredAsset
             | ErrorCode::UnmonitoredHazard => 400,
             ErrorCode::ActionNotAllowed | ErrorCode::CaseConflict | ErrorCode::NotIssued => 409,
-            ErrorCode::NotRetryable => 409,
+            ErrorCode::NotRetryable | ErrorCode::NotACallTask => 409,
             ErrorCode::SilenceInvalid => 422,
             ErrorCode::SelfConfirmation | ErrorCode::SilenceEnded | ErrorCode::AlreadyConfirmed => {
                 409

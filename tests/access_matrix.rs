@@ -33,7 +33,7 @@ pub(crate) async fn request_for(fixture: &Fixture, row: &Permission) -> (String,
     let id = match row.route {
         r if r.starts_with("/warnings/{id}") => fixture.warnings[0].to_string(),
         r if r.starts_with("/sensors/{id}") => sensor_id(0),
-        "/outbox/{id}/retry" => "1".to_owned(),
+        "/outbox/{id}/retry" | "/outbox/{id}/call" => "1".to_owned(),
         r if r.starts_with("/silences/{id}") => "1".to_owned(),
         // A fresh token each time, so an allowed DELETE revokes a token nobody else uses.
         "/tokens/{id}" => {
@@ -52,6 +52,7 @@ pub(crate) async fn request_for(fixture: &Fixture, row: &Permission) -> (String,
         })),
         ("POST", "/warnings/{id}/actions") => Some(json!({"action": "acknowledge"})),
         ("POST", "/tokens") => Some(json!({"role": "auditor"})),
+        ("POST", "/outbox/{id}/call") => Some(json!({"outcome": "placed"})),
         _ => None,
     };
     (path, body)

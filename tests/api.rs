@@ -306,6 +306,7 @@ async fn full_queue_answers_503_with_retry_after() {
         retry_after_secs: 7,
         reload: None,
         desk,
+        escalation: Default::default(),
     };
     let router = signed_in(api::router(state), &token);
     let _waiting = queue.submit(Vec::new()).unwrap();

@@ -75,6 +75,7 @@ fn app(store: Arc<dyn Store>, inflight_bytes: usize) -> App {
         retry_after_secs: 7,
         reload: None,
         desk,
+        escalation: Default::default(),
     };
     let authenticator = Arc::new(Authenticator::new(Arc::clone(&store), shared_clock));
     App {

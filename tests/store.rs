@@ -148,6 +148,7 @@ async fn migrating_twice_is_fine(store: Arc<dyn Store>) {
             (20261208000004, "scheduled reports", true),
             (20261208000005, "outbox audience", true),
             (20261208000006, "activation order", true),
+            (20261208000007, "call outcomes", true),
         ]
     );
 }

@@ -67,6 +67,10 @@ pub struct AppState {
     pub reload: Option<Arc<dyn Reload>>,
     /// The duty desk: workflow actions and manual warnings (`crate::workflow::desk`).
     pub desk: crate::workflow::desk::Desk,
+    /// The escalation order of the notifiers (`notify.escalation`): where a phone call task
+    /// marked `no_answer` or `wrong_number` goes next (`POST /api/v1/outbox/{id}/call`).
+    pub escalation:
+        Arc<std::collections::BTreeMap<crate::model::Channel, Vec<crate::model::Channel>>>,
 }
 
 impl AppState {
@@ -124,6 +128,7 @@ fn router_full(
         .route("/oncall", get(oncall::oncall))
         .route("/outbox", get(outbox::list))
         .route("/outbox/{id}/retry", post(outbox::retry))
+        .route("/outbox/{id}/call", post(outbox::call))
         .route("/silences", get(silences::list).post(silences::create))
         .route("/silences/{id}", delete(silences::expire))
         .route("/silences/{id}/confirm", post(silences::confirm))

@@ -116,6 +116,7 @@ impl ToSchema for Timestamp {}
         oncall::oncall,
         outbox::list,
         outbox::retry,
+        outbox::call,
         silences::list,
         silences::create,
         silences::confirm,

@@ -135,6 +135,7 @@ pub const MATRIX: &[Permission] = &[
     row("GET", "/oncall", READERS),
     row("GET", "/outbox", DESK_READERS),
     row("POST", "/outbox/{id}/retry", &[Admin, DutyOfficer]),
+    row("POST", "/outbox/{id}/call", &[Admin, DutyOfficer]),
     row("GET", "/silences", &[Admin, DutyOfficer]),
     row("POST", "/silences", &[Admin, DutyOfficer]),
     row("POST", "/silences/{id}/confirm", &[Admin, DutyOfficer]),

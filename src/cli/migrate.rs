@@ -80,6 +80,7 @@ mod tests {
         assert_eq!(first[8], "applied 20261208000004 scheduled reports");
         assert_eq!(first[9], "applied 20261208000005 outbox audience");
         assert_eq!(first[10], "applied 20261208000006 activation order");
+        assert_eq!(first[11], "applied 20261208000007 call outcomes");
         for (line, file) in first.iter().zip(&files) {
             let version = file.split('_').next().unwrap();
             assert!(line.starts_with(&format!("applied {version} ")), "{line}");

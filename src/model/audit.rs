@@ -53,6 +53,17 @@ pub enum AuditAction {
     NotifyDead,
     /// A person re-queued a failed or dead notification.
     NotifyRetried,
+    /// A duty officer marked a phone call task's call as placed.
+    NotifyCallPlaced,
+    /// A duty officer marked a phone call task's call as answered (recorded only: acknowledging
+    /// stays the person's workflow action).
+    NotifyCallAnswered,
+    /// A duty officer marked a phone call task's call as not answered; escalated like an
+    /// undelivered message.
+    NotifyCallUnanswered,
+    /// A duty officer marked a phone call task's number as wrong; escalated like an undelivered
+    /// message.
+    NotifyCallWrongNumber,
     /// A notification was not sent because a silence covers its warning (`src/notify/silence.rs`).
     NotifySuppressed,
     /// A person created a silence or maintenance window.
@@ -69,7 +80,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::WarningOpened,
         AuditAction::WarningRaised,
         AuditAction::WarningLowered,
@@ -92,6 +103,10 @@ impl AuditAction {
         AuditAction::NotifyFailed,
         AuditAction::NotifyDead,
         AuditAction::NotifyRetried,
+        AuditAction::NotifyCallPlaced,
+        AuditAction::NotifyCallAnswered,
+        AuditAction::NotifyCallUnanswered,
+        AuditAction::NotifyCallWrongNumber,
         AuditAction::NotifySuppressed,
         AuditAction::SilenceCreated,
         AuditAction::SilenceConfirmed,
@@ -125,6 +140,10 @@ impl AuditAction {
             AuditAction::NotifyFailed => "notify.failed",
             AuditAction::NotifyDead => "notify.dead",
             AuditAction::NotifyRetried => "notify.retried",
+            AuditAction::NotifyCallPlaced => "notify.call_placed",
+            AuditAction::NotifyCallAnswered => "notify.call_answered",
+            AuditAction::NotifyCallUnanswered => "notify.call_unanswered",
+            AuditAction::NotifyCallWrongNumber => "notify.call_wrong_number",
             AuditAction::NotifySuppressed => "notify.suppressed",
             AuditAction::SilenceCreated => "silence.created",
             AuditAction::SilenceConfirmed => "silence.confirmed",

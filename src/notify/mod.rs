@@ -14,6 +14,7 @@
 pub mod ack;
 pub mod address;
 pub mod backoff;
+pub mod call_outcome;
 pub mod channel;
 pub mod demo;
 pub mod email;

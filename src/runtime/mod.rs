@@ -325,6 +325,7 @@ impl Runtime {
                 .as_ref()
                 .map(|reloader| Arc::clone(reloader) as Arc<dyn Reload>),
             desk,
+            escalation: Arc::new(notify_settings.escalation.clone()),
         };
         Ok(Runtime {
             state,

@@ -21,6 +21,7 @@ mod access_sql;
 mod ack;
 mod audit;
 mod audit_sql;
+mod call_outcome;
 mod case_sql;
 mod cases;
 mod db;
@@ -379,6 +380,7 @@ pub struct MigrationStatus {
 pub use access::{AccessStore, NewToken, NewUser, TokenRecord, UserRecord};
 pub use ack::{AckStore, AckUse};
 pub use audit::{AuditFilter, AuditStore};
+pub use call_outcome::{CallMark, CallOutcome, CallOutcomeStore, CallRecord};
 pub use cases::{CaseStore, CaseUpdate, ManualOutcome, OutboxFilter, OutboxRecord, SaveOutcome};
 pub use journal::{EngineProgress, EngineSnapshotRecord, JournalBatch, JournalStore, Journaled};
 pub use outbox::{
@@ -394,6 +396,7 @@ pub use silence::{SilenceChange, SilenceFilter, SilenceStore, Suppression};
 #[async_trait]
 pub trait Store:
     CaseStore
+    + CallOutcomeStore
     + AuditStore
     + AccessStore
     + JournalStore
