@@ -2,16 +2,14 @@
 //! key when the settings name none (generated once, the first writer wins, so every process of a
 //! deployment signs with the same key), and the tokens already used, so a link acknowledges
 //! once (single use is the primary key of `ack_tokens_used`, on both backends). Plain SQL, the
-//! same text on SQLite and PostgreSQL.
+//! same text on SQLite and PostgreSQL, written once over `storage::db`.
 
 use async_trait::async_trait;
 
 use crate::model::Timestamp;
 
 use super::StoreError;
-use super::postgres::PostgresStore;
-use super::shared::query_error;
-use super::sqlite::SqliteStore;
+use super::db::{Backed, Sql};
 
 /// Stores the key unless one is there.
 const INSERT_KEY_SQL: &str =
@@ -59,107 +57,65 @@ pub trait AckStore {
 }
 
 #[async_trait]
-impl AckStore for SqliteStore {
+impl<S: Backed> AckStore for S {
     async fn ack_key(&self, candidate: &str, at: Timestamp) -> Result<String, StoreError> {
         const OP: &str = "ack_key";
-        let (pool, writer) = self.outbox_pools();
-        sqlx::query(INSERT_KEY_SQL)
-            .bind(candidate)
-            .bind(at.millis())
-            .execute(writer)
-            .await
-            .map_err(query_error(OP))?;
-        let (secret,): (String,) = sqlx::query_as(SELECT_KEY_SQL)
-            .fetch_one(pool)
-            .await
-            .map_err(query_error(OP))?;
+        let insert = Sql::new(INSERT_KEY_SQL).bind(candidate).bind(at.millis());
+        self.writes()
+            .acquire(OP)
+            .await?
+            .conn()
+            .execute(insert, OP)
+            .await?;
+        let (secret,): (String,) = self
+            .reads()
+            .acquire(OP)
+            .await?
+            .conn()
+            .fetch_one(Sql::new(SELECT_KEY_SQL), OP)
+            .await?;
         Ok(secret)
     }
 
     async fn use_ack_token(&self, used: AckUse<'_>) -> Result<bool, StoreError> {
-        let (_, writer) = self.outbox_pools();
-        let done = sqlx::query(USE_SQL)
+        const OP: &str = "use_ack_token";
+        let insert = Sql::new(USE_SQL)
             .bind(used.digest)
             .bind(used.outbox)
             .bind(used.warning)
             .bind(used.person)
-            .bind(used.at.millis())
-            .execute(writer)
-            .await
-            .map_err(query_error("use_ack_token"))?;
-        Ok(done.rows_affected() == 1)
+            .bind(used.at.millis());
+        let done = self
+            .writes()
+            .acquire(OP)
+            .await?
+            .conn()
+            .execute(insert, OP)
+            .await?;
+        Ok(done == 1)
     }
 
     async fn ack_token_used_at(&self, digest: &str) -> Result<Option<Timestamp>, StoreError> {
-        let (pool, _) = self.outbox_pools();
-        let row: Option<(i64,)> = sqlx::query_as(USED_AT_SQL)
-            .bind(digest)
-            .fetch_optional(pool)
-            .await
-            .map_err(query_error("ack_token_used_at"))?;
+        const OP: &str = "ack_token_used_at";
+        let row: Option<(i64,)> = self
+            .reads()
+            .acquire(OP)
+            .await?
+            .conn()
+            .fetch_optional(Sql::new(USED_AT_SQL).bind(digest), OP)
+            .await?;
         Ok(row.map(|(at,)| Timestamp(at)))
     }
 
     async fn release_ack_token(&self, digest: &str) -> Result<(), StoreError> {
-        let (_, writer) = self.outbox_pools();
-        sqlx::query(RELEASE_SQL)
-            .bind(digest)
-            .execute(writer)
-            .await
-            .map_err(query_error("release_ack_token"))?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl AckStore for PostgresStore {
-    async fn ack_key(&self, candidate: &str, at: Timestamp) -> Result<String, StoreError> {
-        const OP: &str = "ack_key";
-        let (pool, writer) = self.outbox_pools();
-        sqlx::query(INSERT_KEY_SQL)
-            .bind(candidate)
-            .bind(at.millis())
-            .execute(writer)
-            .await
-            .map_err(query_error(OP))?;
-        let (secret,): (String,) = sqlx::query_as(SELECT_KEY_SQL)
-            .fetch_one(pool)
-            .await
-            .map_err(query_error(OP))?;
-        Ok(secret)
-    }
-
-    async fn use_ack_token(&self, used: AckUse<'_>) -> Result<bool, StoreError> {
-        let (_, writer) = self.outbox_pools();
-        let done = sqlx::query(USE_SQL)
-            .bind(used.digest)
-            .bind(used.outbox)
-            .bind(used.warning)
-            .bind(used.person)
-            .bind(used.at.millis())
-            .execute(writer)
-            .await
-            .map_err(query_error("use_ack_token"))?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn ack_token_used_at(&self, digest: &str) -> Result<Option<Timestamp>, StoreError> {
-        let (pool, _) = self.outbox_pools();
-        let row: Option<(i64,)> = sqlx::query_as(USED_AT_SQL)
-            .bind(digest)
-            .fetch_optional(pool)
-            .await
-            .map_err(query_error("ack_token_used_at"))?;
-        Ok(row.map(|(at,)| Timestamp(at)))
-    }
-
-    async fn release_ack_token(&self, digest: &str) -> Result<(), StoreError> {
-        let (_, writer) = self.outbox_pools();
-        sqlx::query(RELEASE_SQL)
-            .bind(digest)
-            .execute(writer)
-            .await
-            .map_err(query_error("release_ack_token"))?;
+        const OP: &str = "release_ack_token";
+        let delete = Sql::new(RELEASE_SQL).bind(digest);
+        self.writes()
+            .acquire(OP)
+            .await?
+            .conn()
+            .execute(delete, OP)
+            .await?;
         Ok(())
     }
 }
